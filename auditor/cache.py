@@ -1,0 +1,162 @@
+"""The on-disk cache: one SQLite database through sqlite-utils.
+
+Why SQLite: two audits running at once (a laptop and a pre-commit hook) must share it
+safely, which WAL mode gives; a crash mid-write must not leave half a value, which a
+transaction gives. The cache is an optimisation, never a requirement: if the database is
+corrupt, locked or unwritable, the cache turns itself off and records a warning, and the
+audit goes on from the network.
+
+Values are JSON. ``ttl=None`` marks immutable data (a release's metadata) that is kept for
+good; project-level data carries a time to live and is refetched once it expires.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+
+# Named migrations, applied in order and recorded in the ``_migrations`` table, so a newer
+# version of the tool can change the schema of an existing cache without wiping it.
+def _create_entries(db: sqlite_utils.Database) -> None:
+    db.table("entries").create(
+        {
+            "namespace": str,
+            "key": str,
+            "value": str,
+            "stored_at": float,
+            "expires_at": float,
+        },
+        pk=("namespace", "key"),
+        not_null={"value", "stored_at"},
+    )
+
+
+MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
+    ("0001_entries", _create_entries),
+)
+
+
+class Cache:
+    """A namespaced key/value store with per-entry expiry.
+
+    Thread-safe: one connection per thread, because sqlite3 connections must not be
+    shared across threads and the index client fetches concurrently.
+    """
+
+    def __init__(self, path: Path | None, *, refresh: bool = False) -> None:
+        self.path = path
+        self.refresh = refresh
+        self.warnings: list[str] = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._disabled = path is None
+        if path is not None:
+            self._open()
+
+    # -- public -------------------------------------------------------------------------
+
+    @property
+    def enabled(self) -> bool:
+        return not self._disabled
+
+    def get(self, namespace: str, key: str, *, allow_expired: bool = False) -> Any | None:
+        """The stored value, or None when absent, expired (unless allowed) or refreshing."""
+        if self._disabled or (self.refresh and not allow_expired):
+            return None
+        row = self._guard(
+            lambda conn: conn.execute(
+                "select value, expires_at from entries where namespace = ? and key = ?",
+                (namespace, key),
+            ).fetchone()
+        )
+        if not row:
+            return None
+        value, expires_at = row
+        if expires_at is not None and expires_at < time.time() and not allow_expired:
+            return None
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+
+    def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:
+        """Store ``value``; ``ttl`` in seconds, None for immutable data."""
+        if self._disabled:
+            return
+        now = time.time()
+        payload = json.dumps(value, separators=(",", ":"), sort_keys=True)
+        expires = None if ttl is None else now + ttl
+
+        def write(conn: sqlite3.Connection) -> None:
+            with conn:
+                conn.execute(
+                    "insert or replace into entries(namespace, key, value, stored_at,"
+                    " expires_at) values (?, ?, ?, ?, ?)",
+                    (namespace, key, payload, now, expires),
+                )
+
+        self._guard(write)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        assert self.path is not None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._connection()
+            db = sqlite_utils.Database(conn)
+            with self._lock:
+                self._migrate(db)
+        except (OSError, sqlite3.Error) as exc:
+            self._disable(f"cannot use the cache at {self.path} ({exc}); continuing without it")
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            assert self.path is not None
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            conn.execute("pragma journal_mode=wal")
+            conn.execute("pragma synchronous=normal")
+            self._local.conn = conn
+        return conn
+
+    @staticmethod
+    def _migrate(db: sqlite_utils.Database) -> None:
+        if "_migrations" not in db.table_names():
+            db.table("_migrations").create({"name": str, "applied_at": float}, pk="name")
+        done = {row["name"] for row in db.table("_migrations").rows}
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            with db.conn:
+                step(db)
+                db.table("_migrations").insert({"name": name, "applied_at": time.time()})
+
+    def _guard(self, action: Callable[[sqlite3.Connection], Any]) -> Any:
+        if self._disabled:
+            return None
+        try:
+            return action(self._connection())
+        except sqlite3.Error as exc:
+            self._disable(f"the cache at {self.path} failed ({exc}); continuing without it")
+            return None
+
+    def _disable(self, message: str) -> None:
+        with self._lock:
+            if not self._disabled:
+                self._disabled = True
+                self.warnings.append(message)

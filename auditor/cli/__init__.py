@@ -1,0 +1,92 @@
+"""The command line: parses flags, runs a command, turns errors into messages and exit codes.
+
+Exit codes: 0 success; 1 risk at or above --fail-on (once scoring lands); 2 usage or
+input error; 3 a data source failed in a way that makes the result untrustworthy.
+This is the only module that decides exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from auditor import __version__
+from auditor.cli.common import global_parent
+from auditor.errors import AuditorError
+
+# Each command module exposes register(subparsers, parents); listed here so one
+# failing optional module does not hide the others.
+COMMAND_MODULES = ("auditor.cli.graph_cmd", "auditor.cli.bus_factor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auditor",
+        description="Audit the open-source AI stack an application stands on.",
+        epilog="Exit codes: 0 ok, 1 risk at or above --fail-on, 2 usage or input error, "
+        "3 data source failure (result untrustworthy).",
+    )
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parents = [global_parent()]
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(subparsers, parents)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse already printed the usage message
+        return 0 if exc.code == 0 else 2
+    if getattr(args, "run", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.run(args)
+        return code
+    except AuditorError as exc:
+        sys.stderr.write(f"error: {exc.message}\n")
+        if exc.hint:
+            sys.stderr.write(f"{exc.hint}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(
+            f"internal error: {exc.__class__.__name__}: {exc}\n"
+            "This is a bug in auditor; run again with --debug for the traceback and "
+            "report it.\n"
+        )
+        return 4
+
+
+def audit_main(argv: Sequence[str] | None = None) -> int:
+    """``audit X`` is ``auditor audit X``."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] in (["--version"], ["-V"]):
+        return main(["--version"])
+    return main(["audit", *args_list])
+
+
+def entry() -> None:  # pragma: no cover - thin wrapper for console scripts
+    sys.exit(main())

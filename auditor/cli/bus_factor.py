@@ -1,0 +1,100 @@
+"""``auditor bus-factor TARGET``: the git-history bus-factor report for one repository.
+
+The command is thin on purpose: it turns flags into calls of ``auditor.gitstats`` and
+writes the rendered report. Problems (not a repository, empty, unknown revision, a
+clone that fails, a host not allowed) are raised as ``InputError`` for the main CLI to
+turn into a message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor.gitstats import bus_factor, open_target, render_json, render_text
+
+HELP = "truck factor and maintainer activity from a repository's git history"
+DESCRIPTION = """\
+Analyse a repository's history: the truck factor by degree of authorship (who wrote the
+source files present at the revision), the contributor absence factor, active authors,
+developer distribution and elephant factor. TARGET is an https:// URL (cloned blobless
+into the cache directory, fetched on later runs) or a local repository path. Only
+github.com is cloned unless --allow-host names another host. Vendored, generated,
+minified, documentation, example, build-output and binary files are left out (the list
+is rules/git-exclude.toml); --exclude adds patterns.
+"""
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from exc
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def register(
+    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    parents: list[argparse.ArgumentParser],
+) -> None:
+    """Add the ``bus-factor`` subcommand to the main parser."""
+    parser = subparsers.add_parser(
+        "bus-factor",
+        parents=parents,
+        help=HELP,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("target", help="https:// repository URL or local repository path")
+    parser.add_argument("--rev", help="branch, tag or commit to analyse (default: HEAD)")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="also leave out files matching GLOB (repeatable; see rules/git-exclude.toml)",
+    )
+    parser.add_argument(
+        "--no-default-excludes",
+        action="store_true",
+        help="do not apply the default exclusion list",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also clone https:// URLs on HOST (repeatable; github.com is always allowed)",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--now",
+        type=_instant,
+        default=None,
+        metavar="ISO8601",
+        help="measure time windows up to this instant instead of the present",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse ``args.target`` and write the report to standard output."""
+    cache_dir: Path = args.cache_dir
+    target = open_target(
+        args.target,
+        cache_dir=cache_dir,
+        allowed_hosts=tuple(args.allow_host or ()),
+        offline=bool(getattr(args, "offline", False)),
+    )
+    report = bus_factor(
+        target,
+        rev=args.rev,
+        excludes=tuple(args.exclude or ()),
+        use_default_excludes=not getattr(args, "no_default_excludes", False),
+        now=getattr(args, "now", None),
+    )
+    output = render_json(report) if args.format == "json" else render_text(report)
+    sys.stdout.write(output)
+    return 0

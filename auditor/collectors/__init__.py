@@ -1,0 +1,1 @@
+"""Collectors: each turns packages (and their repositories) into named signals."""

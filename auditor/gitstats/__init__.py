@@ -1,0 +1,33 @@
+"""Bus-factor evidence from a project's own git history.
+
+``open_target`` turns a URL or path into a repository (cloning blobless into the cache
+when needed); ``bus_factor`` returns a ``BusFactorReport`` with the truck factor by
+degree of authorship, contributor absence factor, active authors, developer
+distribution and elephant factor. ``render_text`` / ``render_json`` format it.
+"""
+
+from __future__ import annotations
+
+from .api import analyse_target, bus_factor
+from .exclude import ExcludeMatcher, make_matcher
+from .facts import HistoryFacts
+from .metrics import build_report
+from .remote import RemoteLocation, parse_remote
+from .report import BusFactorReport, render_json, render_text
+from .target import Target, open_target
+
+__all__ = [
+    "BusFactorReport",
+    "ExcludeMatcher",
+    "HistoryFacts",
+    "RemoteLocation",
+    "Target",
+    "analyse_target",
+    "build_report",
+    "bus_factor",
+    "make_matcher",
+    "open_target",
+    "parse_remote",
+    "render_json",
+    "render_text",
+]

@@ -1,0 +1,143 @@
+"""pip's requirements-file lexing: logical lines, comments, ``${VAR}`` and options.
+
+Mirrors pip's own steps (join continuations, strip comments, expand variables, split
+the requirement from its options) so a file means here what it means to ``pip install``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from auditor.errors import ParseError
+
+# pip's rules: a comment starts a line or follows whitespace, so URL fragments survive.
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+# pip expands only the ${NAME} form, and only upper-case names, digits and underscores.
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+_VALUE_OPTIONS: dict[str, str] = {
+    "-r": "requirement",
+    "--requirement": "requirement",
+    "-c": "constraint",
+    "--constraint": "constraint",
+    "-e": "editable",
+    "--editable": "editable",
+    "-i": "index-url",
+    "--index-url": "index-url",
+    "--extra-index-url": "extra-index-url",
+    "--trusted-host": "trusted-host",
+    "--hash": "hash",
+    "-f": "find-links",
+    "--find-links": "find-links",
+    "--only-binary": "ignored",
+    "--no-binary": "ignored",
+    "--use-feature": "ignored",
+    "--config-settings": "ignored",
+    "-C": "ignored",
+    "--global-option": "ignored",
+    "--install-option": "ignored",
+}
+_FLAG_OPTIONS: dict[str, str] = {
+    "--no-index": "no-index",
+    "--pre": "ignored",
+    "--prefer-binary": "ignored",
+    "--require-hashes": "ignored",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogicalLine:
+    """One logical line: where it starts and its text after pip's preprocessing."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineOptions:
+    """The options a logical line carries, in the order written."""
+
+    values: tuple[tuple[str, str], ...] = ()
+    flags: frozenset[str] = frozenset()
+    unknown: tuple[str, ...] = field(default=())
+
+    def get(self, kind: str) -> list[str]:
+        return [value for key, value in self.values if key == kind]
+
+
+def logical_lines(text: str, environ: Mapping[str, str] | None = None) -> Iterator[LogicalLine]:
+    """Yield the non-empty logical lines of a requirements file, as pip sees them."""
+    env = os.environ if environ is None else environ
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        is_comment = _COMMENT.match(raw) is not None
+        if raw.endswith("\\") and not is_comment:
+            if not pending:
+                first = number
+            pending.append(raw[:-1])
+            continue
+        if pending:
+            # a comment line ends a continuation; pip keeps it as a comment
+            pending.append(" " + raw if is_comment else raw)
+            joined, start = "".join(pending), first
+            pending = []
+        else:
+            joined, start = raw, number
+        cleaned = _clean(joined, env)
+        if cleaned:
+            yield LogicalLine(number=start, text=cleaned)
+    if pending:
+        cleaned = _clean("".join(pending), env)
+        if cleaned:
+            yield LogicalLine(number=first, text=cleaned)
+
+
+def _clean(line: str, env: Mapping[str, str]) -> str:
+    stripped = _COMMENT.sub("", line).strip()
+    return _ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), stripped)
+
+
+def split_line(line: str) -> tuple[str, str]:
+    """pip's split: tokens up to the first one starting with ``-`` are the requirement."""
+    tokens = line.split(" ")
+    for i, token in enumerate(tokens):
+        if token.startswith("-"):
+            return " ".join(tokens[:i]).strip(), " ".join(tokens[i:]).strip()
+    return line.strip(), ""
+
+
+def parse_options(options: str, *, path: str, line: int) -> LineOptions:
+    """Parse the option part of a line; unknown options are reported, not fatal."""
+    try:
+        tokens = shlex.split(options, posix=True)
+    except ValueError as exc:
+        raise ParseError(path, line, options, f"unbalanced quotes in options ({exc})") from exc
+    values: list[tuple[str, str]] = []
+    flags: set[str] = set()
+    unknown: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        name, eq, attached = token.partition("=") if token.startswith("--") else (token, "", "")
+        if not eq and not token.startswith("--") and len(token) > 2 and token[:2] in _VALUE_OPTIONS:
+            name, attached, eq = token[:2], token[2:], "="  # -rfile, like optparse
+        if name in _FLAG_OPTIONS:
+            flags.add(_FLAG_OPTIONS[name])
+        elif name in _VALUE_OPTIONS:
+            if eq:
+                value = attached
+            elif i < len(tokens):
+                value = tokens[i]
+                i += 1
+            else:
+                raise ParseError(path, line, options, f"option {name} needs a value")
+            values.append((_VALUE_OPTIONS[name], value))
+        else:
+            unknown.append(token)
+    return LineOptions(values=tuple(values), flags=frozenset(flags), unknown=tuple(unknown))

@@ -1,0 +1,126 @@
+"""From a command-line argument to a DependencyInput: find the file, pick the format.
+
+Names are trusted before content (``uv.lock`` and ``pyproject.toml`` are both TOML);
+content decides for stdin and for files renamed in ways no name rule can foresee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from auditor.errors import InputError
+from auditor.model import DependencyInput, SourceOptions
+from auditor.sources._base import BaseSource
+from auditor.sources._text import decode_bytes
+from auditor.sources.cyclonedx import CycloneDxSource
+from auditor.sources.interface import InputFile
+from auditor.sources.pdm_lock import PdmLockSource
+from auditor.sources.pipfile_lock import PipfileLockSource
+from auditor.sources.poetry_lock import PoetryLockSource
+from auditor.sources.pylock import PylockSource
+from auditor.sources.pyproject import PyprojectSource
+from auditor.sources.requirements import RequirementsSource
+from auditor.sources.uv_lock import UvLockSource
+
+#: every format, most specific first: content tests run in this order
+SOURCES: list[type[BaseSource]] = [
+    UvLockSource,
+    PoetryLockSource,
+    PdmLockSource,
+    PylockSource,
+    PipfileLockSource,
+    CycloneDxSource,
+    PyprojectSource,
+    RequirementsSource,
+]
+
+#: what a directory argument is read as, in order: a lock says what really ships
+DIRECTORY_CHOICES = (
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "pylock.toml",
+    "Pipfile.lock",
+    "requirements.txt",
+    "pyproject.toml",
+)
+
+_HEAD = 8192
+
+
+def supported_formats() -> str:
+    return "; ".join(cls.description for cls in SOURCES)
+
+
+def detect_source(name: str, text: str) -> type[BaseSource] | None:
+    """The format for a file with base ``name`` and contents ``text``, or None."""
+    for cls in SOURCES:
+        if cls.matches_name(name):
+            return cls
+    head = text[:_HEAD]
+    for cls in SOURCES:
+        if cls.matches_content(head):
+            return cls
+    return None
+
+
+def _pick_in_directory(folder: Path, arg: str) -> tuple[Path, str]:
+    present = [name for name in DIRECTORY_CHOICES if (folder / name).is_file()]
+    if not present:
+        raise InputError(
+            f"{arg}: is a directory with no dependency file in it",
+            hint="Name the file to audit, e.g. requirements.txt, pyproject.toml or uv.lock.",
+        )
+    others = f" (also found: {', '.join(present[1:])})" if present[1:] else ""
+    return folder / present[0], f"{arg}: read {present[0]} from this directory{others}"
+
+
+def _read_file(path: Path, display: str) -> str:
+    if not path.exists():
+        raise InputError(
+            f"{display}: no such file",
+            hint="Check the path; run from the project folder or pass the file's full path.",
+        )
+    try:
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise InputError(
+            f"{display}: permission denied", hint="Make the file readable and run again."
+        ) from exc
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read it ({exc.strerror})") from exc
+    return decode_bytes(data, display)
+
+
+def read_input(
+    arg: str, options: SourceOptions, *, stdin_text: str | None = None
+) -> DependencyInput:
+    """Read ``arg`` (a path, a directory, or ``-`` for ``stdin_text``) in its format."""
+    note: str | None = None
+    if arg == "-":
+        if stdin_text is None:
+            raise InputError(
+                "'-' means read from stdin, but no input was given",
+                hint="Pipe the file in, e.g. 'cat requirements.txt | auditor audit -'.",
+            )
+        source = InputFile(display="<stdin>", path=None, text=stdin_text)
+        name = ""
+    else:
+        path = Path(arg)
+        display = arg
+        if path.is_dir():
+            path, note = _pick_in_directory(path, arg)
+            display = str(Path(arg) / path.name)
+        source = InputFile(display=display, path=path, text=_read_file(path, display))
+        name = path.name
+    cls = detect_source(name, source.text)
+    if cls is None:
+        raise InputError(
+            f"{source.display}: cannot tell which dependency format this is",
+            hint=f"Supported formats: {supported_formats()}.",
+        )
+    result = cls().read(source, options)
+    if note is not None:
+        result = replace(result, warnings=(note, *result.warnings))
+    return result

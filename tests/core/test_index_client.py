@@ -1,0 +1,154 @@
+"""The index client against a real HTTP server on loopback: protocols, fallbacks, faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.cache import Cache
+from auditor.config import make_target, target_tags
+from auditor.errors import DataSourceError, OfflineMissError
+from auditor.http import make_session
+from auditor.index import IndexClient, PackageNotFoundError
+from auditor.simple_api import parse_html_page
+from tests.core.conftest import client
+from tests.fakes import FakeIndex, Release
+
+TAGS = target_tags(make_target("3.12", "linux"))
+
+
+def test_files_come_from_the_pep691_page(fake_index: FakeIndex, cache: Cache) -> None:
+    files = client(fake_index, cache).files("Requests")
+    versions = {f.version for f in files}
+    assert {"2.34.2", "2.33.1"} <= versions
+    wheel = next(f for f in files if f.is_wheel and f.version == "2.34.2")
+    assert wheel.url.startswith(fake_index.url)
+    assert wheel.requires_python == ">=3.10"
+
+
+def test_metadata_from_pep658_file(fake_index: FakeIndex, cache: Cache) -> None:
+    meta = client(fake_index, cache).metadata("requests", "2.34.2", TAGS)
+    assert meta.source.startswith("wheel metadata")
+    names = {
+        line.split(">")[0].split("<")[0].split(";")[0].strip() for line in meta.requires_dist or ()
+    }
+    assert {"charset_normalizer", "idna", "urllib3", "certifi"} <= names
+
+
+def test_metadata_from_the_wheel_by_range_requests(empty_index: FakeIndex, cache: Cache) -> None:
+    empty_index.add_project(
+        "wheelonly",
+        [Release("1.0", requires_dist=["dep>=2"], files=["wheelonly-1.0-py3-none-any.whl"])],
+    )
+    empty_index.missing_metadata("wheelonly")
+    meta = client(empty_index, cache).metadata("wheelonly", "1.0", TAGS)
+    assert meta.requires_dist == ("dep>=2",)
+    assert "range" in meta.source
+    ranged = [r for r in empty_index.requests.records() if "Range" in r.headers]
+    assert ranged, "the wheel should be read with Range requests, not downloaded whole"
+
+
+def test_sdist_only_release_reads_pkg_info(empty_index: FakeIndex, cache: Cache) -> None:
+    empty_index.add_project(
+        "native-runtime",
+        [
+            Release("0.1", requires_dist=["numpy>=1.20"], files=["native_runtime-0.1.tar.gz"]),
+            Release("0.2", requires_dist=["numpy>=2"], files=["native_runtime-0.2.tar.gz"]),
+        ],
+    )
+    empty_index.missing_metadata("native-runtime")
+    c = client(empty_index, cache)
+    old = c.metadata("native-runtime", "0.1", TAGS)
+    assert old.requires_dist == ("numpy>=1.20",)
+    assert old.source.startswith("sdist PKG-INFO")
+
+
+def test_recorded_sdist_only_project_has_its_dependencies(
+    fake_index: FakeIndex, cache: Cache
+) -> None:
+    c = client(fake_index, cache)
+    files = c.files("llama-cpp-python")
+    assert files and not any(f.is_wheel for f in files)
+    latest = max((f.version for f in files), key=lambda v: tuple(int(x) for x in v.split(".")))
+    meta = c.metadata("llama-cpp-python", latest, TAGS)
+    assert meta.requires_dist is not None
+    assert any(r.startswith("numpy") for r in meta.requires_dist)
+
+
+def test_unknown_package_is_a_clear_error(fake_index: FakeIndex, cache: Cache) -> None:
+    with pytest.raises(PackageNotFoundError) as err:
+        client(fake_index, cache).files("no-such-package")
+    assert "no-such-package" in err.value.message
+    assert err.value.hint and "spelling" in err.value.hint
+
+
+def test_unreachable_primary_index_is_a_data_source_error(cache: Cache) -> None:
+    c = IndexClient(["http://127.0.0.1:9/simple"], session=make_session(retries=0), cache=cache)
+    with pytest.raises(DataSourceError) as err:
+        c.files("requests")
+    assert err.value.exit_code == 3
+    assert "127.0.0.1:9" in err.value.message
+
+
+def test_unreachable_extra_index_warns_once_and_continues(
+    fake_index: FakeIndex, cache: Cache
+) -> None:
+    dead = "http://127.0.0.1:9/whl/cu124"
+    c = IndexClient([fake_index.simple_url, dead], session=make_session(retries=0), cache=cache)
+    assert c.files("requests")
+    assert c.files("idna")
+    assert len(c.warnings) == 1 and dead in c.warnings[0]
+
+
+def test_server_errors_on_the_primary_index_fail_loudly(
+    fake_index: FakeIndex, cache: Cache
+) -> None:
+    fake_index.fail("/simple/requests", status=503)
+    with pytest.raises(DataSourceError) as err:
+        client(fake_index, cache).files("requests")
+    assert "503" in err.value.message
+
+
+def test_malformed_page_is_not_cached(fake_index: FakeIndex, cache: Cache) -> None:
+    fake_index.malformed("/simple/idna", times=1)
+    with pytest.raises(DataSourceError):
+        client(fake_index, cache).files("idna")
+    # The garbage was not stored: a new run gets the real page.
+    assert client(fake_index, cache).files("idna")
+
+
+def test_second_run_is_served_from_the_cache(fake_index: FakeIndex, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    first = Cache(path)
+    client(fake_index, first).metadata("requests", "2.34.2", TAGS)
+    first.close()
+    fake_index.requests.clear()
+    second = Cache(path)
+    meta = client(fake_index, second).metadata("requests", "2.34.2", TAGS)
+    assert meta.requires_dist
+    assert len(fake_index.requests) == 0
+
+
+def test_offline_miss_names_what_is_missing(fake_index: FakeIndex, cache: Cache) -> None:
+    with pytest.raises(OfflineMissError) as err:
+        client(fake_index, cache, offline=True).files("requests")
+    assert "requests" in err.value.message and "--offline" in err.value.message
+    assert len(fake_index.requests) == 0
+
+
+def test_html_pages_from_vendor_indexes() -> None:
+    page = """<html><body>
+    <a href="../../packages/torch-2.5.1%2Bcu124-cp311-cp311-linux_x86_64.whl#sha256=ab"
+       data-requires-python="&gt;=3.9">torch-2.5.1+cu124-cp311-cp311-linux_x86_64.whl</a>
+    <a href="torch-2.4.0.tar.gz" data-yanked="broken">torch-2.4.0.tar.gz</a>
+    <a href="notes.txt">notes</a>
+    </body></html>"""
+    files = parse_html_page(page, "https://download.example.com/whl/cu124/torch/")
+    assert [f.version for f in files] == ["2.5.1+cu124", "2.4.0"]
+    assert files[0].requires_python == ">=3.9"
+    assert (
+        files[0].url
+        == "https://download.example.com/whl/packages/torch-2.5.1%2Bcu124-cp311-cp311-linux_x86_64.whl"
+    )
+    assert files[1].yanked and not files[0].yanked

@@ -1,0 +1,799 @@
+"""A GitHub API on 127.0.0.1 for tests: GitHub's protocol and shapes, fixture data.
+
+Why a real HTTP server: the collector talks through PyGithub exactly as in production,
+so redirects, retries, pagination links, 202 answers and rate-limit headers are
+exercised by the real client code, not by a mock of it.
+
+What it speaks (enough for ``auditor.collectors.github``):
+
+- ``GET /repos/{o}/{r}`` and ``/repositories/{id}``; a renamed repository answers 301 to
+  ``/repositories/{id}`` (sub-paths kept), as GitHub does;
+- ``.../contributors`` (``anon=1`` includes anonymous e-mails), ``.../commits`` (``since``,
+  ``until``), ``.../releases``, ``.../issues``, ``.../issues/comments``,
+  ``.../issues/{n}/comments`` — all with ``Link`` pagination (``page=``, absolute URLs on
+  this server, rel next/prev/first/last);
+- ``.../contents/{path}`` — base64 with line breaks, like GitHub;
+- ``.../stats/contributors``, ``/stats/participation``, ``/stats/commit_activity`` —
+  202 (``{}``) for the first ``stats_202`` requests of each, then 200;
+- ``GET /users/{login}``, ``/orgs/{login}``, ``/rate_limit``;
+- ``POST /graphql`` — the batch documents the collector sends: top-level aliases of
+  ``repository(owner:, name:, followRenames:)``; aliased ``history(since:)`` and
+  ``object(expression:)`` are honoured, every other field is answered in full. Unknown
+  repositories give ``null`` plus a ``NOT_FOUND`` error naming the alias.
+
+Every answer carries ``X-RateLimit-Limit/Remaining/Reset/Used/Resource`` once each.
+Budgets are per caller (token or anonymous) and per resource (core, graphql);
+``anonymous_limit`` defaults to 60. Faults (``add_fault``): any status with optional
+``Retry-After``, secondary rate limits, malformed JSON, for a path prefix and a number of
+times. ``requests`` logs every request (method, path, query, Authorization header) and
+``count(prefix)`` counts them; ``delay`` makes every answer slow.
+
+Fixtures: ``tests/fixtures/github/*.json`` — one file per repository (``repo`` in the REST
+shape, ``contributors``, ``commits``, ``releases``, ``issues``, ``comments``, ``files``,
+optional ``renamed_from``) and ``users.json``. ``https://api.github.com`` in fixture URLs
+is rewritten to this server's address when served.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
+FIXED_NOW = datetime(2025, 6, 1, tzinfo=UTC)
+REAL_API = "https://api.github.com"
+DOCS = "https://docs.github.com/rest"
+MAINTAINERS = {"OWNER", "MEMBER", "COLLABORATOR"}
+
+
+@dataclass
+class Fault:
+    """Answer requests whose path starts with ``prefix`` with a failure, ``times`` times."""
+
+    prefix: str
+    status: int = 500
+    times: int | None = None  # None: forever
+    retry_after: float | None = None
+    message: str = "Server Error"
+    malformed: bool = False
+    method: str | None = None
+    remaining_zero: bool = False
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    authorization: str | None
+    status: int
+
+
+@dataclass
+class _Budget:
+    limit: int
+    used: int = 0
+    reset: int = field(default_factory=lambda: int(time.time()) + 3600)
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class FakeGitHub:
+    """Context manager: ``with FakeGitHub() as gh: gh.base_url``."""
+
+    def __init__(
+        self,
+        fixtures: Path = FIXTURES,
+        *,
+        now: datetime = FIXED_NOW,
+        valid_tokens: set[str] | None = None,
+        anonymous_limit: int = 60,
+        token_limit: int = 5000,
+        delay: float = 0.0,
+        stats_202: int = 1,
+    ) -> None:
+        self.now = now
+        self.valid_tokens = valid_tokens
+        self.anonymous_limit = anonymous_limit
+        self.token_limit = token_limit
+        self.delay = delay
+        self.stats_202 = stats_202
+        self.repos: dict[str, dict[str, Any]] = {}
+        self.by_id: dict[int, dict[str, Any]] = {}
+        self.renamed: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._budgets: dict[tuple[str, str], _Budget] = {}
+        self._stats_hits: dict[str, int] = defaultdict(int)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        for path in sorted(fixtures.glob("*.json")):
+            data = json.loads(path.read_text())
+            if path.name == "users.json":
+                for user in data["users"]:
+                    self.users[user["login"].lower()] = user
+            else:
+                self.add_repo(data)
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def add_repo(self, data: dict[str, Any]) -> None:
+        """Serve one repository described like a fixture file."""
+        repo = data["repo"]
+        data.setdefault("contributors", [])
+        data.setdefault("commits", [])
+        data.setdefault("releases", [])
+        data.setdefault("issues", [])
+        data.setdefault("comments", [])
+        data.setdefault("files", {})
+        self.repos[repo["full_name"].lower()] = data
+        self.by_id[int(repo["id"])] = data
+        for old in data.get("renamed_from", []):
+            self.renamed[old.lower()] = data
+
+    def add_user(self, user: dict[str, Any]) -> None:
+        self.users[user["login"].lower()] = user
+
+    def add_fault(self, fault: Fault) -> Fault:
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def set_remaining(
+        self, remaining: int, *, token: str | None = None, resource: str = "core"
+    ) -> None:
+        """Pretend others already spent part of the hourly budget."""
+        budget = self._budget(token, resource)
+        budget.used = budget.limit - remaining
+
+    # -- observation -------------------------------------------------------------------------
+
+    def count(self, prefix: str = "") -> int:
+        """Requests whose path starts with ``prefix`` ("POST /graphql" also matches method)."""
+        method = None
+        if " " in prefix:
+            method, prefix = prefix.split(" ", 1)
+        with self._lock:
+            return sum(
+                1
+                for r in self.requests
+                if r.path.startswith(prefix) and (method is None or r.method == method)
+            )
+
+    @property
+    def authorizations(self) -> list[str | None]:
+        with self._lock:
+            return [r.authorization for r in self.requests]
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeGitHub:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        fake = self
+
+        class Handler(_Handler):
+            server_fake = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # -- internals used by the handler ---------------------------------------------------------
+
+    def _budget(self, token: str | None, resource: str) -> _Budget:
+        key = (token or "anonymous", resource)
+        with self._lock:
+            if key not in self._budgets:
+                limit = self.anonymous_limit if token is None else self.token_limit
+                self._budgets[key] = _Budget(limit=limit)
+            return self._budgets[key]
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if not path.startswith(fault.prefix):
+                    continue
+                if fault.method is not None and fault.method != method:
+                    continue
+                if fault.times is not None:
+                    if fault.times <= 0:
+                        continue
+                    fault.times -= 1
+                return fault
+        return None
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _stats_ready(self, path: str) -> bool:
+        with self._lock:
+            self._stats_hits[path] += 1
+            return self._stats_hits[path] > self.stats_202
+
+    def rewrite(self, value: Any) -> Any:
+        """Point fixture URLs at this server."""
+        text = json.dumps(value).replace(REAL_API, self.base_url)
+        return json.loads(text)
+
+
+class _HTTPError(Exception):
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_fake: FakeGitHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    # -- entry points --------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        fake = self.server_fake
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = dict(parse_qsl(parts.query))
+        auth = self.headers.get("Authorization")
+        body = b""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            body = self.rfile.read(length)
+        if fake.delay:
+            time.sleep(fake.delay)
+        token = None
+        if auth:
+            token = auth.split(" ", 1)[1] if " " in auth else auth
+        resource = "graphql" if path == "/graphql" else "core"
+        budget = fake._budget(token, resource)
+        status = 500
+        try:
+            if (
+                token is not None
+                and fake.valid_tokens is not None
+                and token not in fake.valid_tokens
+            ):
+                raise _HTTPError(401, {"message": "Bad credentials", "documentation_url": DOCS})
+            if resource == "graphql" and token is None:
+                raise _HTTPError(
+                    401,
+                    {
+                        "message": "This endpoint requires you to be authenticated.",
+                        "documentation_url": DOCS,
+                    },
+                )
+            fault = fake._take_fault(method, path)
+            with fake._lock:
+                exhausted = budget.used >= budget.limit
+                if not exhausted:
+                    budget.used += 1
+            if exhausted or (fault is not None and fault.remaining_zero):
+                if fault is not None and fault.remaining_zero:
+                    with fake._lock:
+                        budget.used = budget.limit
+                raise _HTTPError(
+                    403,
+                    {
+                        "message": "API rate limit exceeded for 127.0.0.1. (But here's the good "
+                        "news: Authenticated requests get a higher rate limit. Check out the "
+                        "documentation for more details.)",
+                        "documentation_url": DOCS,
+                    },
+                )
+            if fault is not None:
+                headers = {}
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = f"{fault.retry_after:g}"
+                if fault.malformed:
+                    status = 200
+                    self._send(200, b'{"id": 1, "full_name": "broken', budget, {})
+                    return
+                raise _HTTPError(
+                    fault.status, {"message": fault.message, "documentation_url": DOCS}, headers
+                )
+            if method == "POST" and path == "/graphql":
+                status, payload, headers = 200, self._graphql(body), {}
+            elif method == "GET":
+                status, payload, headers = self._route(path, query)
+            else:
+                raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+        except _HTTPError as err:
+            status, payload, headers = err.status, err.body, err.headers
+        finally:
+            fake._record(RecordedRequest(method, path, query, auth, status))
+        raw = b"" if payload is None else json.dumps(fake.rewrite(payload)).encode()
+        self._send(status, raw, budget, headers)
+
+    def _send(self, status: int, raw: bytes, budget: _Budget, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("X-RateLimit-Limit", str(budget.limit))
+        self.send_header("X-RateLimit-Remaining", str(max(0, budget.limit - budget.used)))
+        self.send_header("X-RateLimit-Reset", str(budget.reset))
+        self.send_header("X-RateLimit-Used", str(budget.used))
+        self.send_header("X-RateLimit-Resource", "graphql" if "graphql" in self.path else "core")
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    # -- REST --------------------------------------------------------------------------------
+
+    def _route(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        fake = self.server_fake
+        seg = [s for s in path.split("/") if s]
+        if seg == ["rate_limit"]:
+            return 200, self._rate_limit(), {}
+        if len(seg) == 2 and seg[0] in ("users", "orgs"):
+            user = fake.users.get(seg[1].lower())
+            if user is None or (seg[0] == "orgs" and user.get("type") != "Organization"):
+                raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+            return 200, user, {}
+        if len(seg) >= 3 and seg[0] == "repos":
+            slug = f"{seg[1]}/{seg[2]}".lower()
+            rest = seg[3:]
+            data = fake.repos.get(slug)
+            if data is None and slug in fake.renamed:
+                target = fake.renamed[slug]
+                tail = "".join("/" + s for s in rest)
+                qs = ("?" + urlencode(query)) if query else ""
+                location = f"{fake.base_url}/repositories/{target['repo']['id']}{tail}{qs}"
+                raise _HTTPError(
+                    301,
+                    {"message": "Moved Permanently", "url": location, "documentation_url": DOCS},
+                    {"Location": location},
+                )
+        elif len(seg) >= 2 and seg[0] == "repositories" and seg[1].isdigit():
+            data = fake.by_id.get(int(seg[1]))
+            rest = seg[2:]
+        else:
+            raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+        if data is None:
+            raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+        return self._repo_route(data, rest, path, query)
+
+    def _repo_route(
+        self, data: dict[str, Any], rest: list[str], path: str, query: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        fake = self.server_fake
+        if not rest:
+            return 200, data["repo"], {}
+        head = rest[0]
+        if head == "contributors":
+            items = data["contributors"]
+            if query.get("anon") not in ("1", "true"):
+                items = [c for c in items if c.get("type") != "Anonymous"]
+            return self._paginate(items, path, query)
+        if head == "commits":
+            items = sorted(
+                data["commits"], key=lambda c: c["commit"]["author"]["date"], reverse=True
+            )
+            if "since" in query:
+                since = _parse_time(query["since"])
+                items = [c for c in items if _parse_time(c["commit"]["author"]["date"]) >= since]
+            if "until" in query:
+                until = _parse_time(query["until"])
+                items = [c for c in items if _parse_time(c["commit"]["author"]["date"]) <= until]
+            return self._paginate(items, path, query)
+        if head == "releases":
+            return self._paginate(data["releases"], path, query)
+        if head == "issues":
+            if len(rest) == 1:
+                items = sorted(data["issues"], key=lambda i: i["created_at"], reverse=True)
+                if query.get("state", "open") != "all":
+                    items = [i for i in items if i["state"] == query.get("state", "open")]
+                return self._paginate(items, path, query)
+            if rest[1:] == ["comments"]:
+                items = sorted(data["comments"], key=lambda c: c["created_at"])
+                if "since" in query:
+                    since = _parse_time(query["since"])
+                    items = [c for c in items if _parse_time(c["updated_at"]) >= since]
+                return self._paginate(items, path, query)
+            if len(rest) == 3 and rest[2] == "comments":
+                suffix = f"/issues/{rest[1]}"
+                items = [c for c in data["comments"] if c["issue_url"].endswith(suffix)]
+                return self._paginate(items, path, query)
+        if head == "contents" and len(rest) >= 2:
+            name = "/".join(rest[1:])
+            text = data["files"].get(name)
+            if text is None:
+                raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+            return 200, self._content(data, name, text), {}
+        if head == "stats" and len(rest) == 2:
+            if not fake._stats_ready(path):
+                return 202, {}, {}
+            if rest[1] == "contributors":
+                return 200, self._stats_contributors(data), {}
+            if rest[1] == "participation":
+                return 200, self._participation(data), {}
+            if rest[1] == "commit_activity":
+                return 200, self._commit_activity(data), {}
+        raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+
+    def _paginate(
+        self, items: list[Any], path: str, query: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        per_page = max(1, min(100, int(query.get("per_page", "30"))))
+        page = max(1, int(query.get("page", "1")))
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        links = []
+        base = f"{self.server_fake.base_url}{path}"
+
+        def url(n: int) -> str:
+            return base + "?" + urlencode({**query, "per_page": per_page, "page": n})
+
+        if page < last:
+            links += [f'<{url(page + 1)}>; rel="next"', f'<{url(last)}>; rel="last"']
+        if page > 1:
+            links = [f'<{url(page - 1)}>; rel="prev"', f'<{url(1)}>; rel="first"', *links]
+        return 200, chunk, ({"Link": ", ".join(links)} if links else {})
+
+    def _content(self, data: dict[str, Any], name: str, text: str) -> dict[str, Any]:
+        encoded = base64.b64encode(text.encode()).decode()
+        wrapped = "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n"
+        full = data["repo"]["full_name"]
+        return {
+            "type": "file",
+            "encoding": "base64",
+            "size": len(text.encode()),
+            "name": name.rsplit("/", 1)[-1],
+            "path": name,
+            "content": wrapped,
+            "sha": "3d21ec53a331a6f037a91c368710b99387d012c1",
+            "url": f"{REAL_API}/repos/{full}/contents/{name}",
+            "html_url": f"https://github.com/{full}/blob/main/{name}",
+        }
+
+    def _week_start(self, moment: datetime) -> int:
+        day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        day -= timedelta(days=(day.weekday() + 1) % 7)  # weeks start on Sunday
+        return int(day.timestamp())
+
+    def _stats_contributors(self, data: dict[str, Any]) -> list[Any]:
+        per_author: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        authors: dict[str, Any] = {}
+        for c in data["commits"]:
+            who = c.get("author")
+            key = who["login"] if who else c["commit"]["author"]["email"]
+            if who:
+                authors[key] = who
+            per_author[key][self._week_start(_parse_time(c["commit"]["author"]["date"]))] += 1
+        out = []
+        for key, weeks in per_author.items():
+            if key not in authors:
+                continue  # GitHub's statistics only list linked accounts
+            out.append(
+                {
+                    "author": authors[key],
+                    "total": sum(weeks.values()),
+                    "weeks": [
+                        {"w": w, "a": 10 * n, "d": 2 * n, "c": n} for w, n in sorted(weeks.items())
+                    ],
+                }
+            )
+        return sorted(out, key=lambda e: e["total"])[-100:]
+
+    def _weekly(self, data: dict[str, Any], owner_only: bool = False) -> list[int]:
+        now = self.server_fake.now
+        counts = [0] * 52
+        owner = data["repo"]["owner"]["login"].lower()
+        for c in data["commits"]:
+            if owner_only and (c.get("author") or {}).get("login", "").lower() != owner:
+                continue
+            age = now - _parse_time(c["commit"]["author"]["date"])
+            index = 51 - int(age / timedelta(weeks=1))
+            if 0 <= index < 52:
+                counts[index] += 1
+        return counts
+
+    def _participation(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {"all": self._weekly(data), "owner": self._weekly(data, owner_only=True)}
+
+    def _commit_activity(self, data: dict[str, Any]) -> list[Any]:
+        start = self.server_fake.now - timedelta(weeks=52)
+        return [
+            {"days": [0] * 7, "total": n, "week": self._week_start(start + timedelta(weeks=i))}
+            for i, n in enumerate(self._weekly(data))
+        ]
+
+    def _rate_limit(self) -> dict[str, Any]:
+        fake = self.server_fake
+        auth = self.headers.get("Authorization")
+        token = auth.split(" ", 1)[1] if auth and " " in auth else None
+        resources = {}
+        for name in ("core", "graphql"):
+            b = fake._budget(token, name)
+            resources[name] = {
+                "limit": b.limit,
+                "used": b.used,
+                "remaining": max(0, b.limit - b.used),
+                "reset": b.reset,
+            }
+        return {"resources": resources, "rate": resources["core"]}
+
+    # -- GraphQL --------------------------------------------------------------------------------
+
+    _ALIAS = re.compile(
+        r'(\w+): repository\(owner: ("(?:[^"\\]|\\.)*"), name: ("(?:[^"\\]|\\.)*")'
+        r"(, followRenames: (?:true|false))?\)"
+    )
+    _HISTORY = re.compile(r'(\w+): history\(since: "([^"]+)"\)')
+    _OBJECT = re.compile(r'(\w+): object\(expression: "([^":]+):([^"]+)"\)')
+
+    def _graphql(self, body: bytes) -> dict[str, Any]:
+        try:
+            document = json.loads(body)["query"]
+        except (ValueError, KeyError, TypeError):
+            raise _HTTPError(
+                400, {"message": "Problems parsing JSON", "documentation_url": DOCS}
+            ) from None
+        histories = {alias: _parse_time(since) for alias, since in self._HISTORY.findall(document)}
+        objects = {alias: path for alias, _ref, path in self._OBJECT.findall(document)}
+        data: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        fake = self.server_fake
+        for match in self._ALIAS.finditer(document):
+            alias = match.group(1)
+            owner, name = json.loads(match.group(2)), json.loads(match.group(3))
+            follow = bool(match.group(4)) and "true" in match.group(4)
+            slug = f"{owner}/{name}".lower()
+            repo = fake.repos.get(slug) or (fake.renamed.get(slug) if follow else None)
+            if repo is None:
+                data[alias] = None
+                errors.append(
+                    {
+                        "type": "NOT_FOUND",
+                        "path": [alias],
+                        "locations": [{"line": 1, "column": 1}],
+                        "message": "Could not resolve to a Repository with the name "
+                        f"'{owner}/{name}'.",
+                    }
+                )
+                continue
+            data[alias] = self._graphql_repo(repo, histories, objects)
+        answer: dict[str, Any] = {"data": data}
+        if errors:
+            answer["errors"] = errors
+        return answer
+
+    def _graphql_repo(
+        self, data: dict[str, Any], histories: dict[str, datetime], objects: dict[str, str]
+    ) -> dict[str, Any]:
+        fake = self.server_fake
+        repo = data["repo"]
+        owner_login = repo["owner"]["login"]
+        owner = fake.users.get(owner_login.lower(), {})
+        owner_type = repo["owner"]["type"]
+        open_pulls = [i for i in data["issues"] if i["state"] == "open" and "pull_request" in i]
+        node: dict[str, Any] = {
+            "nameWithOwner": repo["full_name"],
+            "isArchived": repo["archived"],
+            "isDisabled": repo["disabled"],
+            "isFork": repo["fork"],
+            "pushedAt": repo["pushed_at"],
+            "stargazerCount": repo["stargazers_count"],
+            "owner": {
+                "__typename": owner_type,
+                "login": owner_login,
+                "hasSponsorsListing": bool(owner.get("has_sponsors_listing", False)),
+            },
+            # GitHub's REST open_issues_count counts pull requests too; split it the same way.
+            "openIssues": {"totalCount": repo["open_issues_count"] - len(open_pulls)},
+            "openPullRequests": {"totalCount": len(open_pulls)},
+            "fundingLinks": self._funding_links(data),
+            "releases": {
+                "nodes": [
+                    {
+                        "createdAt": r["created_at"],
+                        "publishedAt": r["published_at"],
+                        "isDraft": r["draft"],
+                    }
+                    for r in sorted(data["releases"], key=lambda r: r["created_at"], reverse=True)[
+                        :100
+                    ]
+                ]
+            },
+            "defaultBranchRef": None,
+            "recentIssues": {"nodes": self._graphql_issues(data)},
+        }
+        if data["commits"]:
+            target: dict[str, Any] = {"__typename": "Commit"}
+            for alias, since in histories.items():
+                target[alias] = {
+                    "totalCount": sum(
+                        1
+                        for c in data["commits"]
+                        if _parse_time(c["commit"]["author"]["date"]) >= since
+                    )
+                }
+            node["defaultBranchRef"] = {
+                "name": repo.get("default_branch", "main"),
+                "target": target,
+            }
+        for alias, path in objects.items():
+            text = data["files"].get(path)
+            node[alias] = None if text is None else {"__typename": "Blob", "text": text}
+        return node
+
+    def _graphql_issues(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        issues = [i for i in data["issues"] if "pull_request" not in i]
+        issues = sorted(issues, key=lambda i: i["created_at"], reverse=True)[:50]
+        out = []
+        for issue in issues:
+            comments = [c for c in data["comments"] if c["issue_url"] == issue["url"]]
+            comments = sorted(comments, key=lambda c: c["created_at"])[:20]
+            out.append(
+                {
+                    "createdAt": issue["created_at"],
+                    "authorAssociation": issue["author_association"],
+                    "comments": {
+                        "nodes": [
+                            {
+                                "createdAt": c["created_at"],
+                                "authorAssociation": c["author_association"],
+                            }
+                            for c in comments
+                        ]
+                    },
+                }
+            )
+        return out
+
+    def _funding_links(self, data: dict[str, Any]) -> list[dict[str, str]]:
+        """fundingLinks as GitHub derives them from the repository's own FUNDING.yml."""
+        text = data["files"].get(".github/FUNDING.yml")
+        if text is None:
+            return []
+        pairs: list[tuple[str, str]] = []
+        key = ""
+        for line in text.splitlines():
+            if line.lstrip().startswith("#") or not line.strip():
+                continue
+            if line.startswith((" ", "\t")) and line.strip().startswith("- ") and key:
+                pairs.append((key, line.strip()[2:]))
+                continue
+            key, sep, value = line.partition(":")
+            key = key.strip().upper() if sep else ""
+            value = value.strip()
+            pairs.extend((key, v) for v in value.strip("[]").split(",") if key and v.strip())
+        links = []
+        for platform, value in pairs:
+            value = value.strip().strip("'\"")
+            url = _PLATFORM_URL.get(platform, "{}").format(value)
+            if platform == "CUSTOM" and "://" not in url:
+                url = "https://" + url
+            links.append({"platform": platform, "url": url})
+        return links
+
+
+_PLATFORM_URL = {
+    "GITHUB": "https://github.com/sponsors/{}",
+    "PATREON": "https://www.patreon.com/{}",
+    "OPEN_COLLECTIVE": "https://opencollective.com/{}",
+    "KO_FI": "https://ko-fi.com/{}",
+    "TIDELIFT": "https://tidelift.com/funding/github/{}",
+    "LIBERAPAY": "https://liberapay.com/{}",
+    "ISSUEHUNT": "https://issuehunt.io/r/{}",
+    "LFX_CROWDFUNDING": "https://crowdfunding.lfx.linuxfoundation.org/projects/{}",
+    "COMMUNITY_BRIDGE": "https://funding.communitybridge.org/projects/{}",
+    "POLAR": "https://polar.sh/{}",
+    "BUY_ME_A_COFFEE": "https://www.buymeacoffee.com/{}",
+    "THANKS_DEV": "https://thanks.dev/{}",
+    "CUSTOM": "{}",
+}
+
+
+def synthetic_repository(index: int, *, now: datetime = FIXED_NOW) -> dict[str, Any]:
+    """A small, plausible repository (``synth-org{n}/pkg{index}``) for load tests."""
+    owner, name = f"synth-org{index % 40}", f"pkg{index}"
+    full = f"{owner}/{name}"
+
+    def stamp(days: float) -> str:
+        return (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def person(login: str) -> dict[str, Any]:
+        return {
+            "login": login,
+            "id": 10_000 + zlib.crc32(login.encode()) % 100_000,
+            "type": "User",
+            "site_admin": False,
+            "url": f"{REAL_API}/users/{login}",
+        }
+
+    devs = [f"dev{index}-{k}" for k in range(1 + index % 5)]
+    commits = []
+    for k in range(12):
+        login = devs[k % len(devs)]
+        commits.append(
+            {
+                "sha": f"{index:08x}{k:032x}",
+                "commit": {
+                    "author": {
+                        "name": login,
+                        "email": f"{login}@example.org",
+                        "date": stamp(3 + k * 25),
+                    }
+                },
+                "author": person(login),
+                "url": f"{REAL_API}/repos/{full}/commits/{index:08x}{k:032x}",
+            }
+        )
+    return {
+        "repo": {
+            "id": 900_000 + index,
+            "name": name,
+            "full_name": full,
+            "owner": {**person(owner), "type": "Organization" if index % 3 else "User"},
+            "url": f"{REAL_API}/repos/{full}",
+            "html_url": f"https://github.com/{full}",
+            "fork": False,
+            "archived": index % 17 == 0,
+            "disabled": False,
+            "pushed_at": stamp(index % 400),
+            "created_at": stamp(2000),
+            "stargazers_count": 10 * index,
+            "open_issues_count": index % 9,
+            "default_branch": "main",
+        },
+        "contributors": [{**person(d), "contributions": 50 // (k + 1)} for k, d in enumerate(devs)],
+        "commits": commits,
+        "releases": [
+            {
+                "id": index * 10 + k,
+                "tag_name": f"v{k}",
+                "draft": False,
+                "prerelease": False,
+                "created_at": stamp(k * 90),
+                "published_at": stamp(k * 90),
+            }
+            for k in range(3)
+        ],
+        "files": {".github/FUNDING.yml": f"github: [{devs[0]}]\n"} if index % 4 == 0 else {},
+    }

@@ -1,0 +1,73 @@
+"""The clone path against a real git server on loopback: clone, then fetch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import InputError
+from auditor.gitstats import bus_factor, open_target
+
+from .gitrepo import NOW, Commit, add_commits, build_repo, content, git
+from .gitserver import serve_git
+
+
+def served_repo(root: Path) -> Path:
+    repo = build_repo(
+        root / "owner" / "project.git",
+        [
+            Commit("Alice <alice@acme.com>", 30, {"a.py": content("a"), "b.py": content("b")}),
+            Commit("Bob <bob@globex.com>", 20, {"a.py": None, "moved.py": content("a")}),
+        ],
+        bare=True,
+    )
+    git("config", "uploadpack.allowFilter", "true", cwd=repo)
+    git("config", "uploadpack.allowAnySHA1InWant", "true", cwd=repo)
+    return repo
+
+
+def test_blobless_clone_then_fetch(tmp_path: Path) -> None:
+    repo = served_repo(tmp_path / "served")
+    cache = tmp_path / "cache"
+    with serve_git(tmp_path / "served") as server:
+        url = server.url("owner/project")
+        target = open_target(url, cache_dir=cache, allow_insecure_loopback=True)
+        assert (
+            target.git_dir == cache / "git" / f"127.0.0.1_{server.port}" / "owner" / "project.git"
+        )
+        assert git("config", "remote.origin.promisor", cwd=target.git_dir).strip() == "true"
+        report = bus_factor(target, now=NOW)
+        assert report.truck_factor == 1
+        # The move is exact, so Alice keeps moved.py without any file being downloaded.
+        assert [a.name for a in report.truck_factor_authors] == ["Alice"]
+        missing = git("rev-list", "--objects", "--missing=print", "--all", cwd=target.git_dir)
+        assert sum(line.startswith("?") for line in missing.splitlines()) == 2
+
+        add_commits(repo, [Commit("Carol <carol@initech.com>", 5, {"c.py": content("c")})])
+        requests_before = len(server.requests)
+        again = open_target(url, cache_dir=cache, allow_insecure_loopback=True)
+        assert again.git_dir == target.git_dir
+        assert any("upload-pack" in r for r in server.requests[requests_before:])
+        updated = bus_factor(again, now=NOW)
+        assert updated.revision == git("rev-parse", "main", cwd=repo).strip()
+        assert updated.files_total == 3
+
+        offline = open_target(url, cache_dir=cache, allow_insecure_loopback=True, offline=True)
+        count = len(server.requests)
+        assert bus_factor(offline, now=NOW).revision == updated.revision
+        assert len(server.requests) == count
+
+
+def test_missing_remote_repository(tmp_path: Path) -> None:
+    (tmp_path / "served").mkdir()
+    with serve_git(tmp_path / "served") as server, pytest.raises(InputError, match="cannot clone"):
+        open_target(
+            server.url("owner/absent"), cache_dir=tmp_path / "c", allow_insecure_loopback=True
+        )
+    assert not list((tmp_path / "c").rglob("*.tmp"))
+
+
+def test_loopback_http_needs_the_explicit_option(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="only https://"):
+        open_target("http://127.0.0.1:1/o/r", cache_dir=tmp_path)
