@@ -19,7 +19,13 @@ from auditor.errors import AuditorError
 
 # Each command module exposes register(subparsers, parents); listed here so one
 # failing optional module does not hide the others.
-COMMAND_MODULES = ("auditor.cli.graph_cmd", "auditor.cli.bus_factor")
+COMMAND_MODULES = (
+    "auditor.cli.audit_cmd",
+    "auditor.cli.graph_cmd",
+    "auditor.cli.explain_cmd",
+    "auditor.cli.bus_factor",
+    "auditor.cli.rules_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

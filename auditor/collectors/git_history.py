@@ -105,7 +105,12 @@ class GitHistoryCollector(Collector):
             "Days since the newest commit by a person on the default branch.",
             "days",
         ),
-        _spec("commits_365d", "int", "Commits by people in the last 365 days.", "commits"),
+        _spec(
+            "git_commits_365d",
+            "int",
+            "Commits by people in the last 365 days (git history).",
+            "commits",
+        ),
         _spec("git_authors_total", "int", "Distinct developers (aliases merged, bots left out)."),
         _spec("git_revision", "str", "The commit id the history signals were computed at."),
     )
@@ -259,7 +264,7 @@ class GitHistoryCollector(Collector):
                 "no commit in the last 365 days comes from an organisation's e-mail",
             ),
             "last_commit_days": (report.last_commit_days, no_commits),
-            "commits_365d": (report.commits_365d, None),
+            "git_commits_365d": (report.commits_365d, None),
             "git_authors_total": (report.authors, None),
             "git_revision": (report.revision, None),
         }

@@ -96,7 +96,7 @@ def test_signals_sharing_and_cache(
         assert one["contributor_absence_factor"].value == 2  # 1 of 2 is not a majority
         assert one["developer_distribution"].value == 0.5
         assert one["last_commit_days"].value == 20
-        assert one["commits_365d"].value == 1
+        assert one["git_commits_365d"].value == 1
         assert one["elephant_factor"].value == 2
         assert (
             one["git_revision"].value
