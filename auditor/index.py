@@ -114,13 +114,27 @@ class IndexClient:
         self._dead: set[str] = set()
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
+        self._orders: dict[int, tuple[Sequence[Tag], dict[Tag, int]]] = {}
 
     # -- public API ---------------------------------------------------------------------
 
-    def files(self, name: str) -> tuple[DistFile, ...]:
-        """All files of a project across the indexes. Raises PackageNotFoundError."""
+    def releases(self, name: str) -> dict[str, list[list[Any]]]:
+        """File rows of a project across the indexes, grouped by version text.
+
+        Raises PackageNotFoundError when no index knows the project.
+        """
         key = canonicalize_name(name)
-        return self._once(("files", key), lambda: self._files(key))
+        return self._once(("files", key), lambda: self._releases(key))
+
+    def files(self, name: str, version: str | None = None) -> tuple[DistFile, ...]:
+        """Files of a project (of one version when given), as objects."""
+        grouped = self.releases(name)
+        rows = (
+            grouped.get(version, [])
+            if version is not None
+            else [r for group in grouped.values() for r in group]
+        )
+        return tuple(DistFile.from_row(r) for r in rows)
 
     def metadata(self, name: str, version: str, tags: Sequence[Tag]) -> CoreMetadata:
         """Core metadata of one release, from the cheapest source that has it."""
@@ -133,6 +147,14 @@ class IndexClient:
         """The project JSON document from the primary index, None if not offered."""
         key = canonicalize_name(name)
         return self._once(("json", key), lambda: self._project_json(key))
+
+    def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
+        """Tag -> preference rank, built once per tag list (hundreds of tags)."""
+        cached = self._orders.get(id(tags))
+        if cached is None or cached[0] is not tags:
+            cached = (tags, {tag: i for i, tag in enumerate(tags)})
+            self._orders[id(tags)] = cached
+        return cached[1]
 
     # -- de-duplication ---------------------------------------------------------------
 
@@ -153,15 +175,16 @@ class IndexClient:
 
     # -- simple API -------------------------------------------------------------------
 
-    def _files(self, name: str) -> tuple[DistFile, ...]:
+    def _releases(self, name: str) -> dict[str, list[list[Any]]]:
         found = False
-        out: list[DistFile] = []
+        out: dict[str, list[list[Any]]] = {}
         for index in self.index_urls:
             rows = self._index_files(index, name)
             if rows is None:
                 continue
             found = True
-            out.extend(DistFile.from_row(r) for r in rows)
+            for row in rows:
+                out.setdefault(row[2], []).append(row)
         if not found:
             where = ", ".join(self.index_urls)
             raise PackageNotFoundError(
@@ -169,7 +192,7 @@ class IndexClient:
                 hint="Check the spelling of the name, or pass --index-url/--extra-index-url "
                 "for the index that hosts it.",
             )
-        return tuple(out)
+        return out
 
     def _index_files(self, index: str, name: str) -> list[list[Any]] | None:
         """Rows of files on one index, None when the index lacks the project."""
@@ -202,13 +225,12 @@ class IndexClient:
         try:
             ctype = resp.headers.get("Content-Type", "")
             if "json" in ctype:
-                files = parse_json_page(resp.text, resp.url)
+                rows = parse_json_page(resp.text, resp.url)
             else:
-                files = parse_html_page(resp.text, resp.url)
+                rows = [f.to_row() for f in parse_html_page(resp.text, resp.url)]
         except ValueError as exc:
             self._unreachable(index, f"its answer for {name!r} is not a valid project page ({exc})")
             return None
-        rows = [f.to_row() for f in files]
         self.cache.put("simple", cache_key, {"files": rows}, ttl=self.project_ttl)
         return rows
 
@@ -250,18 +272,19 @@ class IndexClient:
         return result
 
     def _fetch_metadata(self, name: str, version: str, tags: Sequence[Tag]) -> CoreMetadata:
-        files = [f for f in self.files(name) if f.version == version]
-        order = {tag: i for i, tag in enumerate(tags)}
+        files = list(self.files(name, version))
+        order = self._tag_order(tags)
         wheels = sorted(
             (f for f in files if f.is_wheel), key=lambda f: _wheel_rank(f.filename, order)
         )
         best = wheels[0] if wheels else None
         if best is not None:
-            # Mirrors often serve .metadata without announcing it: one small request
-            # is worth trying before reading the wheel itself.
-            text = self._get_text(best.url + ".metadata")
-            if text is not None and text.lstrip().startswith("Metadata-Version"):
-                return metadata_from_email(name, version, text, "wheel metadata (PEP 658)")
+            if best.has_metadata:
+                text = self._get_text(best.url + ".metadata")
+                if text is not None and text.lstrip().startswith("Metadata-Version"):
+                    return metadata_from_email(name, version, text, "wheel metadata (PEP 658)")
+            # Not announced (some mirrors strip the key): the wheel's own METADATA, by
+            # range requests, costs one or two small requests and is always right.
             meta = self._wheel_metadata(name, version, best)
             if meta is not None:
                 return meta

@@ -13,6 +13,7 @@ resolver mostly finds what it needs already on hand.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
@@ -120,8 +121,9 @@ class Provider(AbstractProvider[Req, Cand, str]):
         self.dependencies: dict[Cand, list[Req]] = {}
         self.metadata: dict[tuple[str, str], CoreMetadata] = {}
         self._prefetched: set[str] = set()
+        self._markers: dict[tuple[str, str], bool] = {}
         self._satisfied: dict[tuple[Req, str, Version | None, str | None], bool] = {}
-        self._version_lists: dict[str, list[tuple[Version, tuple[DistFile, ...]]]] = {}
+        self._version_lists: dict[str, list[tuple[Version, _LazyFiles]]] = {}
         self._usable_files: dict[tuple[str, Version], tuple[DistFile, ...]] = {}
         self._lock = threading.Lock()
 
@@ -137,16 +139,23 @@ class Provider(AbstractProvider[Req, Cand, str]):
         candidates: Mapping[str, Iterator[Cand]],
         information: Mapping[str, Iterator[Any]],
         backtrack_causes: Sequence[Any],
-    ) -> tuple[bool, bool, bool, str]:
+    ) -> tuple[bool, bool, bool, bool, bool, str]:
+        """pip's order: direct URLs, backtrack causes, pins, upper bounds, user's own."""
         infos = list(information[identifier])
         has_url = any(i.requirement.url for i in infos)
-        pinned = any(
-            s.operator in ("==", "===") and "*" not in s.version
-            for i in infos
-            for s in i.requirement.specifier
-        )
+        specs = [s for i in infos for s in i.requirement.specifier]
+        pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in specs)
+        bounded = any(s.operator in ("<", "<=", "~=", "==") for s in specs)
+        requested = any(i.parent is None for i in infos)
         causes = {c.requirement.name for c in backtrack_causes}
-        return (not has_url, identifier.split("[")[0] not in causes, not pinned, identifier)
+        return (
+            not has_url,
+            identifier.split("[")[0] not in causes,
+            not pinned,
+            not bounded,
+            not requested,
+            identifier,
+        )
 
     def find_matches(
         self,
@@ -193,6 +202,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
         return requirement.specifier.contains(candidate.version, prereleases=True)
 
     def get_dependencies(self, candidate: Cand) -> list[Req]:
+        self._prefetch_older(candidate)
         deps = self._dependencies(candidate)
         with self._lock:
             self.dependencies[candidate] = deps
@@ -234,32 +244,30 @@ class Provider(AbstractProvider[Req, Cand, str]):
                 found_final = found_final or not version.is_prerelease
                 yield version, tuple(f for f in usable if not f.yanked) or usable
 
-    def _versions(self, name: str) -> list[tuple[Version, tuple[DistFile, ...]]]:
+    def _versions(self, name: str) -> list[tuple[Version, _LazyFiles]]:
         """All releases of a project, newest first, parsed once per run."""
         cached = self._version_lists.get(name)
         if cached is not None:
             return cached
-        grouped: dict[str, list[DistFile]] = {}
-        for f in self.index.files(name):
-            grouped.setdefault(f.version, []).append(f)
-        out: list[tuple[Version, tuple[DistFile, ...]]] = []
-        for text, files in grouped.items():
+        merged: dict[Version, list[list[Any]]] = {}
+        for text, rows in self.index.releases(name).items():
             try:
-                out.append((Version(text), tuple(files)))
+                merged.setdefault(Version(text), []).extend(rows)
             except InvalidVersion:
                 continue
-        out.sort(key=lambda item: item[0], reverse=True)
+        out = [
+            (version, _LazyFiles(rows))
+            for version, rows in sorted(merged.items(), key=lambda item: item[0], reverse=True)
+        ]
         with self._lock:
             self._version_lists[name] = out
         return out
 
-    def _usable(
-        self, name: str, version: Version, files: tuple[DistFile, ...]
-    ) -> tuple[DistFile, ...]:
+    def _usable(self, name: str, version: Version, files: _LazyFiles) -> tuple[DistFile, ...]:
         key = (name, version)
         cached = self._usable_files.get(key)
         if cached is None:
-            cached = tuple(f for f in files if self._installable(f))
+            cached = tuple(f for f in files.materialise() if self._installable(f))
             with self._lock:
                 self._usable_files[key] = cached
         return cached
@@ -318,12 +326,11 @@ class Provider(AbstractProvider[Req, Cand, str]):
         return deps
 
     def _parse_dependency(self, line: str, candidate: Cand, wanted: list[str]) -> Req | None:
-        try:
-            parsed = PkgRequirement(line)
-        except InvalidRequirement:
+        parsed = _parse_requirement(line)
+        if parsed is None:
             return None
         if parsed.marker is not None and not any(
-            _evaluate(parsed.marker, self.env, extra) for extra in wanted
+            self._marker_true(parsed.marker, extra) for extra in wanted
         ):
             return None
         name = canonicalize_name(parsed.name)
@@ -342,6 +349,14 @@ class Provider(AbstractProvider[Req, Cand, str]):
             parent=candidate.label,
         )
 
+    def _marker_true(self, marker: Marker, extra: str) -> bool:
+        key = (str(marker), extra)
+        hit = self._markers.get(key)
+        if hit is None:
+            hit = _evaluate(marker, self.env, extra)
+            self._markers[key] = hit
+        return hit
+
     # -- prefetch ---------------------------------------------------------------------
 
     def prefetch(self, req: Req) -> None:
@@ -354,13 +369,83 @@ class Provider(AbstractProvider[Req, Cand, str]):
             self._prefetched.add(req.name)
         self.executor.submit(self._prefetch, req)
 
+    def _prefetch_older(self, candidate: Cand, count: int = 6) -> None:
+        """When the resolver tries a release that is not the newest, it is backtracking
+        through this project: fetch the next older releases' metadata in parallel, since
+        it will likely ask for them one after another."""
+        if (
+            self.executor is None
+            or candidate.url is not None
+            or candidate.version is None
+            or self.no_deps
+        ):
+            return
+        versions = [v for v, _ in self._versions(candidate.name)]
+        try:
+            at = versions.index(candidate.version)
+        except ValueError:
+            return
+        if at == 0:
+            return
+        for version, files in self._versions(candidate.name)[at + 1 : at + 1 + count]:
+            key = f"{candidate.name}=={version}"
+            with self._lock:
+                if key in self._prefetched:
+                    continue
+                self._prefetched.add(key)
+            if self._usable(candidate.name, version, files):
+                self.executor.submit(self._prefetch_metadata, candidate.name, str(version))
+
+    def _prefetch_metadata(self, name: str, version: str) -> None:
+        # Failures are reported when (and if) the resolver asks for this release itself.
+        with contextlib.suppress(Exception):
+            self.index.metadata(name, version, self.tags)
+
     def _prefetch(self, req: Req) -> None:
+        """Fetch the likely release's metadata, then its dependencies', and so on.
+
+        This crawls the probable graph in parallel ahead of the (sequential) resolver,
+        which then mostly finds everything already in memory.
+        """
         try:
             best = next(self.candidate_versions(req.name, [req.specifier]), None)
-            if best is not None and not self.no_deps:
-                self.index.metadata(req.name, str(best[0]), self.tags)
-        except Exception:
-            pass
+            if best is None or self.no_deps:
+                return
+            candidate = Cand(name=req.name, version=best[0], extras=req.extras, files=best[1])
+            meta = self.candidate_metadata(candidate)
+            if meta is None or meta.requires_dist is None:
+                return
+            wanted = ["", *sorted(req.extras)]
+            for line in meta.requires_dist:
+                dep = self._parse_dependency(line, candidate, wanted)
+                if dep is not None:
+                    self.prefetch(dep)
+        except Exception:  # the resolver asks again and reports it properly
+            return
+
+
+class _LazyFiles:
+    """A release's file rows, turned into DistFile objects only when first needed."""
+
+    __slots__ = ("_files", "rows")
+
+    def __init__(self, rows: list[list[Any]]) -> None:
+        self.rows = rows
+        self._files: tuple[DistFile, ...] | None = None
+
+    def materialise(self) -> tuple[DistFile, ...]:
+        if self._files is None:
+            self._files = tuple(DistFile.from_row(r) for r in self.rows)
+        return self._files
+
+
+@lru_cache(maxsize=16384)
+def _parse_requirement(line: str) -> PkgRequirement | None:
+    """Requires-Dist lines repeat across releases: parse each distinct line once."""
+    try:
+        return PkgRequirement(line)
+    except InvalidRequirement:
+        return None
 
 
 @lru_cache(maxsize=4096)

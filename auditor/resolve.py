@@ -50,7 +50,7 @@ class ResolveOptions:
     target: Target
     tags: tuple[Tag, ...]
     no_deps: bool = False
-    workers: int = 16
+    workers: int = 48
     offline: bool = False
 
 

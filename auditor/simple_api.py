@@ -109,27 +109,40 @@ def _absolute(base: str, url: str) -> str:
     return url if url.startswith(("https://", "http://")) else urljoin(base, url)
 
 
-def parse_json_page(text: str, page_url: str) -> list[DistFile]:
-    """Files of a PEP 691 JSON page; URLs made absolute against the page URL."""
+def parse_json_page(text: str, page_url: str) -> list[list[Any]]:
+    """File rows (see ``DistFile.to_row``) of a PEP 691 JSON page.
+
+    Rows, not objects: a big project lists tens of thousands of files, and only the
+    releases the resolver looks at ever become ``DistFile`` objects.
+    """
     data = json.loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise ValueError("not a PEP 691 project page (no 'files' list)")
-    out: list[DistFile] = []
+    rows: list[list[Any]] = []
     for entry in data["files"]:
-        if not isinstance(entry, dict) or "filename" not in entry or "url" not in entry:
+        try:
+            filename = entry["filename"]
+            url = entry["url"]
+        except (TypeError, KeyError):
+            continue
+        parsed = file_version(filename)
+        if parsed is None:
             continue
         meta = entry.get("core-metadata", entry.get("dist-info-metadata", False))
-        made = _make(
-            str(entry["filename"]),
-            _absolute(page_url, str(entry["url"])),
-            entry.get("requires-python"),
-            bool(entry.get("yanked", False)),
-            bool(meta),
-            entry.get("size") if isinstance(entry.get("size"), int) else None,
+        size = entry.get("size")
+        rows.append(
+            [
+                filename,
+                _strip_fragment(_absolute(page_url, url)),
+                parsed[0],
+                parsed[1],
+                entry.get("requires-python") or None,
+                bool(entry.get("yanked", False)),
+                bool(meta),
+                size if isinstance(size, int) else None,
+            ]
         )
-        if made is not None:
-            out.append(made)
-    return out
+    return rows
 
 
 class _AnchorParser(HTMLParser):
