@@ -33,3 +33,5 @@ def _isolated_environment(
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path_factory.mktemp("auditor-cache")))
+    # No test may reach the real GitHub: a closed loopback port unless a test says otherwise.
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -139,6 +140,13 @@ def write_output(text: str, output: str | None) -> None:
         tmp.replace(path)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def output_width() -> int:
+    """The terminal's width for a terminal; wide for pipes and files, which never wrap."""
+    if sys.stdout.isatty():
+        return max(80, shutil.get_terminal_size((120, 24)).columns)
+    return 220
 
 
 def warn(args: argparse.Namespace, messages: list[str]) -> None:

@@ -1,29 +1,18 @@
-"""``auditor graph`` and, until scoring lands, ``auditor audit``: the resolved graph."""
+"""``auditor graph``: the resolved dependency tree, and why a package is in it."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from auditor.cli.common import graph_request, input_parent, warn, write_output
 from auditor.pipeline import build_graph
-from auditor.reporters.graph import render_dot, render_json, render_table, render_tree
+from auditor.reporters.graph import render_dot, render_json, render_tree
 
 
 def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     parents: list[argparse.ArgumentParser],
 ) -> None:
-    audit = subparsers.add_parser(
-        "audit",
-        parents=[*parents, input_parent()],
-        help="audit an application's dependencies",
-        description="Resolve the whole dependency graph and report every package.",
-    )
-    audit.add_argument("--format", choices=["text", "json"], default="text")
-    audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    audit.set_defaults(run=run_audit)
-
     graph = subparsers.add_parser(
         "graph",
         parents=[*parents, input_parent()],
@@ -34,18 +23,6 @@ def register(
     graph.add_argument("--why", metavar="PACKAGE", help="show the paths that bring PACKAGE in")
     graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     graph.set_defaults(run=run_graph)
-
-
-def run_audit(args: argparse.Namespace) -> int:
-    graph, warnings = build_graph(graph_request(args))
-    warn(args, warnings)
-    if args.format == "json":
-        text = render_json(graph)
-    else:
-        color = sys.stdout.isatty() and args.output is None
-        text = render_table(graph, color=color, width=_width())
-    write_output(text, args.output)
-    return 0
 
 
 def run_graph(args: argparse.Namespace) -> int:
@@ -64,9 +41,3 @@ def run_graph(args: argparse.Namespace) -> int:
         text = render_tree(graph, why=why)
     write_output(text, args.output)
     return 0
-
-
-def _width() -> int:
-    import shutil
-
-    return max(80, shutil.get_terminal_size((120, 24)).columns)

@@ -16,6 +16,8 @@ from tests.fakes import FakeIndex
 ROOT = Path(__file__).resolve().parents[2]
 # The recorded numpy releases need Python 3.12: say the target, whatever runs the tests.
 TARGET = ["--python-version", "3.12", "--platform", "linux"]
+# These tests are about resolution; GitHub signals are tested in tests/audit.
+NO_GH = ["--no-github"]
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def test_audit_prints_every_package_with_depth_and_origin(
     index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reqs = write(tmp_path, "requirements.txt", "requests>=2.30\nllama-cpp-python\n")
-    assert audit_main([str(reqs), *TARGET]) == 0
+    assert audit_main([str(reqs), *TARGET, *NO_GH]) == 0
     out = capsys.readouterr().out
     assert "markupsafe" in out and "llama-cpp-python" in out
     assert "packages (2 direct" in out
@@ -97,7 +99,7 @@ def test_malformed_line_names_file_and_line(
     index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reqs = write(tmp_path, "requirements.txt", "requests\n" * 11 + "torch>==2\n")
-    assert audit_main([str(reqs)]) == 2
+    assert audit_main([str(reqs), *NO_GH]) == 2
     err = capsys.readouterr().err
     assert f"{reqs}:12: cannot parse 'torch>==2'" in err
     assert "Traceback" not in err
@@ -118,7 +120,7 @@ def test_bad_inputs_exit_2_with_a_message(
     expected: str,
 ) -> None:
     reqs = write(tmp_path, "requirements.txt", content)
-    assert audit_main([str(reqs)]) == 2
+    assert audit_main([str(reqs), *NO_GH]) == 2
     err = capsys.readouterr().err
     assert expected in err and err.startswith("error: ")
 
@@ -128,14 +130,14 @@ def test_include_cycle(
 ) -> None:
     write(tmp_path, "a.txt", "-r b.txt\nrequests\n")
     write(tmp_path, "b.txt", "-r a.txt\n")
-    assert audit_main([str(tmp_path / "a.txt")]) == 2
+    assert audit_main([str(tmp_path / "a.txt"), *NO_GH]) == 2
     assert "cycle" in capsys.readouterr().err.lower()
 
 
 def test_missing_file(
     index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert audit_main([str(tmp_path / "nope.txt")]) == 2
+    assert audit_main([str(tmp_path / "nope.txt"), *NO_GH]) == 2
     assert "nope.txt" in capsys.readouterr().err
 
 
@@ -143,7 +145,7 @@ def test_unreadable_lock_file(
     index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lock = write(tmp_path, "uv.lock", "version = 1\n[[package]\nname = 'x'\n")
-    assert audit_main([str(lock)]) == 2
+    assert audit_main([str(lock), *NO_GH]) == 2
     err = capsys.readouterr().err
     assert "uv.lock" in err and "Traceback" not in err
 
@@ -152,7 +154,7 @@ def test_conflict_exit_2(
     index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reqs = write(tmp_path, "requirements.txt", "requests==2.34.2\nurllib3<2\n")
-    assert audit_main([str(reqs)]) == 2
+    assert audit_main([str(reqs), *NO_GH]) == 2
     err = capsys.readouterr().err
     assert "cannot be satisfied" in err and f"urllib3 <2  ({reqs}:2)" in err
     assert "urllib3: 2.8.0, 2.7.0" in err  # what does exist, so the user can choose
@@ -163,7 +165,7 @@ def test_unreachable_index_exit_3(
 ) -> None:
     monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
     reqs = write(tmp_path, "requirements.txt", "requests\n")
-    assert audit_main([str(reqs)]) == 3
+    assert audit_main([str(reqs), *NO_GH]) == 3
     err = capsys.readouterr().err
     assert "127.0.0.1:9" in err and "--index-url" in err
 
@@ -173,11 +175,11 @@ def test_offline_after_a_warm_run(
 ) -> None:
     reqs = write(tmp_path, "requirements.txt", "requests\n")
     cache = ["--cache-dir", str(tmp_path / "cache")]
-    assert audit_main([str(reqs), "--offline", *cache]) == 3
+    assert audit_main([str(reqs), "--offline", *cache, *NO_GH]) == 3
     assert "--offline" in capsys.readouterr().err
-    assert audit_main([str(reqs), *cache]) == 0
+    assert audit_main([str(reqs), *cache, *NO_GH]) == 0
     index_env.stop()  # the network is gone; the cache must be enough
-    assert audit_main([str(reqs), "--offline", *cache]) == 0
+    assert audit_main([str(reqs), "--offline", *cache, *NO_GH]) == 0
     assert "urllib3" in capsys.readouterr().out
 
 
@@ -189,7 +191,7 @@ def test_index_options_inside_the_file_are_honoured(
         "requirements.txt",
         f"--index-url {fake_index.simple_url}\n--extra-index-url http://127.0.0.1:9/whl/cu124\nidna\n",
     )
-    assert audit_main([str(reqs)]) == 0
+    assert audit_main([str(reqs), *NO_GH]) == 0
     captured = capsys.readouterr()
     assert "idna" in captured.out
     assert captured.err.count("127.0.0.1:9/whl/cu124") == 1
@@ -202,7 +204,7 @@ def test_corrupt_cache_degrades_to_a_warning(
     cache_dir.mkdir()
     (cache_dir / "cache.sqlite3").write_bytes(b"this is not a database" * 100)
     reqs = write(tmp_path, "requirements.txt", "idna\n")
-    assert audit_main([str(reqs), "--cache-dir", str(cache_dir)]) == 0
+    assert audit_main([str(reqs), "--cache-dir", str(cache_dir), *NO_GH]) == 0
     captured = capsys.readouterr()
     assert "idna" in captured.out and "cache" in captured.err
 

@@ -1,0 +1,274 @@
+"""``auditor audit`` (and ``audit``): the resolved graph with every package's signals.
+
+This is where network clients are built and the environment is read: the GitHub token
+(``GITHUB_TOKEN`` or ``GH_TOKEN``) is read here and handed to the GitHub collector only;
+it is never printed, logged or put in a report. The library stage (``collect_signals``)
+receives ready clients and returns values; this module decides what to print.
+
+The run is three steps so scoring can slot in between: ``gather`` (graph + signals),
+then, later, scoring, then ``render``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import requests
+
+from auditor.audit import AuditResult, Skipped, collect_signals
+from auditor.cache import Cache
+from auditor.cli.common import graph_request, input_parent, output_width, warn, write_output
+from auditor.collectors.git_history import GitHistoryCollector
+from auditor.collectors.github import GitHubCollector, github_hosts_for
+from auditor.collectors.index import IndexCollector
+from auditor.collectors.interface import Collector
+from auditor.errors import InputError
+from auditor.github.signals import GRAPHQL_ONLY
+from auditor.graph import DependencyGraph
+from auditor.http import make_session
+from auditor.index import IndexClient
+from auditor.pipeline import GraphRequest, build_graph, index_urls, read_inputs
+from auditor.reporters.signals import render_json, render_text
+
+DEFAULT_GITHUB_API = "https://api.github.com"
+SKIPPED_GITHUB = "skipped (--no-github)"
+SKIPPED_GITHUB_OFFLINE = "skipped (--offline: GitHub is not contacted)"
+SKIPPED_GIT = "not collected: add --git for git-history signals"
+
+
+def signals_parent() -> argparse.ArgumentParser:
+    """Flags that choose and tune the collectors, shared by ``audit`` and ``explain``."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("signal sources")
+    g.add_argument(
+        "--no-github", action="store_true", help="do not contact GitHub (its signals: unknown)"
+    )
+    g.add_argument(
+        "--github-api-url",
+        metavar="URL",
+        default=None,
+        help="GitHub API base (default: $GITHUB_API_URL, else the public GitHub API)",
+    )
+    g.add_argument(
+        "--git",
+        action="store_true",
+        help="add git-history signals (truck factor...): clones each repository, blobless",
+    )
+    g.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also clone https:// repositories on HOST with --git (repeatable)",
+    )
+    g.add_argument(
+        "--max-wait",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="longest wait for a GitHub rate limit to reset before giving up (default 60)",
+    )
+    return p
+
+
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    parents: list[argparse.ArgumentParser],
+) -> None:
+    audit = subparsers.add_parser(
+        "audit",
+        parents=[*parents, input_parent(), signals_parent()],
+        help="audit an application's dependencies and their maintainers",
+        description="Resolve the whole dependency graph and collect, for every package, "
+        "publisher, release, repository, contributor and funding signals.",
+        epilog="Set GITHUB_TOKEN (or GH_TOKEN) for more GitHub signals and far fewer requests.",
+    )
+    audit.add_argument("--format", choices=["text", "json"], default="text")
+    audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    audit.set_defaults(run=run_audit)
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    result = gather(args)
+    # Scoring slots in here: (rules, result) -> findings and scores, rendered with it.
+    warn(args, list(result.warnings))
+    text = render(result, args.format, to_terminal=args.output is None, git=args.git)
+    write_output(text, args.output)
+    return 0
+
+
+def render(result: AuditResult, fmt: str, *, to_terminal: bool = False, git: bool = False) -> str:
+    """The report as a string; the CLI decides where it goes."""
+    if fmt == "json":
+        return render_json(result)
+    color = to_terminal and sys.stdout.isatty()
+    return render_text(result, color=color, width=output_width(), git=git)
+
+
+# -- gathering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalOptions:
+    """The collector choices, read from flags and the environment in one place."""
+
+    github: bool
+    github_api_url: str
+    token: str | None = field(repr=False)  # never shown, even in a traceback
+    git: bool
+    allow_hosts: tuple[str, ...]
+    max_wait: float
+
+
+def signal_options(args: argparse.Namespace) -> SignalOptions:
+    token = (os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or "").strip()
+    api = args.github_api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_GITHUB_API
+    if not api.startswith(("https://", "http://")):
+        raise InputError(
+            f"--github-api-url {api!r} is not an http(s) URL",
+            hint="For GitHub Enterprise use https://HOST/api/v3.",
+        )
+    return SignalOptions(
+        github=not args.no_github,
+        github_api_url=api.rstrip("/"),
+        token=token or None,
+        git=bool(args.git),
+        allow_hosts=tuple(args.allow_host or ()),
+        max_wait=float(args.max_wait),
+    )
+
+
+def gather(args: argparse.Namespace, *, only: str | None = None) -> AuditResult:
+    """Resolve the graph and collect signals: for every package, or for ``only``.
+
+    ``only`` not in the graph is an input error naming the closest package names.
+    """
+    request = graph_request(args)
+    options = signal_options(args)
+    cache = Cache(
+        None if request.cache_dir is None else request.cache_dir / "cache.sqlite3",
+        refresh=request.refresh,
+    )
+    try:
+        session = make_session()
+        graph, warnings = build_graph(request, session=session, cache=cache)
+        if only is not None and only not in graph:
+            raise not_in_graph(only, graph)
+        index = _index_client(request, session, cache)
+        hosts = github_hosts_for(options.github_api_url)
+        with _git_dir(request) as clone_dir:
+            collectors, skipped, notes = _collectors(options, index, cache, clone_dir, request)
+            result = collect_signals(
+                graph,
+                collectors,
+                index,
+                skipped=skipped,
+                github_hosts=hosts,
+                only=None if only is None else (only,),
+            )
+    finally:
+        cache.close()
+    return replace(
+        result,
+        warnings=tuple(dict.fromkeys([*warnings, *notes, *result.warnings, *cache.warnings])),
+    )
+
+
+def not_in_graph(name: str, graph: DependencyGraph) -> InputError:
+    close = difflib.get_close_matches(name, list(graph.g.nodes), n=5, cutoff=0.6)
+    hint = (
+        f"Did you mean: {', '.join(sorted(close))}?"
+        if close
+        else f"The graph has {len(graph)} packages; see them with: auditor graph FILE"
+    )
+    return InputError(f"{name} is not in the resolved dependency graph", hint=hint)
+
+
+def _index_client(request: GraphRequest, session: requests.Session, cache: Cache) -> IndexClient:
+    """A second index client over the same session and cache: the graph stage already
+    read most project documents, so this costs at most one request per project."""
+    urls, trusted = index_urls(request, read_inputs(request))
+    return IndexClient(
+        urls, session=session, cache=cache, offline=request.offline, trusted_hosts=trusted
+    )
+
+
+@contextlib.contextmanager
+def _git_dir(request: GraphRequest) -> Iterator[Path]:
+    """Clones live in the cache directory; with --no-cache, in a directory removed after."""
+    if request.cache_dir is not None:
+        yield request.cache_dir / "git"
+        return
+    tmp = tempfile.mkdtemp(prefix="auditor-git-")
+    try:
+        yield Path(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _collectors(
+    options: SignalOptions,
+    index: IndexClient,
+    cache: Cache,
+    clone_dir: Path,
+    request: GraphRequest,
+) -> tuple[list[Collector], list[Skipped], list[str]]:
+    """The collectors to run, those switched off (with why), and notes for the user."""
+    hosts = github_hosts_for(options.github_api_url)
+    collectors: list[Collector] = [IndexCollector(index, github_hosts=hosts)]
+    skipped: list[Skipped] = []
+    notes: list[str] = []
+    if not options.github:
+        skipped.append(Skipped(collector=GitHubCollector, reason=SKIPPED_GITHUB))
+    elif request.offline:
+        skipped.append(Skipped(collector=GitHubCollector, reason=SKIPPED_GITHUB_OFFLINE))
+    else:
+        collectors.append(
+            GitHubCollector(
+                base_url=options.github_api_url,
+                token=options.token,
+                cache=cache,
+                max_wait=options.max_wait,
+            )
+        )
+        if options.token is None:
+            notes.append(
+                "no GitHub token: "
+                + ", ".join(sorted(GRAPHQL_ONLY))
+                + " will be unknown, and GitHub is asked at most ~50 times (its limit is "
+                "60 requests an hour without a token), so less critical packages may get "
+                "no GitHub signals; set GITHUB_TOKEN (or GH_TOKEN) for more signals and "
+                "far fewer requests"
+            )
+    if options.git:
+        allowed = set(options.allow_hosts) | {h for h in hosts if h != "github.com"}
+        collectors.append(
+            GitHistoryCollector(
+                cache_dir=clone_dir,
+                cache=cache,
+                allowed_hosts=sorted(allowed),
+                offline=request.offline,
+            )
+        )
+    else:
+        skipped.append(Skipped(collector=GitHistoryCollector, reason=SKIPPED_GIT))
+    return collectors, skipped, notes
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("--max-wait cannot be negative")
+    return value

@@ -1,0 +1,458 @@
+"""The ``index`` collector: who can publish a project, how it releases, what it declares.
+
+Why the project JSON API and not core metadata: publishing accounts (``ownership``) and
+the release history exist only there, and its ``info`` block carries the latest
+release's classifiers, Requires-Python and Project-URLs in one request per project.
+The index client caches the trimmed document, so an audit after ``graph`` is nearly free.
+
+Not every index offers the project JSON API (vendor wheel indexes, many mirrors), and
+not every one that does publishes ownership data. Each gap is an ``unknown`` with the
+reason, never a zero and never a healthy default.
+
+The package -> repository mapping lives here too (``map_project``) because it is read
+from the same ``info`` block; the audit uses it to give other collectors their subjects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from packaging.version import InvalidVersion, Version
+
+from auditor.cache import Cache
+from auditor.collectors.interface import (
+    Collector,
+    JSONValue,
+    RepositoryRef,
+    Signal,
+    SignalSpec,
+    SignalType,
+    Subject,
+)
+from auditor.index import PROJECT_TTL, IndexClient, project_json_url
+from auditor.repository import (
+    DEFAULT_GITHUB_HOSTS,
+    funding_links,
+    is_ip_or_local,
+    label_kind,
+    map_repository,
+)
+
+FETCHED_NAMESPACE = "index-fetched"
+_DEV_STATUS = "Development Status ::"
+_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def _spec(name: str, type_: SignalType, description: str, unit: str | None = None) -> SignalSpec:
+    return SignalSpec(name=name, type=type_, description=description, unit=unit)
+
+
+SPECS: tuple[SignalSpec, ...] = (
+    _spec(
+        "index_publishers",
+        "list",
+        "Accounts that can publish releases on the index ({role, user}: owners and"
+        " maintainers), from the project JSON's ownership roles.",
+    ),
+    _spec(
+        "index_publisher_count",
+        "int",
+        "Distinct accounts that can publish releases on the index.",
+        "accounts",
+    ),
+    _spec(
+        "index_organization",
+        "str",
+        "The index organisation that owns the project; null (known) when it has none.",
+    ),
+    _spec(
+        "days_since_release",
+        "int",
+        "Days since the newest non-yanked release was uploaded.",
+        "days",
+    ),
+    _spec(
+        "index_releases_365d",
+        "int",
+        "Releases (yanked ones included: they still show activity) uploaded in the last 365 days.",
+        "releases",
+    ),
+    _spec(
+        "first_release_age_days",
+        "int",
+        "Days since the project's first release was uploaded: how long it has existed.",
+        "days",
+    ),
+    _spec(
+        "latest_release_yanked",
+        "bool",
+        "The highest released version (final releases preferred) is yanked.",
+    ),
+    _spec(
+        "development_status",
+        "str",
+        "The 'Development Status' classifier of the latest release, e.g. '5 - Production/Stable'.",
+    ),
+    _spec(
+        "declared_inactive",
+        "bool",
+        "The project declares itself inactive ('Development Status :: 7 - Inactive').",
+    ),
+    _spec(
+        "declared_planning",
+        "bool",
+        "The project declares itself in planning ('Development Status :: 1 - Planning').",
+    ),
+    _spec("requires_python", "str", "The latest release's Requires-Python specifier."),
+    _spec(
+        "repository_url",
+        "str",
+        "The source repository the project links to (any host; only GitHub links are fetched).",
+    ),
+    _spec(
+        "repository_confidence",
+        "str",
+        "How the repository was found, as a confidence: high (a source-labelled"
+        " Project-URL), medium (the homepage or an issues/changelog link into it), low"
+        " (any other link, or a source link on a host we do not fetch from).",
+    ),
+    _spec(
+        "funding_links_index",
+        "list",
+        "Funding links ({platform, url}) among the Project-URLs (funding, sponsor, donate"
+        " labels, or a known funding platform).",
+    ),
+    _spec("homepage", "str", "The project's homepage (Home-page or a 'Homepage' Project-URL)."),
+)
+NAMES: tuple[str, ...] = tuple(s.name for s in SPECS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepoMapping:
+    """Where a project's source lives, as far as its declared links say.
+
+    ``ref`` is set for a GitHub repository, and for a source-labelled link on another
+    host that names ``owner/repo`` (recorded, and clonable only if the user allows the
+    host). ``url`` without ``ref`` is a link recorded but never followed.
+    """
+
+    ref: RepositoryRef | None
+    url: str | None
+    confidence: str | None
+    how: str | None
+
+
+def map_project(
+    info: Mapping[str, Any], *, github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS
+) -> RepoMapping:
+    """The repository a project's ``info`` block points at, and how it was found."""
+    urls = _project_urls(info)
+    home_page = _str(info.get("home_page"))
+    ref = map_repository(urls, home_page=home_page, github_hosts=github_hosts)
+    if ref is not None:
+        return RepoMapping(ref=ref, url=ref.url, confidence=ref.confidence, how=ref.how)
+    for label, url in urls.items():
+        if label_kind(label) != "source":
+            continue
+        clean = url.strip()
+        how = f"Project-URL {label!r} on {_host(clean) or 'an unknown host'}, not GitHub"
+        return RepoMapping(
+            ref=_foreign_ref(clean, how), url=clean, confidence="low", how=how + " (not fetched)"
+        )
+    return RepoMapping(ref=None, url=None, confidence=None, how=None)
+
+
+def _foreign_ref(url: str, how: str) -> RepositoryRef | None:
+    """A RepositoryRef for ``https://host/owner/repo`` on a non-GitHub host, else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme not in {"http", "https"} or not host or len(segments) < 2:
+        return None
+    owner, name = segments[0], segments[1].removesuffix(".git")
+    if not (_SEGMENT.match(owner) and _SEGMENT.match(name)):
+        return None
+    return RepositoryRef(
+        url=f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/{owner}/{name}",
+        host=host,
+        owner=owner,
+        name=name,
+        confidence="low",
+        how=how + (" (a local or private address)" if is_ip_or_local(host) else ""),
+    )
+
+
+class IndexCollector(Collector):
+    """Project-level signals from the index's project JSON API."""
+
+    name: ClassVar[str] = "index"
+    provides: ClassVar[tuple[SignalSpec, ...]] = SPECS
+
+    def __init__(
+        self,
+        client: IndexClient,
+        *,
+        now: datetime | None = None,
+        github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
+    ) -> None:
+        self.client = client
+        self.now = now
+        self.github_hosts = tuple(github_hosts)
+
+    def collect(self, subjects: Sequence[Subject]) -> Mapping[str, Sequence[Signal]]:
+        now = self.now if self.now is not None else datetime.now(UTC)
+        out: dict[str, list[Signal]] = {}
+        for subject in subjects:
+            doc = self.client.project_json(subject.package)
+            if not isinstance(doc, dict):
+                reason = self._missing_reason(subject.package)
+                out[subject.package] = [Signal.unknown(n, self.name, now, reason) for n in NAMES]
+                continue
+            source = self._source(subject.package)
+            fetched_at = self._fetched_at(subject.package, now)
+            values = project_signals(doc, now=now, github_hosts=self.github_hosts)
+            signals: list[Signal] = []
+            for n in NAMES:
+                v = values[n]
+                if isinstance(v, _Known):
+                    signals.append(
+                        Signal(name=n, value=v.value, source=source, fetched_at=fetched_at)
+                    )
+                else:
+                    signals.append(Signal.unknown(n, source, fetched_at, v))
+            out[subject.package] = signals
+        return out
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _missing_reason(self, name: str) -> str:
+        if project_json_url(self.client.index_urls[0], name) is None:
+            return (
+                "this index offers no project JSON API (its URL does not end in /simple), "
+                "so publishers and release history are not available"
+            )
+        if self.client.offline:
+            return "the project JSON is not in the cache and --offline was given"
+        return (
+            "the index did not provide this project's JSON document (not found there, "
+            "or the index did not answer)"
+        )
+
+    def _source(self, name: str) -> str:
+        url = project_json_url(self.client.index_urls[0], name) or self.client.index_urls[0]
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]  # never repeat credentials in a report
+        return f"index:{parts.scheme}://{netloc}{parts.path}"
+
+    def _fetched_at(self, name: str, now: datetime) -> datetime:
+        """When the cached project JSON was fetched; the index client does not say, so a
+        marker with the same lifetime is kept beside it."""
+        cache: Cache = self.client.cache
+        key = f"{self.client.index_urls[0]}|{name}"
+        raw = cache.get(FETCHED_NAMESPACE, key)
+        if isinstance(raw, str):
+            try:
+                stamp = datetime.fromisoformat(raw)
+            except ValueError:
+                stamp = None
+            if stamp is not None and stamp <= now:
+                return stamp
+        cache.put(FETCHED_NAMESPACE, key, now.isoformat(), ttl=PROJECT_TTL)
+        return now
+
+
+@dataclass(frozen=True)
+class _Known:
+    value: JSONValue
+
+
+def project_signals(
+    doc: Mapping[str, Any],
+    *,
+    now: datetime,
+    github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
+) -> dict[str, _Known | str]:
+    """Signal name -> known value or the reason it is unknown. Pure, for tests and reuse."""
+    info = doc.get("info")
+    info = info if isinstance(info, dict) else {}
+    out: dict[str, _Known | str] = {}
+    out.update(_ownership_signals(doc.get("ownership")))
+    out.update(_release_signals(doc.get("releases"), now))
+    out.update(_classifier_signals(info))
+    requires_python = _str(info.get("requires_python"))
+    out["requires_python"] = (
+        _Known(requires_python)
+        if requires_python
+        else "the latest release declares no Requires-Python"
+    )
+    mapping = map_project(info, github_hosts=github_hosts)
+    no_repo = "no source repository link among the Project-URLs or the homepage"
+    out["repository_url"] = _Known(mapping.url) if mapping.url else no_repo
+    out["repository_confidence"] = _Known(mapping.confidence) if mapping.confidence else no_repo
+    urls = _project_urls(info)
+    out["funding_links_index"] = _Known(
+        [
+            {"platform": link["platform"], "url": link["url"]}
+            for link in funding_links(urls, github_hosts=github_hosts)
+        ]
+    )
+    homepage = _str(info.get("home_page")) or next(
+        (u for label, u in urls.items() if label_kind(label) == "homepage"), None
+    )
+    out["homepage"] = _Known(homepage) if homepage else "the project declares no homepage"
+    return out
+
+
+def _ownership_signals(ownership: Any) -> dict[str, _Known | str]:
+    if not isinstance(ownership, dict) or not isinstance(ownership.get("roles"), list):
+        why = "this index publishes no ownership data (who can publish) for the project"
+        return _all(("index_publishers", "index_publisher_count", "index_organization"), why)
+    roles = [
+        {"role": str(r.get("role", "")), "user": str(r["user"])}
+        for r in ownership["roles"]
+        if isinstance(r, dict) and isinstance(r.get("user"), str) and r["user"]
+    ]
+    org = ownership.get("organization")
+    out: dict[str, _Known | str] = {
+        "index_organization": _Known(org if isinstance(org, str) and org else None)
+    }
+    if not roles:
+        why = "the index lists no publishing accounts for the project"
+        out["index_publishers"] = why
+        out["index_publisher_count"] = why
+    else:
+        publishers: list[JSONValue] = [dict(r) for r in roles]
+        out["index_publishers"] = _Known(publishers)
+        out["index_publisher_count"] = _Known(len({r["user"].lower() for r in roles}))
+    return out
+
+
+@dataclass(frozen=True)
+class _Release:
+    version: str
+    uploaded: datetime
+    yanked: bool
+
+
+def _releases(raw: Any) -> list[_Release]:
+    out: list[_Release] = []
+    if not isinstance(raw, dict):
+        return out
+    for version, files in raw.items():
+        if not isinstance(files, list) or not files or not isinstance(files[0], dict):
+            continue  # a version with no files was never really released
+        first = files[0]
+        stamp = first.get("upload_time_iso_8601")
+        if not isinstance(stamp, str):
+            continue
+        try:
+            uploaded = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if uploaded.tzinfo is None:
+            uploaded = uploaded.replace(tzinfo=UTC)
+        out.append(_Release(str(version), uploaded, bool(first.get("yanked"))))
+    return out
+
+
+def _release_signals(raw: Any, now: datetime) -> dict[str, _Known | str]:
+    names = (
+        "days_since_release",
+        "index_releases_365d",
+        "first_release_age_days",
+        "latest_release_yanked",
+    )
+    releases = _releases(raw)
+    if not releases:
+        why = (
+            "the index lists no releases with upload times for the project"
+            if isinstance(raw, dict)
+            else "the index's project JSON has no release history"
+        )
+        return _all(names, why)
+
+    def days(moment: datetime) -> int:
+        return max(0, int((now - moment).total_seconds() // 86400))
+
+    out: dict[str, _Known | str] = {}
+    live = [r for r in releases if not r.yanked]
+    out["days_since_release"] = (
+        _Known(days(max(r.uploaded for r in live))) if live else "every release is yanked"
+    )
+    out["index_releases_365d"] = _Known(sum(1 for r in releases if days(r.uploaded) <= 365))
+    out["first_release_age_days"] = _Known(days(min(r.uploaded for r in releases)))
+    latest = _latest(releases)
+    out["latest_release_yanked"] = (
+        _Known(latest.yanked)
+        if latest is not None
+        else "no release has a valid version number to call the latest"
+    )
+    return out
+
+
+def _latest(releases: list[_Release]) -> _Release | None:
+    parsed: list[tuple[Version, _Release]] = []
+    for r in releases:
+        try:
+            parsed.append((Version(r.version), r))
+        except InvalidVersion:
+            continue
+    if not parsed:
+        return None
+    finals = [p for p in parsed if not p[0].is_prerelease] or parsed
+    return max(finals, key=lambda p: p[0])[1]
+
+
+def _classifier_signals(info: Mapping[str, Any]) -> dict[str, _Known | str]:
+    classifiers = info.get("classifiers")
+    if not isinstance(classifiers, list):
+        why = "the index's project JSON carries no classifiers list"
+        return _all(("development_status", "declared_inactive", "declared_planning"), why)
+    statuses = sorted(
+        c.split("::", 1)[1].strip()
+        for c in classifiers
+        if isinstance(c, str) and c.startswith(_DEV_STATUS)
+    )
+    out: dict[str, _Known | str] = {
+        # The classifier is a declaration: reading none is knowing none was made.
+        "declared_inactive": _Known(any(s.startswith("7") for s in statuses)),
+        "declared_planning": _Known(any(s.startswith("1") for s in statuses)),
+    }
+    out["development_status"] = (
+        _Known(statuses[-1])
+        if statuses
+        else "the project declares no 'Development Status' classifier"
+    )
+    return out
+
+
+def _all(names: Iterable[str], why: str) -> dict[str, _Known | str]:
+    return {name: why for name in names}
+
+
+def _project_urls(info: Mapping[str, Any]) -> dict[str, str]:
+    raw = info.get("project_urls")
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, str) and v.strip()}
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip() and value.strip().upper() != "UNKNOWN":
+        return value.strip()
+    return None
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
