@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 # Named migrations, applied in order and recorded in the ``_migrations`` table, so a newer
@@ -118,9 +119,8 @@ class Cache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._connection()
-            db = sqlite_utils.Database(conn)
             with self._lock:
-                self._migrate(db)
+                self._migrate(conn)
         except (OSError, sqlite3.Error) as exc:
             self._disable(f"cannot use the cache at {self.path} ({exc}); continuing without it")
 
@@ -135,10 +135,19 @@ class Cache:
         return conn
 
     @staticmethod
-    def _migrate(db: sqlite_utils.Database) -> None:
+    def _migrate(conn: sqlite3.Connection) -> None:
+        """Apply pending migrations; sqlite-utils is loaded only when one is pending."""
+        try:
+            done = {row[0] for row in conn.execute("select name from _migrations")}
+        except sqlite3.OperationalError:
+            done = set()
+        if all(name in done for name, _ in MIGRATIONS):
+            return
+        import sqlite_utils
+
+        db = sqlite_utils.Database(conn)
         if "_migrations" not in db.table_names():
             db.table("_migrations").create({"name": str, "applied_at": float}, pk="name")
-        done = {row["name"] for row in db.table("_migrations").rows}
         for name, step in MIGRATIONS:
             if name in done:
                 continue

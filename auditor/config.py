@@ -7,6 +7,7 @@ repository never names a registry host.
 
 from __future__ import annotations
 
+import configparser
 import os
 import platform as _platform
 import sys
@@ -31,22 +32,39 @@ class IndexLocation:
     chosen_by: str
 
 
-def _pip_configuration() -> dict[str, str]:
-    """pip's merged configuration (files and PIP_* variables), or {} without pip.
+def _pip_config_files(env: Mapping[str, str]) -> list[Path]:
+    """pip's configuration files, lowest precedence first, as pip documents them.
 
-    pip has no public API for this; its Configuration class is stable in practice and the
-    import is guarded so a pip-less environment still works with explicit flags.
+    Read with configparser rather than pip's own loader: importing pip's configuration
+    module costs more than a warm audit is allowed to take.
     """
-    try:
-        from pip._internal.configuration import Configuration
-    except Exception:  # pragma: no cover - pip missing or reorganised
-        return {}
-    try:
-        conf = Configuration(isolated=False)
-        conf.load()
-        return {key: str(value) for key, value in conf.items()}
-    except Exception:
-        return {}
+    if env.get("PIP_CONFIG_FILE") == os.devnull:
+        return []
+    config_home = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    dirs = env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+    files = [Path(d) / "pip" / "pip.conf" for d in reversed(dirs) if d]
+    files.append(Path("/etc/pip.conf"))
+    files += [Path.home() / ".pip" / "pip.conf", config_home / "pip" / "pip.conf"]
+    files.append(Path(sys.prefix) / "pip.conf")
+    if env.get("PIP_CONFIG_FILE"):
+        files.append(Path(env["PIP_CONFIG_FILE"]))
+    return files
+
+
+def _pip_configuration(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """pip's merged configuration as ``section.key`` -> value (later files win)."""
+    env = os.environ if env is None else env
+    merged: dict[str, str] = {}
+    for path in _pip_config_files(env):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        for section in parser.sections():
+            for key, value in parser.items(section):
+                merged[f"{section}.{key}"] = value
+    return merged
 
 
 def _pip_default_index() -> str | None:
@@ -58,7 +76,7 @@ def _pip_default_index() -> str | None:
 
 
 def _pip_setting(conf: Mapping[str, str], name: str) -> str | None:
-    for section in (":env:", "global", "install", "download"):
+    for section in ("install", "download", "global"):
         value = conf.get(f"{section}.{name}")
         if value:
             return value
@@ -80,7 +98,7 @@ def index_location(
     pip's configuration. Arguments exist so tests can inject every layer.
     """
     env = os.environ if environ is None else environ
-    conf = _pip_configuration() if pip_conf is None else pip_conf
+    conf = _pip_configuration(env) if pip_conf is None else pip_conf
     extras: list[str] = list(flag_extra_index_urls)
     for var in ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"):
         extras.extend(env.get(var, "").split())

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-import requests
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from auditor.http import DEFAULT_TIMEOUT
-from auditor.index import MAX_WHEEL_BYTES, CoreMetadata, metadata_from_wheel
+from auditor.http_defaults import DEFAULT_TIMEOUT
+from auditor.index import MAX_WHEEL_BYTES, CoreMetadata, metadata_from_wheel, network_errors
 from auditor.provider import DirectInfo
+
+if TYPE_CHECKING:
+    import requests
 
 
 def describe_direct(
@@ -104,5 +107,5 @@ def _wheel_metadata(
         if resp.status_code != 200:
             return None
         return metadata_from_wheel(name, version, resp.content, f"wheel {url}")
-    except (requests.RequestException, ValueError):
+    except network_errors(ValueError):
         return None

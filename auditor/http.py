@@ -15,9 +15,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from auditor import __version__
+from auditor.http_defaults import DEFAULT_TIMEOUT
 
 USER_AGENT = f"auditor/{__version__} (dependency risk audit)"
-DEFAULT_TIMEOUT = (5.0, 30.0)
+
+__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "make_session"]
 
 
 class _BoundedRetry(Retry):

@@ -20,10 +20,9 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import requests
 from packaging.metadata import parse_email
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
@@ -31,9 +30,12 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.cache import Cache
 from auditor.errors import DataSourceError, OfflineMissError, ResolutionError
-from auditor.http import DEFAULT_TIMEOUT
+from auditor.http_defaults import DEFAULT_TIMEOUT
 from auditor.lazy_wheel import read_wheel_member
 from auditor.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
+
+if TYPE_CHECKING:
+    import requests
 
 T = TypeVar("T")
 
@@ -95,7 +97,7 @@ class IndexClient:
         self,
         index_urls: Sequence[str],
         *,
-        session: requests.Session,
+        session: requests.Session | Callable[[], requests.Session],
         cache: Cache,
         offline: bool = False,
         trusted_hosts: Sequence[str] = (),
@@ -104,7 +106,7 @@ class IndexClient:
         if not index_urls:
             raise ValueError("at least one index URL is required")
         self.index_urls = [u.rstrip("/") for u in index_urls]
-        self.session = session
+        self._session = session
         self.cache = cache
         self.offline = offline
         self.trusted_hosts = frozenset(trusted_hosts)
@@ -115,6 +117,15 @@ class IndexClient:
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
         self._orders: dict[int, tuple[Sequence[Tag], dict[Tag, int]]] = {}
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session, created on first use: a warm run never loads the HTTP stack."""
+        if callable(self._session) and not hasattr(self._session, "get"):
+            with self._lock:
+                if callable(self._session) and not hasattr(self._session, "get"):
+                    self._session = self._session()
+        return self._session  # type: ignore[return-value]
 
     # -- public API ---------------------------------------------------------------------
 
@@ -213,7 +224,7 @@ class IndexClient:
         url = f"{index}/{name}/"
         try:
             resp = self._get(url, headers={"Accept": ACCEPT})
-        except requests.RequestException as exc:
+        except network_errors() as exc:
             self._unreachable(index, exc)
             return None
         if resp.status_code == 404:
@@ -341,7 +352,7 @@ class IndexClient:
                         text = handle.read().decode("utf-8", "replace")
                         resp.close()
                         return _from_sdist(name, version, text)
-        except (requests.RequestException, tarfile.TarError, OSError, EOFError):
+        except network_errors(tarfile.TarError, OSError, EOFError):
             return None
         return None
 
@@ -354,7 +365,7 @@ class IndexClient:
             text = read_wheel_member(
                 self.session, wheel.url, "METADATA", verify=host not in self.trusted_hosts
             )
-        except requests.RequestException:
+        except network_errors():
             return None
         if text is None:
             return None
@@ -373,7 +384,7 @@ class IndexClient:
             return None
         try:
             resp = self._get(url)
-        except requests.RequestException:
+        except network_errors():
             return None
         if resp.status_code != 200:
             if resp.status_code == 404:
@@ -401,9 +412,16 @@ class IndexClient:
     def _get_text(self, url: str) -> str | None:
         try:
             resp = self._get(url)
-        except requests.RequestException:
+        except network_errors():
             return None
         return resp.text if resp.status_code == 200 else None
+
+
+def network_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """The HTTP stack's failures (plus ``also``), imported only when one is being handled."""
+    import requests
+
+    return (requests.RequestException, *also)
 
 
 def _trim_project_json(doc: dict[str, Any]) -> dict[str, Any]:

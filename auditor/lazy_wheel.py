@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+from auditor.http_defaults import DEFAULT_TIMEOUT
 
-from auditor.http import DEFAULT_TIMEOUT
+if TYPE_CHECKING:
+    import requests
 
 TAIL = 256 * 1024
 _EOCD = b"PK\x05\x06"

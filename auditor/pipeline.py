@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from auditor.cache import Cache
 from auditor.config import index_location, make_target, target_tags
 from auditor.graph import DependencyGraph
-from auditor.http import make_session
 from auditor.index import IndexClient
 from auditor.model import DependencyInput, SourceOptions
 from auditor.resolve import ResolveOptions, resolve
+
+if TYPE_CHECKING:
+    import requests
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,9 +92,12 @@ def build_graph(
             None if request.cache_dir is None else request.cache_dir / "cache.sqlite3",
             refresh=request.refresh,
         )
-    session = session or make_session()
     index = IndexClient(
-        urls, session=session, cache=cache, offline=request.offline, trusted_hosts=trusted
+        urls,
+        session=session if session is not None else _make_session,
+        cache=cache,
+        offline=request.offline,
+        trusted_hosts=trusted,
     )
     try:
         graph = resolve(
@@ -105,10 +109,15 @@ def build_graph(
                 no_deps=request.no_deps,
                 offline=request.offline,
             ),
-            session=session,
         )
     finally:
         if own_cache:
             cache.close()
     warnings = list(dict.fromkeys([*graph.warnings, *cache.warnings]))
     return graph, warnings
+
+
+def _make_session() -> requests.Session:
+    from auditor.http import make_session
+
+    return make_session()

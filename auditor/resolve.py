@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import requests
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
@@ -43,6 +42,9 @@ from auditor.model import (
     Target,
 )
 from auditor.provider import Cand, DirectInfo, Provider, Req
+
+if TYPE_CHECKING:
+    import requests
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,7 +217,9 @@ def _resolve(
     direct: dict[str, DirectInfo] = {}
     for r in reqs:
         if r.url and r.name not in direct:
-            direct[r.name] = describe_direct(r.name, r.url, session, offline=options.offline)
+            direct[r.name] = describe_direct(
+                r.name, r.url, session or index.session, offline=options.offline
+            )
     with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="prefetch") as pool:
         provider = Provider(
             index=index,

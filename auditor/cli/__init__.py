@@ -17,18 +17,21 @@ from auditor import __version__
 from auditor.cli.common import global_parent
 from auditor.errors import AuditorError
 
-# Each command module exposes register(subparsers, parents); listed here so one
-# failing optional module does not hide the others.
-COMMAND_MODULES = (
-    "auditor.cli.audit_cmd",
-    "auditor.cli.graph_cmd",
-    "auditor.cli.explain_cmd",
-    "auditor.cli.bus_factor",
-    "auditor.cli.rules_cmd",
-)
+# Each command module exposes register(subparsers, parents). Keyed by command name so a
+# run imports only its own module: startup time is most of a warm audit.
+COMMANDS: dict[str, str] = {
+    "audit": "auditor.cli.audit_cmd",
+    "graph": "auditor.cli.graph_cmd",
+    "explain": "auditor.cli.explain_cmd",
+    "bus-factor": "auditor.cli.bus_factor",
+    "rules": "auditor.cli.rules_cmd",
+    "sponsor": "auditor.cli.sponsor_cmd",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one with just that command's module registered."""
     parser = argparse.ArgumentParser(
         prog="auditor",
         description="Audit the open-source AI stack an application stands on.",
@@ -39,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     parents = [global_parent()]
-    for module_name in COMMAND_MODULES:
+    modules = [COMMANDS[only]] if only in COMMANDS else list(COMMAND_MODULES)
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -50,9 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_of(args: Sequence[str]) -> str | None:
+    for arg in args:
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(_command_of(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse already printed the usage message

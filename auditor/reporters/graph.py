@@ -12,9 +12,6 @@ import json
 import re
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from auditor import __version__
 from auditor.graph import DependencyGraph
 
@@ -84,6 +81,9 @@ def _summary(graph: DependencyGraph) -> str:
 
 def render_table(graph: DependencyGraph, *, width: int = 120, color: bool = False) -> str:
     """Every package: version, depth and which direct requirement pulls it in."""
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=None, show_lines=False, expand=False)
     table.add_column("package")
     table.add_column("version")

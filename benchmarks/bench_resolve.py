@@ -1,0 +1,243 @@
+"""Resolution speed and memory: ours cold and warm against ``uv pip compile``, and growth.
+
+Part 1 (needs the live package index and ``uv`` on PATH or in this environment):
+on a requirements file (default: ../shared/bench/ai-stack.txt) run, interleaved, for
+``--runs`` rounds: ``auditor graph`` with an empty cache (cold), again with that cache
+(warm), and ``uv pip compile --python-version X`` with an empty uv cache. Each is a
+separate process, timed from outside, with its own peak RSS (``os.wait4``). Then the
+two resolutions are compared, and each is checked to be a valid resolution (every
+requirement met, every release installable, nothing extra) with ``auditor.verify``.
+
+Part 2 (no network): the fake index with synthetic layered graphs of growing size,
+cold and warm, to show how time grows with the graph.
+
+    python benchmarks/bench_resolve.py --runs 5
+    python benchmarks/bench_resolve.py --skip-live --synthetic 100,250,500,1000
+
+Index location for both tools comes from auditor's own configuration reading (flags,
+PIP_INDEX_URL/UV_INDEX_URL, pip's configuration, pip's default), never from this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_INPUT = ROOT.parent / "shared" / "bench" / "ai-stack.txt"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB, exit code) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 and proc.stderr is not None:
+        sys.stderr.write(proc.stderr.read().decode(errors="replace")[-2000:])
+    if proc.stderr is not None:
+        proc.stderr.close()
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def uv_command() -> list[str]:
+    found = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    if not Path(found).exists():
+        raise SystemExit("uv is not installed: pip install uv")
+    return [found]
+
+
+def live(args: argparse.Namespace) -> dict[str, Any]:
+    from auditor.config import index_location
+
+    index = index_location(flag_index_url=args.index_url).index_url
+    work = Path(tempfile.mkdtemp(prefix="bench-resolve-"))
+    ours_json = work / "ours.json"
+    uv_txt = work / "uv.txt"
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "uv": []}
+    for i in range(args.runs):
+        cache = work / f"cache-{i}"
+        ours = [
+            sys.executable, "-m", "auditor", "graph", str(args.input), "--format", "json",
+            "--python-version", args.python_version, "--index-url", index,
+            "--cache-dir", str(cache), "-q", "-o", str(ours_json),
+        ]  # fmt: skip
+        uv = [
+            *uv_command(), "pip", "compile", str(args.input), "--python-version",
+            args.python_version, "--index-url", index, "--cache-dir", str(work / f"uv-{i}"),
+            "--no-header", "--quiet", "-o", str(uv_txt),
+        ]  # fmt: skip
+        for label, argv in (("cold", ours), ("uv", uv), ("warm", ours)):
+            wall, rss, code = timed(argv, env)
+            if code != 0:
+                raise SystemExit(f"{label} run failed with exit code {code}")
+            runs[label].append((wall, rss))
+            print(f"round {i + 1}: {label:5s} {wall:7.2f} s  {rss:6.0f} MB", flush=True)
+    medians = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
+    peaks = {k: max(r for _, r in v) for k, v in runs.items()}
+    comparison = compare(args, index, ours_json, uv_txt)
+    return {
+        "input": str(args.input),
+        "python_version": args.python_version,
+        "runs": args.runs,
+        "seconds": runs,
+        "median_seconds": medians,
+        "peak_rss_mb": peaks,
+        "cold_over_uv": medians["cold"] / medians["uv"],
+        "comparison": comparison,
+    }
+
+
+def compare(args: argparse.Namespace, index: str, ours_json: Path, uv_txt: Path) -> dict[str, Any]:
+    from auditor.cache import Cache
+    from auditor.config import make_target, target_tags
+    from auditor.http import make_session
+    from auditor.index import IndexClient
+    from auditor.verify import check_resolution
+
+    ours = {p["name"]: p["version"] for p in json.loads(ours_json.read_text())["packages"]}
+    theirs = read_pins(uv_txt)
+    roots = [
+        line.strip()
+        for line in Path(args.input).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    target = make_target(args.python_version)
+    tags = target_tags(target)
+    client = IndexClient([index], session=make_session(), cache=Cache(None))
+    verdicts = {
+        label: check_resolution(roots, pins, index=client, target=target, tags=tags)
+        for label, pins in (("auditor", ours), ("uv", theirs))
+    }
+    for label, verdict in verdicts.items():
+        state = "valid" if verdict.valid else "INVALID"
+        print(f"{label}: {len(ours if label == 'auditor' else theirs)} packages, {state}")
+        for problem in verdict.problems[:10]:
+            print(f"  - {problem}")
+    same = sorted(n for n in set(ours) & set(theirs) if ours[n] == theirs[n])
+    return {
+        "auditor_packages": len(ours),
+        "uv_packages": len(theirs),
+        "same_name_and_version": len(same),
+        "only_auditor": sorted(set(ours) - set(theirs)),
+        "only_uv": sorted(set(theirs) - set(ours)),
+        "different_versions": {
+            n: {"auditor": ours[n], "uv": theirs[n]}
+            for n in sorted(set(ours) & set(theirs))
+            if ours[n] != theirs[n]
+        },
+        "auditor_valid": verdicts["auditor"].valid,
+        "uv_valid": verdicts["uv"].valid,
+        "auditor_problems": list(verdicts["auditor"].problems),
+        "uv_problems": list(verdicts["uv"].problems),
+    }
+
+
+def read_pins(path: Path) -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line and not line.startswith("-"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name.split("[")[0].strip())] = version.split(";")[0].strip()
+    return pins
+
+
+def synthetic(sizes: list[int], runs: int) -> list[dict[str, Any]]:
+    from benchmarks.synthetic_index import build_synthetic
+    from tests.fakes import FakeIndex
+
+    out: list[dict[str, Any]] = []
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    for n in sizes:
+        with FakeIndex() as fake:
+            roots = build_synthetic(fake, n, seed=7)
+            work = Path(tempfile.mkdtemp(prefix=f"bench-synth-{n}-"))
+            reqs = work / "requirements.txt"
+            reqs.write_text("".join(f"{r}\n" for r in roots))
+            cold: list[float] = []
+            warm: list[float] = []
+            rss: list[float] = []
+            for i in range(runs):
+                argv = [
+                    sys.executable, "-m", "auditor", "graph", str(reqs), "--format", "json",
+                    "--index-url", fake.simple_url, "--cache-dir", str(work / f"c{i}"), "-q",
+                    "-o", str(work / "out.json"),
+                ]  # fmt: skip
+                wall, peak, code = timed(argv, env)
+                if code != 0:
+                    raise SystemExit(f"synthetic n={n} failed")
+                cold.append(wall)
+                rss.append(peak)
+                warm.append(timed(argv, env)[0])
+            resolved = len(json.loads((work / "out.json").read_text())["packages"])
+        row = {
+            "packages": n,
+            "resolved": resolved,
+            "cold_median_s": statistics.median(cold),
+            "warm_median_s": statistics.median(warm),
+            "peak_rss_mb": max(rss),
+        }
+        print(
+            f"synthetic n={n:5d}: resolved {resolved:5d}  cold {row['cold_median_s']:.2f} s  "
+            f"warm {row['warm_median_s']:.2f} s  peak {row['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
+        out.append(row)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--python-version", default="3.11")
+    parser.add_argument("--index-url", default=None)
+    parser.add_argument("--skip-live", action="store_true")
+    parser.add_argument("--synthetic", default="100,250,500,1000")
+    parser.add_argument("--synthetic-runs", type=int, default=3)
+    args = parser.parse_args()
+    report: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        }
+    }
+    if not args.skip_live:
+        report["live"] = live(args)
+        live_report = report["live"]
+        print(
+            "median: cold {cold:.2f} s, warm {warm:.2f} s, uv {uv:.2f} s".format(
+                **live_report["median_seconds"]
+            )
+            + f"; cold/uv = {live_report['cold_over_uv']:.2f}"
+        )
+    if args.synthetic:
+        sizes = [int(x) for x in args.synthetic.split(",") if x]
+        report["synthetic"] = synthetic(sizes, args.synthetic_runs)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"resolve-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"results: {out}")
+
+
+if __name__ == "__main__":
+    main()
