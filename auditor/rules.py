@@ -47,38 +47,12 @@ RULE_FIELDS = ("id", "summary", "motivation", "remediation", "severity", "kind",
 OPTIONAL_FIELDS = ("scope",)
 CHECKS_DIR = "checks"
 
-# The index collector's signals, until auditor/collectors/index.py declares them itself.
-# ONE place: once the collector is importable, all_specs() wins and this list is unused.
-_PENDING_INDEX: tuple[tuple[str, SignalType, str], ...] = (
-    ("index_publishers", "list", "Accounts that can publish the project on the index."),
-    ("index_publisher_count", "int", "How many accounts can publish the project."),
-    ("index_organization", "str", "The index organisation owning the project, or null."),
-    ("days_since_release", "int", "Days since the newest release was uploaded."),
-    ("index_releases_365d", "int", "Releases uploaded in the last 365 days."),
-    ("first_release_age_days", "int", "Days since the first release was uploaded."),
-    ("latest_release_yanked", "bool", "The newest release is yanked."),
-    ("development_status", "str", "The Development Status classifier of the release."),
-    ("declared_inactive", "bool", "Classified 'Development Status :: 7 - Inactive'."),
-    ("declared_planning", "bool", "Classified 'Development Status :: 1 - Planning'."),
-    ("requires_python", "str", "Requires-Python of the newest release."),
-    ("repository_url", "str", "The source repository the project maps to."),
-    ("repository_confidence", "str", "How sure the repository mapping is."),
-    ("funding_links_index", "list", "Funding links from the project's metadata URLs."),
-    ("homepage", "str", "The project's home page."),
-)
-PENDING_INDEX_SPECS: tuple[SignalSpec, ...] = tuple(
-    SignalSpec(name=n, type=t, description=d) for n, t, d in _PENDING_INDEX
-)
-
 
 def known_signals() -> dict[str, SignalSpec]:
-    """Every signal rules may name: the collectors' catalog plus pending index signals."""
+    """Every signal rules may name: the catalog of every collector's declared signals."""
     from auditor.collectors.catalog import all_specs
 
-    specs = dict(all_specs())
-    for spec in PENDING_INDEX_SPECS:
-        specs.setdefault(spec.name, spec)
-    return specs
+    return dict(all_specs())
 
 
 # ---------------------------------------------------------------- conditions

@@ -1,12 +1,14 @@
-"""``auditor audit`` (and ``audit``): the resolved graph with every package's signals.
+"""``auditor audit`` (and ``audit``): every package's signals, risk, and the CI gate.
 
 This is where network clients are built and the environment is read: the GitHub token
 (``GITHUB_TOKEN`` or ``GH_TOKEN``) is read here and handed to the GitHub collector only;
 it is never printed, logged or put in a report. The library stage (``collect_signals``)
 receives ready clients and returns values; this module decides what to print.
 
-The run is three steps so scoring can slot in between: ``gather`` (graph + signals),
-then, later, scoring, then ``render``.
+The run is: load the rules, taxonomy, acceptances and baseline (so a bad rule file or
+policy fails in a second, before any network work), ``gather`` (graph + signals),
+``score_audit`` (findings, risk, acceptances, gate), then ``render``. The exit code is
+the gate's: 0 pass, 1 risk at or above --fail-on, 3 untrustworthy; input errors are 2.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -37,7 +40,18 @@ from auditor.graph import DependencyGraph
 from auditor.http import make_session
 from auditor.index import IndexClient
 from auditor.pipeline import GraphRequest, build_graph, index_urls, read_inputs
-from auditor.reporters.signals import render_json, render_text
+from auditor.policy import (
+    FAIL_ON_CHOICES,
+    Acceptance,
+    Baseline,
+    find_policy_file,
+    load_acceptances,
+    load_baseline,
+)
+from auditor.report import ScoredReport, score_audit
+from auditor.reporters.signals import render_report_json, render_report_text, render_text
+from auditor.rules import Rule, default_rules_dir, load_rules
+from auditor.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_GITHUB_API = "https://api.github.com"
 SKIPPED_GITHUB = "skipped (--no-github)"
@@ -80,38 +94,163 @@ def signals_parent() -> argparse.ArgumentParser:
     return p
 
 
+def scoring_parent() -> argparse.ArgumentParser:
+    """Flags that choose rules, taxonomy and acceptances, shared by ``audit`` and ``explain``."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("rules and policy")
+    g.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="also load the rule files of DIR, added to the shipped rules (repeatable)",
+    )
+    g.add_argument("--no-default-rules", action="store_true", help="leave out the shipped rules")
+    g.add_argument(
+        "--taxonomy",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="also load this taxonomy TOML file or directory of them (repeatable)",
+    )
+    g.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="acceptances from FILE (default: ./.auditor.toml, else [tool.auditor] in "
+        "./pyproject.toml)",
+    )
+    return p
+
+
 def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     parents: list[argparse.ArgumentParser],
 ) -> None:
     audit = subparsers.add_parser(
         "audit",
-        parents=[*parents, input_parent(), signals_parent()],
+        parents=[*parents, input_parent(), signals_parent(), scoring_parent()],
         help="audit an application's dependencies and their maintainers",
-        description="Resolve the whole dependency graph and collect, for every package, "
-        "publisher, release, repository, contributor and funding signals.",
-        epilog="Set GITHUB_TOKEN (or GH_TOKEN) for more GitHub signals and far fewer requests.",
+        description="Resolve the whole dependency graph, collect publisher, release, "
+        "repository, contributor and funding signals for every package, score its "
+        "bus-factor risk with the rules, and gate on it.",
+        epilog="Formats: text (packages by risk level, worst first), json (every signal, "
+        "finding and the gate; schema: auditor/schemas/report.schema.json), signals (the "
+        "raw signals table). Exit codes: 0 nothing at or above --fail-on; 1 risk at or "
+        "above it (new or worse than --baseline); 2 usage or input error; 3 untrustworthy "
+        "result (a data source failed, or --strict with undecided rules on packages that "
+        "matter). Set GITHUB_TOKEN (or GH_TOKEN) for more GitHub signals and far fewer "
+        "requests.",
     )
-    audit.add_argument("--format", choices=["text", "json"], default="text")
+    audit.add_argument(
+        "--format",
+        choices=["text", "json", "signals"],
+        default="text",
+        help="text: risk per package (default); json: the full report; signals: the raw "
+        "signals table",
+    )
     audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    gate_group = audit.add_argument_group("gate")
+    gate_group.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default="high",
+        help="exit 1 when a package's risk is at or above this level (default high)",
+    )
+    gate_group.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 when rules at or above --fail-on are undecided (unknown signals) on "
+        "packages that matter (direct, serving path, or reached from 2+ requirements)",
+    )
+    gate_group.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="a previous `--format json` report: fail only on new or worse risk",
+    )
     audit.set_defaults(run=run_audit)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ScoringSetup:
+    """Rules, taxonomy and acceptances, loaded and validated before any network work."""
+
+    rules: tuple[Rule, ...]
+    taxonomy: Taxonomy
+    acceptances: tuple[Acceptance, ...]
+    policy: Path | None
+
+
+def scoring_setup(args: argparse.Namespace) -> ScoringSetup:
+    """Load what scoring needs; every problem is an InputError (exit 2) naming the file."""
+    taxonomy = load_taxonomy(args.taxonomy)
+    user_dirs: Sequence[Path] = args.rules
+    for d in user_dirs:
+        if not d.is_dir():
+            raise InputError(
+                f"rule directory {d} does not exist or is not a directory",
+                hint="Pass a directory holding one TOML file per rule (or a checks/ folder).",
+            )
+    dirs = ([] if args.no_default_rules else [default_rules_dir()]) + list(user_dirs)
+    if not dirs:
+        raise InputError("no rules to score with", hint="Drop --no-default-rules or add --rules.")
+    rules = load_rules(dirs, categories=taxonomy.ids())
+    policy: Path | None = args.policy
+    if policy is not None and not policy.is_file():
+        raise InputError(
+            f"policy file {policy} does not exist",
+            hint="Pass a pyproject.toml with [tool.auditor] or an .auditor.toml.",
+        )
+    if policy is None:
+        policy = find_policy_file(Path.cwd())
+    acceptances = load_acceptances(policy) if policy is not None else ()
+    return ScoringSetup(rules=rules, taxonomy=taxonomy, acceptances=acceptances, policy=policy)
+
+
 def run_audit(args: argparse.Namespace) -> int:
+    setup = scoring_setup(args)
+    baseline: Baseline | None = load_baseline(args.baseline) if args.baseline is not None else None
     result = gather(args)
-    # Scoring slots in here: (rules, result) -> findings and scores, rendered with it.
+    report = score_audit(
+        result,
+        setup.rules,
+        setup.taxonomy,
+        today=date.today(),
+        acceptances=setup.acceptances,
+        fail_on=args.fail_on,
+        strict=args.strict,
+        baseline=baseline,
+    )
     warn(args, list(result.warnings))
-    text = render(result, args.format, to_terminal=args.output is None, git=args.git)
+    text = render(report, args.format, to_terminal=args.output is None, git=args.git)
     write_output(text, args.output)
-    return 0
+    tell(args, report)
+    return report.gate.exit_code
 
 
-def render(result: AuditResult, fmt: str, *, to_terminal: bool = False, git: bool = False) -> str:
+def tell(args: argparse.Namespace, report: ScoredReport) -> None:
+    """Acceptance notes and the gate's reasons on stderr, so they show next to any report."""
+    if getattr(args, "quiet", False):
+        return
+    for note in report.notes:
+        sys.stderr.write(f"note: {note}\n")
+    for reason in report.gate.reasons:
+        sys.stderr.write(f"gate: {reason}\n")
+
+
+def render(report: ScoredReport, fmt: str, *, to_terminal: bool = False, git: bool = False) -> str:
     """The report as a string; the CLI decides where it goes."""
     if fmt == "json":
-        return render_json(result)
+        return render_report_json(report)
     color = to_terminal and sys.stdout.isatty()
-    return render_text(result, color=color, width=output_width(), git=git)
+    if fmt == "signals":
+        return render_text(report.result, color=color, width=output_width(), git=git)
+    return render_report_text(report, color=color, width=output_width())
 
 
 # -- gathering -----------------------------------------------------------------------------

@@ -3,20 +3,26 @@
 Why a separate command: a report row says "?" or "3 d"; before acting on it a person
 wants the evidence itself (value, where it came from, how old it is), why a signal is
 unknown, how the repository was found, and which lines of their own files pull the
-package in. Only PKG's signals are collected, so this is cheap even on a large graph.
+package in; and, for the score, every rule's outcome with its evidence, the risk number
+with each factor's points, the state, and what would lower the risk. Only PKG's signals
+are collected, so this is cheap even on a large graph.
 """
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+import sys
+from datetime import UTC, date, datetime
 
 from packaging.utils import canonicalize_name
 
-from auditor.cli.audit_cmd import gather, signals_parent
+from auditor.cli.audit_cmd import gather, scoring_parent, scoring_setup, signals_parent
 from auditor.cli.common import input_parent, warn, write_output
 from auditor.errors import InputError
+from auditor.policy import apply_acceptances
 from auditor.reporters.signals import render_explain_json, render_explain_text
+from auditor.scoring import evaluate
+from auditor.taxonomy import normalise
 
 
 def register(
@@ -25,10 +31,12 @@ def register(
 ) -> None:
     parser = subparsers.add_parser(
         "explain",
-        parents=[*parents, input_parent(), signals_parent()],
-        help="show every signal of one package, its sources and why it is in the graph",
+        parents=[*parents, input_parent(), signals_parent(), scoring_parent()],
+        help="show one package's signals, rule outcomes, risk and why it is in the graph",
         description="Every signal of PACKAGE with its value, source and age (or why it is "
-        "unknown), how its repository was found, and the paths from your requirements.",
+        "unknown), how its repository was found, the paths from your requirements, every "
+        "rule's outcome with its evidence, the risk number and its factors, the state "
+        "(active, mature, abandoned), and what would lower its risk.",
         usage="auditor explain PACKAGE --for FILE [options]",
     )
     parser.add_argument("package", metavar="PACKAGE", help="the package to explain")
@@ -53,15 +61,23 @@ def run_explain(args: argparse.Namespace) -> int:
             hint=f"For example: auditor explain {args.package} --for requirements.txt",
         )
     name = str(canonicalize_name(args.package))
+    setup = scoring_setup(args)
     result = gather(args, only=name)
     pkg = result.package(name)
     if pkg is None:  # gather raises first; kept so a bug cannot print an empty page
         raise InputError(f"{name} is not in the resolved dependency graph")
+    context = setup.taxonomy.context(name, direct=pkg.direct, reach=pkg.reach, depth=pkg.depth)
+    mine = [a for a in setup.acceptances if normalise(a.package) == name]
+    accepted = apply_acceptances([evaluate(setup.rules, pkg.signals, context)], mine, date.today())
+    score = accepted.scores[0]
     warn(args, list(result.warnings))
     now = datetime.now(UTC)
     if args.format == "json":
-        text = render_explain_json(result, pkg, now)
+        text = render_explain_json(result, pkg, now, score)
     else:
-        text = render_explain_text(result, pkg, now)
+        text = render_explain_text(result, pkg, now, score)
     write_output(text, args.output)
+    if not args.quiet:
+        for note in accepted.notes:
+            sys.stderr.write(f"note: {note}\n")
     return 0

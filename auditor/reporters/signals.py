@@ -1,6 +1,8 @@
-"""An audit's signals as a terminal table, as JSON, and one package explained in full.
+"""An audit as a risk report (text, JSON), its raw signals table, and one package explained.
 
-Formats return strings and never write: the CLI picks stdout or ``-o``. Values that come
+Formats return strings and never write: the CLI picks stdout or ``-o``. The risk report
+groups packages by level, worst first, so the ones to act on are at the top; the signals
+table (``--format signals``) is the raw evidence behind it. Values that come
 from the index or GitHub (names, URLs, reasons) are untrusted text, so everything that
 reaches a terminal goes through ``clean``. The JSON keeps every signal of every package,
 known ones with value, source and fetch time, unknown ones with the reason, so a reader
@@ -12,16 +14,20 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from auditor import __version__
 from auditor.audit import AuditResult, PackageAudit
 from auditor.collectors.interface import JSONValue, Signal
+from auditor.policy import Change
+from auditor.report import ScoredReport, counting_hits, reason, resolutions
 from auditor.reporters.graph import clean
+from auditor.scoring import LEVELS, Evidence, PackageScore, level_rank
 
 AUDIT_SCHEMA_VERSION = "1"
 
@@ -216,8 +222,12 @@ def age(fetched_at: datetime, now: datetime) -> str:
     return f"fetched {int(seconds // 86400)} d ago"
 
 
-def explain_data(result: AuditResult, pkg: PackageAudit, now: datetime) -> dict[str, Any]:
+def explain_data(
+    result: AuditResult, pkg: PackageAudit, now: datetime, score: PackageScore | None = None
+) -> dict[str, Any]:
     data = package_data(pkg)
+    if score is not None:
+        data.update(explain_score_data(score))
     data["paths"] = _paths(result, pkg)
     data["repository_url"] = _value(pkg, "repository_url")
     for name, signal in pkg.signals.items():
@@ -236,12 +246,17 @@ def _paths(result: AuditResult, pkg: PackageAudit) -> list[dict[str, Any]]:
     return out
 
 
-def render_explain_json(result: AuditResult, pkg: PackageAudit, now: datetime) -> str:
-    return json.dumps(explain_data(result, pkg, now), indent=2) + "\n"
+def render_explain_json(
+    result: AuditResult, pkg: PackageAudit, now: datetime, score: PackageScore | None = None
+) -> str:
+    return json.dumps(explain_data(result, pkg, now, score), indent=2) + "\n"
 
 
-def render_explain_text(result: AuditResult, pkg: PackageAudit, now: datetime) -> str:
-    """Every signal with value, source and age; the repository mapping; the paths."""
+def render_explain_text(
+    result: AuditResult, pkg: PackageAudit, now: datetime, score: PackageScore | None = None
+) -> str:
+    """Every signal with value, source and age; the repository mapping; the paths; and,
+    with a score, every rule's outcome and evidence and what would lower the risk."""
     lines = [f"{pkg.name} {pkg.package.version or '?'}"]
     lines.append(
         f"  {'direct requirement' if pkg.direct else f'transitive, depth {pkg.depth}'}; "
@@ -263,6 +278,9 @@ def render_explain_text(result: AuditResult, pkg: PackageAudit, now: datetime) -
         where = f"   [{', '.join(item['origins'])}]" if item["origins"] else ""
         lines.append("  " + " -> ".join(item["path"]) + where)
     lines.append("")
+    if score is not None:
+        lines.extend(explain_score_lines(score))
+        lines.append("")
     lines.extend(_signal_lines(pkg.signals, now))
     if result.warnings:
         lines.append("")
@@ -301,3 +319,245 @@ def _show(value: JSONValue) -> str:
         return "none"
     text = json.dumps(value)
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+# -- the risk report -------------------------------------------------------------------------
+
+
+def risk_data(score: PackageScore, change: Change | None = None) -> dict[str, Any]:
+    """``risk`` of one package: level, number and its parts, state, every finding."""
+    data: dict[str, Any] = score.to_json()
+    risk: dict[str, Any] = dict(data["risk"])
+    risk["reason"] = reason(score)
+    risk["state"] = data["state"]
+    risk["findings"] = data["findings"]
+    risk["unknown_count"] = score.unknown_count
+    risk["unknown_heavy"] = score.unknown_heavy
+    risk["out_of_scope"] = list(score.out_of_scope)
+    if change is not None:
+        risk["baseline"] = {"previous": change.previous, "status": change.status}
+    return risk
+
+
+def scored_package_data(report: ScoredReport, pkg: PackageAudit) -> dict[str, Any]:
+    score = report.score(pkg)
+    data = package_data(pkg)
+    data["categories"] = list(score.context.categories)
+    data["serving_path"] = score.context.serving_path
+    data["risk"] = risk_data(score, report.changes.get(score.name))
+    return data
+
+
+def summary_data(report: ScoredReport) -> dict[str, Any]:
+    """Counts per level and the gate's decision: what a CI step reads first."""
+    g = report.gate
+    return {
+        "packages": len(report.result.packages),
+        "levels": report.counts(),
+        "gate": {
+            "fail_on": report.fail_on,
+            "strict": report.strict,
+            "exit_code": g.exit_code,
+            "failing": [
+                {"name": f.name, "kind": f.kind, "level": f.level, "reason": f.reason}
+                for f in g.failing
+            ],
+            "reasons": list(g.reasons),
+        },
+        "baseline": report.baseline,
+        "notes": list(report.notes),
+    }
+
+
+def report_data(report: ScoredReport) -> dict[str, Any]:
+    """The signals document plus ``categories`` and ``risk`` per package and a
+    ``summary``; packages keep the audit's order (most depended-on first).
+    auditor/schemas/report.schema.json describes it."""
+    data = to_data(report.result)
+    data["summary"] = summary_data(report)
+    data["packages"] = [scored_package_data(report, p) for p in report.result.packages]
+    return data
+
+
+def render_report_json(report: ScoredReport) -> str:
+    return json.dumps(report_data(report), indent=2) + "\n"
+
+
+_LEVEL_STYLE = {
+    "critical": "bold red",
+    "high": "red",
+    "medium": "yellow",
+    "low": "cyan",
+    "none": "green",
+}
+
+
+def _bus_factor(pkg: PackageAudit) -> str:
+    """Truck factor when git history gave one, else the contributor absence factor."""
+    for name, label in (
+        ("truck_factor", "TF"),
+        ("contributor_absence_factor", "CAF"),
+        ("contributor_absence_factor_github", "CAF"),
+    ):
+        value = _value(pkg, name)
+        if _known(pkg, name) and value is not None:
+            return f"{label} {value}"
+    return "?"
+
+
+def _activity(pkg: PackageAudit) -> str:
+    release = _cell(pkg, "days_since_release", "{} d")
+    pushed = _cell(pkg, "pushed_days_ago", "{} d")
+    return f"rel {release} / push {pushed}"
+
+
+def _place(pkg: PackageAudit) -> str:
+    return "direct" if pkg.direct else f"transitive ({pkg.depth})"
+
+
+def headline(report: ScoredReport) -> str:
+    counts = report.counts()
+    levels = ", ".join(f"{counts[lv]} {lv}" for lv in reversed(LEVELS))
+    g = report.gate
+    verdict = {0: "PASS", 1: "FAIL", 3: "UNTRUSTWORTHY"}.get(g.exit_code, "FAIL")
+    mode = " --strict" if report.strict else ""
+    base = f", against baseline {report.baseline}" if report.baseline else ""
+    return (
+        f"{len(report.result.packages)} packages: {levels}. "
+        f"Gate --fail-on {report.fail_on}{mode}{base}: {verdict} (exit {g.exit_code})"
+    )
+
+
+def render_report_text(report: ScoredReport, *, width: int = 120, color: bool = False) -> str:
+    """Packages grouped by risk level, worst first, one line of reason each."""
+    table = Table(title=None, show_lines=False, expand=False)
+    for header, justify in (
+        ("package", "left"),
+        ("version", "left"),
+        ("category", "left"),
+        ("risk", "left"),
+        ("bus factor", "right"),
+        ("last activity", "right"),
+        ("funding", "left"),
+        ("reason", "left"),
+        ("in graph", "left"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    previous: str | None = None
+    for pkg in report.ordered():
+        score = report.score(pkg)
+        if previous is not None and score.level != previous:
+            table.add_section()
+        previous = score.level
+        risk = Text(f"{score.level} {score.risk}", style=_LEVEL_STYLE[score.level])
+        if score.vendor_level != "none":
+            risk.append(f" (vendor {score.vendor_level})")
+        cells: list[str | Text] = [
+            pkg.name,
+            pkg.package.version or "?",
+            ", ".join(score.context.categories) or "-",
+            risk,
+            _bus_factor(pkg),
+            _activity(pkg),
+            _funding(pkg),
+            reason(score),
+            _place(pkg),
+        ]
+        table.add_row(*(c if isinstance(c, Text) else Text(clean(c)) for c in cells))
+    buf = io.StringIO()
+    console = Console(
+        file=buf, width=width, color_system="auto" if color else None, force_terminal=color
+    )
+    console.print(clean(headline(report)), markup=False, highlight=False)
+    console.print(table)
+    # The gate's reasons go to stderr (the CLI prints them next to any format).
+    lines = summary_lines(report.result)
+    return buf.getvalue() + "".join(clean(line) + "\n" for line in lines)
+
+
+# -- explain with scores ---------------------------------------------------------------------
+
+
+def _evidence_line(ev: Evidence) -> str:
+    if ev.op == "missing":
+        got = f"unknown ({ev.unknown_reason})" if ev.unknown_reason else _show(ev.value)
+        return f"{ev.signal} is missing? {got} -> {_truth(ev.result)}"
+    expected = ev.expected.isoformat() if isinstance(ev.expected, date) else ev.expected
+    if ev.unknown_reason is not None:
+        return f"{ev.signal} {ev.op} {_show(expected)}: unknown ({ev.unknown_reason})"
+    return f"{ev.signal} = {_show(ev.value)}, {ev.op} {_show(expected)} -> {_truth(ev.result)}" + (
+        f"   [{ev.source}]" if ev.source else ""
+    )
+
+
+def _truth(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def explain_score_data(score: PackageScore) -> dict[str, Any]:
+    """The package's score in the report's shape, plus what would lower its risk."""
+    return {
+        "categories": list(score.context.categories),
+        "serving_path": score.context.serving_path,
+        "risk": risk_data(score),
+        "lower_risk": lower_risk(score),
+    }
+
+
+def lower_risk(score: PackageScore) -> dict[str, Any]:
+    """Remediation of each counted hit, and the action that would decide each unknown."""
+    return {
+        "remediations": [
+            {"rule": f.rule_id, "severity": f.severity, "remediation": f.remediation}
+            for f in counting_hits(score)
+        ],
+        "resolve_unknowns": [
+            {"action": r.action, "signals": list(r.signals), "rules": list(r.rules)}
+            for r in resolutions(score)
+        ],
+    }
+
+
+def explain_score_lines(score: PackageScore) -> list[str]:
+    """Text for ``explain``: risk and its parts, state, every rule, what would lower it."""
+    lines = [
+        f"risk: {score.level} {score.risk}/100"
+        + (f"; vendor risk {score.vendor_level}" if score.vendor_level != "none" else ""),
+        "  categories: "
+        + (", ".join(score.context.categories) or "none")
+        + ("  (serving path)" if score.context.serving_path else ""),
+    ]
+    if score.contributions:
+        lines.append("  contributions:")
+        lines.extend(f"    {c.points:+4d}  {c.factor}: {c.why}" for c in score.contributions)
+    else:
+        lines.append("  contributions: none (no rule hit)")
+    lines.append("")
+    lines.append(f"state: {score.state}: {score.state_why}")
+    lines.extend(f"  {_evidence_line(e)}" for e in score.state_evidence)
+    lines.append("")
+    lines.append(f"rules ({len(score.findings)} applied, {score.unknown_count} undecided):")
+    order = {"hit": 0, "unknown": 1, "pass": 2}
+    for f in sorted(
+        score.findings, key=lambda f: (order[f.outcome], -level_rank(f.severity), f.rule_id)
+    ):
+        label = f.outcome.upper() if f.outcome == "hit" else f.outcome
+        lines.append(f"  [{label}] {f.rule_id} ({f.severity}, {f.kind}): {f.summary}")
+        if f.acceptance is not None:
+            lines.append(f"      {f.acceptance.describe()}")
+        lines.extend(f"      {_evidence_line(e)}" for e in f.evidence)
+    if score.out_of_scope:
+        lines.append(f"  out of scope here: {', '.join(score.out_of_scope)}")
+    lines.append("")
+    lines.append("what would lower its risk:")
+    hits = counting_hits(score)
+    for f in hits:
+        fix = " ".join(f.remediation.split())
+        lines.append(f"  {f.rule_id}: {fix}")
+    for r in resolutions(score):
+        lines.append(
+            f"  to decide {', '.join(r.rules)}: {r.action} (unknown: {', '.join(r.signals)})"
+        )
+    if not hits and not score.unknown_count:
+        lines.append("  nothing: no rule hits and every rule was decided")
+    return lines

@@ -13,6 +13,9 @@ from tests.audit.conftest import TOKEN
 from tests.fakes.github_server import FakeGitHub
 
 APP = "requests>=2.30\ntensorkit\nml-core\ngitlabby\nsneaky\n"
+# These tests are about signals; their fixtures include risky packages, so the gate may
+# fail (1). Exit codes themselves are tested in test_gate.py.
+RAN = (0, 1)
 
 
 def signals(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def test_json_carries_every_signal_with_source_and_time(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     result = run("audit", APP, "--format", "json")
-    assert result.code == 0, result.err
+    assert result.code in RAN, result.err
     doc = result.json()
     assert doc["schema_version"] == "1" and doc["tool"]["name"] == "auditor"
     catalog = set(all_specs())
@@ -81,7 +84,7 @@ def test_json_carries_every_signal_with_source_and_time(
 def test_monorepo_packages_are_collected_once(run: Any, github: FakeGitHub) -> None:
     github.anonymous_limit = 500
     result = run("audit", "ml-core\n", "--format", "json")
-    assert result.code == 0, result.err
+    assert result.code in RAN, result.err
     doc = result.json()
     paths = [r.path for r in github.requests]
     assert paths.count("/repos/megacorp/ml-monorepo") == 1
@@ -97,7 +100,7 @@ def test_monorepo_packages_are_collected_once(run: Any, github: FakeGitHub) -> N
 
 def test_without_token_one_warning_says_what_a_token_adds(run: Any) -> None:
     result = run("audit", "tinytok\n")
-    assert result.code == 0
+    assert result.code in RAN
     warnings = [line for line in result.err.splitlines() if "token" in line]
     assert len(warnings) == 1
     assert "has_sponsors_listing" in warnings[0] and "GITHUB_TOKEN" in warnings[0]
@@ -105,7 +108,7 @@ def test_without_token_one_warning_says_what_a_token_adds(run: Any) -> None:
 
 def test_no_github_makes_github_signals_unknown(run: Any, github: FakeGitHub) -> None:
     result = run("audit", "tensorkit\n", "--no-github", "--format", "json")
-    assert result.code == 0, result.err
+    assert result.code in RAN, result.err
     doc = result.json()
     why = reasons(doc, "tensorkit")
     assert {why[n] for n in GITHUB_NAMES} == {"skipped (--no-github)"}
@@ -119,7 +122,7 @@ def test_github_unreachable_degrades_to_unknown_with_a_warning(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     result = run("audit", "tinytok\n", "--format", "json", api="http://127.0.0.1:9")
-    assert result.code == 0, result.err
+    assert result.code in RAN, result.err
     doc = result.json()
     why = reasons(doc, "tinytok")
     assert all(n in why for n in GITHUB_NAMES)
@@ -146,7 +149,7 @@ def test_token_never_written_anywhere(
     report = tmp_path / "report.json"
     first = run("audit", APP, "--format", "json", "-o", str(report))
     second = run("audit", APP)  # text, from the cache
-    assert first.code == 0 and second.code == 0
+    assert first.code in RAN and second.code in RAN
     assert f"token {TOKEN}" in github.authorizations  # it was used...
     outputs = first.out + first.err + second.out + second.err + report.read_text()
     assert TOKEN not in outputs  # ...and never shown
@@ -160,7 +163,7 @@ def test_non_github_and_private_links_are_recorded_not_fetched(
     run: Any, github: FakeGitHub
 ) -> None:
     result = run("audit", "gitlabby\nsneaky\n", "--format", "json")
-    assert result.code == 0, result.err
+    assert result.code in RAN, result.err
     doc = result.json()
     assert values(doc, "gitlabby")["repository_url"] == "https://gitlab.com/team/gitlabby"
     assert values(doc, "gitlabby")["repository_confidence"] == "low"
@@ -174,8 +177,8 @@ def test_non_github_and_private_links_are_recorded_not_fetched(
 
 def test_text_report_table_and_unknown_summary(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    result = run("audit", "tensorkit\n")
-    assert result.code == 0, result.err
+    result = run("audit", "tensorkit\n", "--format", "signals")
+    assert result.code in RAN, result.err
     out = result.out
     for header in ("package", "publishers", "last release", "repository", "archived", "funding"):
         assert header in out
@@ -188,8 +191,8 @@ def test_text_report_table_and_unknown_summary(run: Any, monkeypatch: pytest.Mon
 def test_git_flag_adds_the_truck_factor_column_and_vets_hosts(run: Any) -> None:
     # Only a non-GitHub repository here: --git must refuse it (host not allowed), offline.
     result = run("audit", "gitlabby\n", "--git", "--no-github", "--format", "json")
-    assert result.code == 0, result.err
+    assert result.code in RAN, result.err
     why = reasons(result.json(), "gitlabby")["truck_factor"]
     assert "not allowed for cloning" in why
-    text = run("audit", "gitlabby\n", "--git", "--no-github")
+    text = run("audit", "gitlabby\n", "--git", "--no-github", "--format", "signals")
     assert "truck factor" in text.out

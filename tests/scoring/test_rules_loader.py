@@ -8,7 +8,6 @@ import pytest
 
 from auditor.collectors.interface import SignalSpec
 from auditor.rules import (
-    PENDING_INDEX_SPECS,
     RuleError,
     check_rules,
     default_rules_dir,
@@ -47,9 +46,11 @@ def test_shipped_rules_dir_found_from_rules_root() -> None:
 
 
 def test_index_signals_known_in_one_place() -> None:
+    from auditor.collectors.index import IndexCollector
+
     specs = known_signals()
-    for spec in PENDING_INDEX_SPECS:
-        assert specs[spec.name].type == spec.type
+    for spec in IndexCollector.provides:
+        assert specs[spec.name] == spec
 
 
 def test_every_problem_reported_at_once_with_file_and_field(tmp_path: Path) -> None:
