@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from packaging.metadata import parse_email
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
@@ -102,6 +101,7 @@ class IndexClient:
         offline: bool = False,
         trusted_hosts: Sequence[str] = (),
         project_ttl: float = PROJECT_TTL,
+        keep_file: Callable[[str], bool] | None = None,
     ) -> None:
         if not index_urls:
             raise ValueError("at least one index URL is required")
@@ -111,11 +111,14 @@ class IndexClient:
         self.offline = offline
         self.trusted_hosts = frozenset(trusted_hosts)
         self.project_ttl = project_ttl
+        # Applied after the cache (which stays target-agnostic): see wheel_prefilter.
+        self.keep_file = keep_file
         self.warnings: list[str] = []
         self.requests_made = 0
         self._dead: set[str] = set()
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
+        self._parse_lock = threading.Lock()
         self._orders: dict[int, tuple[Sequence[Tag], dict[Tag, int]]] = {}
 
     @property
@@ -194,8 +197,10 @@ class IndexClient:
             if rows is None:
                 continue
             found = True
+            keep = self.keep_file
             for row in rows:
-                out.setdefault(row[2], []).append(row)
+                if keep is None or keep(row[0]):
+                    out.setdefault(row[2], []).append(row)
         if not found:
             where = ", ".join(self.index_urls)
             raise PackageNotFoundError(
@@ -235,10 +240,14 @@ class IndexClient:
             return None
         try:
             ctype = resp.headers.get("Content-Type", "")
-            if "json" in ctype:
-                rows = parse_json_page(resp.text, resp.url)
-            else:
-                rows = [f.to_row() for f in parse_html_page(resp.text, resp.url)]
+            # One page at a time: parsing holds the GIL anyway, and a big project's page
+            # is tens of megabytes of Python objects while it is being parsed.
+            with self._parse_lock:
+                if "json" in ctype:
+                    rows = parse_json_page(resp.text, resp.url)
+                else:
+                    rows = [f.to_row() for f in parse_html_page(resp.text, resp.url)]
+            del resp
         except ValueError as exc:
             self._unreachable(index, f"its answer for {name!r} is not a valid project page ({exc})")
             return None
@@ -485,13 +494,41 @@ def metadata_from_wheel(name: str, version: str, data: bytes, source: str) -> Co
     return None
 
 
+def metadata_fields(text: str) -> dict[str, list[str]]:
+    """Header fields of a core metadata file (RFC 822 style), lower-cased names.
+
+    Only the header block is read (the body is the long description). The email
+    package does the same job ten times slower, which showed at a thousand files.
+    """
+    fields: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line:
+            break
+        if line[0] in " \t":
+            if last:
+                last[-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last = fields.setdefault(key.strip().lower(), [])
+        last.append(value.strip())
+    return fields
+
+
+def _first(fields: dict[str, list[str]], name: str) -> str | None:
+    values = fields.get(name)
+    return values[0] if values else None
+
+
 def metadata_from_email(name: str, version: str, text: str, source: str) -> CoreMetadata:
-    raw, _ = parse_email(text)
+    fields = metadata_fields(text)
     return CoreMetadata(
         name=name,
         version=version,
-        requires_dist=tuple(raw.get("requires_dist") or ()),
-        requires_python=raw.get("requires_python"),
+        requires_dist=tuple(fields.get("requires-dist", ())),
+        requires_python=_first(fields, "requires-python"),
         source=source,
     )
 
@@ -502,13 +539,13 @@ def _from_sdist(name: str, version: str, text: str) -> CoreMetadata | None:
     Older PKG-INFO files may omit requirements a build would add, so they are used only
     when they list some, and the source says they may be incomplete.
     """
-    raw, _ = parse_email(text)
+    fields = metadata_fields(text)
     try:
-        meta_version = Version(raw.get("metadata_version") or "1.0")
+        meta_version = Version((fields.get("metadata-version") or ["1.0"])[0])
     except InvalidVersion:
         return None
-    dynamic = {d.lower() for d in raw.get("dynamic") or ()}
-    requires = tuple(raw.get("requires_dist") or ())
+    dynamic = {d.lower() for d in fields.get("dynamic", ())}
+    requires = tuple(fields.get("requires-dist", ()))
     if meta_version >= Version("2.2") and "requires-dist" not in dynamic:
         source = "sdist PKG-INFO (Metadata 2.2+)"
     elif requires:
@@ -519,6 +556,6 @@ def _from_sdist(name: str, version: str, text: str) -> CoreMetadata | None:
         name=name,
         version=version,
         requires_dist=requires,
-        requires_python=raw.get("requires_python"),
+        requires_python=_first(fields, "requires-python"),
         source=source,
     )

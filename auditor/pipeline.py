@@ -17,6 +17,7 @@ from auditor.graph import DependencyGraph
 from auditor.index import IndexClient
 from auditor.model import DependencyInput, SourceOptions
 from auditor.resolve import ResolveOptions, resolve
+from auditor.simple_api import wheel_prefilter
 
 if TYPE_CHECKING:
     import requests
@@ -86,6 +87,7 @@ def build_graph(
     inputs = read_inputs(request)
     target = make_target(request.python_version, request.platform)
     urls, trusted = index_urls(request, inputs)
+    tags = tuple(target_tags(target))
     own_cache = cache is None
     if cache is None:
         cache = Cache(
@@ -96,6 +98,7 @@ def build_graph(
         urls,
         session=session if session is not None else _make_session,
         cache=cache,
+        keep_file=wheel_prefilter(tags),
         offline=request.offline,
         trusted_hosts=trusted,
     )
@@ -105,7 +108,7 @@ def build_graph(
             index=index,
             options=ResolveOptions(
                 target=target,
-                tags=tuple(target_tags(target)),
+                tags=tags,
                 no_deps=request.no_deps,
                 offline=request.offline,
             ),

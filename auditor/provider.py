@@ -330,7 +330,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
         if parsed is None:
             return None
         if parsed.marker is not None and not any(
-            self._marker_true(parsed.marker, extra) for extra in wanted
+            self._marker_true(line, parsed.marker, extra) for extra in wanted
         ):
             return None
         name = canonicalize_name(parsed.name)
@@ -344,13 +344,14 @@ class Provider(AbstractProvider[Req, Cand, str]):
             extras=frozenset(canonicalize_name(e) for e in parsed.extras),
             specifier=parsed.specifier,
             url=parsed.url,
-            marker=str(parsed.marker) if parsed.marker else None,
+            marker=line.split(";", 1)[1].strip() if parsed.marker else None,
             text=line.split(";")[0].strip(),
             parent=candidate.label,
         )
 
-    def _marker_true(self, marker: Marker, extra: str) -> bool:
-        key = (str(marker), extra)
+    def _marker_true(self, line: str, marker: Marker, extra: str) -> bool:
+        # Keyed by the Requires-Dist line: formatting a Marker back to text is costly.
+        key = (line, extra)
         hit = self._markers.get(key)
         if hit is None:
             hit = _evaluate(marker, self.env, extra)
@@ -369,7 +370,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
             self._prefetched.add(req.name)
         self.executor.submit(self._prefetch, req)
 
-    def _prefetch_older(self, candidate: Cand, count: int = 6) -> None:
+    def _prefetch_older(self, candidate: Cand, count: int = 3) -> None:
         """When the resolver tries a release that is not the newest, it is backtracking
         through this project: fetch the next older releases' metadata in parallel, since
         it will likely ask for them one after another."""

@@ -52,7 +52,7 @@ class ResolveOptions:
     target: Target
     tags: tuple[Tag, ...]
     no_deps: bool = False
-    workers: int = 48
+    workers: int = 12
     offline: bool = False
 
 

@@ -8,10 +8,14 @@ both forms are read.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from packaging.tags import Tag
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -130,13 +134,14 @@ def parse_json_page(text: str, page_url: str) -> list[list[Any]]:
             continue
         meta = entry.get("core-metadata", entry.get("dist-info-metadata", False))
         size = entry.get("size")
+        requires_python = entry.get("requires-python") or None
         rows.append(
             [
                 filename,
                 _strip_fragment(_absolute(page_url, url)),
-                parsed[0],
+                sys.intern(parsed[0]),
                 parsed[1],
-                entry.get("requires-python") or None,
+                sys.intern(requires_python) if requires_python else None,
                 bool(entry.get("yanked", False)),
                 bool(meta),
                 size if isinstance(size, int) else None,
@@ -194,3 +199,35 @@ def parse_html_page(text: str, page_url: str) -> list[DistFile]:
         if made is not None:
             out.append(made)
     return out
+
+
+def wheel_prefilter(tags: Iterable[Tag]) -> Callable[[str], bool]:
+    """A cheap test that drops wheels a target can never install, by their filename.
+
+    Checks the interpreter, ABI and platform parts separately against the target's
+    tags, so it keeps a superset of the exact check (done later, per release); GPU
+    projects list hundreds of wheels per release for other platforms, and keeping
+    them costs memory and time for nothing. Sdists and odd names are always kept.
+    """
+    interpreters: set[str] = set()
+    abis: set[str] = set()
+    platforms: set[str] = set()
+    for tag in tags:
+        interpreters.add(tag.interpreter)
+        abis.add(tag.abi)
+        platforms.add(tag.platform)
+
+    def keep(filename: str) -> bool:
+        if not filename.endswith(".whl"):
+            return True
+        parts = filename[:-4].split("-")
+        if len(parts) < 5:
+            return True
+        interp, abi, plat = parts[-3].lower(), parts[-2].lower(), parts[-1].lower()
+        return (
+            any(p in interpreters for p in interp.split("."))
+            and any(a in abis for a in abi.split("."))
+            and any(p in platforms for p in plat.split("."))
+        )
+
+    return keep

@@ -61,8 +61,26 @@ def _command_of(args: Sequence[str]) -> str | None:
     return None
 
 
+def _limit_malloc_arenas() -> None:
+    """Cap glibc's per-thread malloc arenas before the fetch threads start.
+
+    Each thread otherwise gets its own arena and freed memory stays scattered across
+    them: on the 240-package benchmark graph, peak RSS went from about 300 MB to 230 MB.
+    A process-wide setting, so the CLI makes it, never the library.
+    """
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        return
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _limit_malloc_arenas()
     parser = build_parser(_command_of(args_list))
     try:
         args = parser.parse_args(args_list)

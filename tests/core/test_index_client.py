@@ -152,3 +152,37 @@ def test_html_pages_from_vendor_indexes() -> None:
         == "https://download.example.com/whl/packages/torch-2.5.1%2Bcu124-cp311-cp311-linux_x86_64.whl"
     )
     assert files[1].yanked and not files[0].yanked
+
+
+def test_wheels_for_other_targets_are_dropped_after_the_cache(
+    empty_index: FakeIndex, tmp_path: Path
+) -> None:
+    from auditor.simple_api import wheel_prefilter
+
+    files = [
+        "gpu-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "gpu-1.0-cp312-cp312-win_amd64.whl",
+        "gpu-1.0-cp38-cp38-manylinux_2_17_x86_64.whl",
+        "gpu-1.0-py3-none-any.whl",
+        "gpu-1.0.tar.gz",
+    ]
+    empty_index.add_project("gpu", [Release("1.0", files=files)])
+    path = tmp_path / "c.sqlite3"
+    kept = IndexClient(
+        [empty_index.simple_url],
+        session=make_session(retries=0),
+        cache=Cache(path),
+        keep_file=wheel_prefilter(TAGS),
+    ).files("gpu")
+    assert sorted(f.filename for f in kept) == sorted(
+        [files[0], "gpu-1.0-py3-none-any.whl", "gpu-1.0.tar.gz"]
+    )
+    # The cache is target-agnostic: a client for Windows sees its wheel.
+    win_tags = target_tags(make_target("3.12", "windows"))
+    other = IndexClient(
+        [empty_index.simple_url],
+        session=make_session(retries=0),
+        cache=Cache(path),
+        keep_file=wheel_prefilter(win_tags),
+    ).files("gpu")
+    assert "gpu-1.0-cp312-cp312-win_amd64.whl" in {f.filename for f in other}
