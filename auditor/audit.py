@@ -16,7 +16,7 @@ come back as ``AuditResult.warnings``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,6 +29,10 @@ from auditor.model import ResolvedPackage
 from auditor.repository import DEFAULT_GITHUB_HOSTS
 
 OMITTED = "collector did not return it"
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: how a caller (the CLI's progress bars) hears how far
+the work is; the library itself never prints."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +105,7 @@ def map_repositories(
     *,
     github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
     only: Iterable[str] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, RepoMapping]:
     """Each package's repository from its project JSON (Project-URLs, homepage).
 
@@ -110,10 +115,13 @@ def map_repositories(
     hosts = tuple(github_hosts)
     empty = RepoMapping(ref=None, url=None, confidence=None, how=None)
     out: dict[str, RepoMapping] = {}
-    for name in graph.g.nodes if only is None else only:
+    names = list(graph.g.nodes if only is None else only)
+    for done, name in enumerate(names, 1):
         doc = index_client.project_json(name) if index_client is not None else None
         info = doc.get("info") if isinstance(doc, dict) else None
         out[name] = map_project(info, github_hosts=hosts) if isinstance(info, dict) else empty
+        if progress is not None:
+            progress("mapping repositories", done, len(names))
     return out
 
 
@@ -126,17 +134,21 @@ def collect_signals(
     github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
     only: Collection[str] | None = None,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> AuditResult:
     """Run the collectors over the graph and return every package's signals.
 
     A ``DataSourceError`` from a collector (GitHub rejecting the token) propagates: the
     audit cannot be trusted. Any other failure of one collector becomes unknown signals
     with the reason and a warning, and the other collectors' evidence is kept. ``only``
-    limits the work to those packages (``explain`` needs one).
+    limits the work to those packages (``explain`` needs one). ``progress`` hears each
+    package mapped and each collector finished.
     """
     moment = now if now is not None else datetime.now(UTC)
     ordered = [n for n in criticality_order(graph) if only is None or n in only]
-    mappings = map_repositories(graph, index_client, github_hosts=github_hosts, only=ordered)
+    mappings = map_repositories(
+        graph, index_client, github_hosts=github_hosts, only=ordered, progress=progress
+    )
     subjects = [
         Subject(
             package=name,
@@ -149,9 +161,11 @@ def collect_signals(
     signals: dict[str, dict[str, Signal]] = {name: {} for name in ordered}
     specs: dict[str, SignalSpec] = {}
     warnings: list[str] = []
-    for collector in run:
+    for step, collector in enumerate(run):
         for spec in collector.provides:
             specs[spec.name] = spec
+        if progress is not None:
+            progress(f"collecting {collector.name} signals", step, len(run))
         results, failure = _run_one(collector, subjects, moment)
         if failure is not None:
             warnings.append(failure)
@@ -162,6 +176,8 @@ def collect_signals(
                     spec.name, collector.name, moment, failure or OMITTED
                 )
         warnings.extend(_collector_warnings(collector, subjects, signals))
+        if progress is not None:
+            progress(f"collecting {collector.name} signals", step + 1, len(run))
     for skip in skipped:
         for spec in skip.collector.provides:
             specs.setdefault(spec.name, spec)

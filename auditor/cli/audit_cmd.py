@@ -27,9 +27,17 @@ from pathlib import Path
 
 import requests
 
-from auditor.audit import AuditResult, Skipped, collect_signals
+from auditor.audit import AuditResult, Progress, Skipped, collect_signals
 from auditor.cache import Cache
-from auditor.cli.common import graph_request, input_parent, output_width, warn, write_output
+from auditor.cli.common import (
+    cache_dir,
+    graph_request,
+    input_parent,
+    output_width,
+    warn,
+    write_output,
+)
+from auditor.cli.llm_options import llm_parent, summarizer_from_args
 from auditor.collectors.git_history import GitHistoryCollector
 from auditor.collectors.github import GitHubCollector, github_hosts_for
 from auditor.collectors.index import IndexCollector
@@ -49,14 +57,17 @@ from auditor.policy import (
     load_baseline,
 )
 from auditor.report import ScoredReport, score_audit
-from auditor.reporters.signals import render_report_json, render_report_text, render_text
+from auditor.reporters.interface import OutputFormat, RenderContext, reporter_for
+from auditor.reporters.terminal import clean
 from auditor.rules import Rule, default_rules_dir, load_rules
+from auditor.summaries import Summary, select_evidence
 from auditor.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_GITHUB_API = "https://api.github.com"
 SKIPPED_GITHUB = "skipped (--no-github)"
 SKIPPED_GITHUB_OFFLINE = "skipped (--offline: GitHub is not contacted)"
 SKIPPED_GIT = "not collected: add --git for git-history signals"
+RESOLVING = "resolving the dependency graph"
 
 
 def signals_parent() -> argparse.ArgumentParser:
@@ -132,27 +143,40 @@ def register(
 ) -> None:
     audit = subparsers.add_parser(
         "audit",
-        parents=[*parents, input_parent(), signals_parent(), scoring_parent()],
+        parents=[*parents, input_parent(), signals_parent(), scoring_parent(), llm_parent()],
         help="audit an application's dependencies and their maintainers",
         description="Resolve the whole dependency graph, collect publisher, release, "
         "repository, contributor and funding signals for every package, score its "
         "bus-factor risk with the rules, and gate on it.",
         epilog="Formats: text (packages by risk level, worst first), json (every signal, "
         "finding and the gate; schema: auditor/schemas/report.schema.json), signals (the "
-        "raw signals table). Exit codes: 0 nothing at or above --fail-on; 1 risk at or "
-        "above it (new or worse than --baseline); 2 usage or input error; 3 untrustworthy "
-        "result (a data source failed, or --strict with undecided rules on packages that "
-        "matter). Set GITHUB_TOKEN (or GH_TOKEN) for more GitHub signals and far fewer "
-        "requests.",
+        "raw signals table), markdown (job summary / pull-request comment, under 1 MiB), "
+        "sarif (SARIF 2.1.0 for code scanning), html (one self-contained page with the "
+        "graph). Progress bars go to stderr on a terminal (not with --quiet or when CI is "
+        "set); NO_COLOR turns colour off. Exit codes: 0 nothing at or above --fail-on; "
+        "1 risk at or above it (new or worse than --baseline); 2 usage or input error; "
+        "3 untrustworthy result (a data source failed, or --strict with undecided rules "
+        "on packages that matter). Set GITHUB_TOKEN (or GH_TOKEN) for more GitHub signals "
+        "and far fewer requests.",
     )
     audit.add_argument(
         "--format",
-        choices=["text", "json", "signals"],
-        default="text",
+        choices=[f.value for f in OutputFormat],
+        default=OutputFormat.TEXT.value,
         help="text: risk per package (default); json: the full report; signals: the raw "
-        "signals table",
+        "signals table; markdown: for job summaries and PR comments; sarif: for code "
+        "scanning; html: a self-contained page with a clickable dependency graph",
     )
     audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    audit.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        type=_extra_report,
+        metavar="FORMAT=FILE",
+        help="also write the report in FORMAT to FILE, from the same run (repeatable; "
+        "e.g. --report markdown=summary.md --report sarif=auditor.sarif)",
+    )
     gate_group = audit.add_argument_group("gate")
     gate_group.add_argument(
         "--fail-on",
@@ -215,7 +239,9 @@ def scoring_setup(args: argparse.Namespace) -> ScoringSetup:
 def run_audit(args: argparse.Namespace) -> int:
     setup = scoring_setup(args)
     baseline: Baseline | None = load_baseline(args.baseline) if args.baseline is not None else None
-    result = gather(args)
+    summarizer_from_args(args, None)  # a malformed --llm-url fails now, not after the audit
+    with progress_bars(args) as progress:
+        result = gather(args, progress=progress)
     report = score_audit(
         result,
         setup.rules,
@@ -226,31 +252,141 @@ def run_audit(args: argparse.Namespace) -> int:
         strict=args.strict,
         baseline=baseline,
     )
-    warn(args, list(result.warnings))
-    text = render(report, args.format, to_terminal=args.output is None, git=args.git)
+    summaries, summary_warnings = summarize(args, report)
+    warn(args, [clean(w) for w in (*result.warnings, *summary_warnings)])
+    to_terminal = args.output is None or args.output == "-"
+    context = RenderContext(
+        color=to_terminal and sys.stdout.isatty() and not no_color(),
+        width=output_width(),
+        git=bool(args.git),
+        summaries=summaries,
+        rules=setup.rules,
+        source_root=source_root(Path.cwd()),
+        working_dir=Path.cwd(),
+    )
+    text = reporter_for(args.format).render(report, context)
     write_output(text, args.output)
+    for fmt, path in args.report:
+        write_output(reporter_for(fmt).render(report, replace(context, color=False)), path)
     tell(args, report)
+    # Summaries never change the exit code: it is the gate's, decided before them.
     return report.gate.exit_code
 
 
+def summarize(
+    args: argparse.Namespace, report: ScoredReport
+) -> tuple[dict[str, Summary], list[str]]:
+    """Generated narratives for the risky packages with ``--summarize``, and warnings.
+
+    A server that is down or answers garbage gives warnings only; a model the server
+    does not have raises InputError (exit 2), the summaries library's one deliberate error.
+    """
+    if not getattr(args, "summarize", False):
+        return {}, []
+    directory = cache_dir(args)
+    cache = Cache(None if directory is None else directory / "cache.sqlite3", refresh=args.refresh)
+    try:
+        summarizer = summarizer_from_args(args, cache)
+        if summarizer is None:
+            return {}, []
+        evidence = select_evidence(report.result, report.scores)
+        if not evidence:
+            return {}, []
+        batch = summarizer.summarize_packages(evidence)
+        return dict(batch.summaries), [*batch.warnings, *cache.warnings]
+    finally:
+        cache.close()
+
+
+def no_color() -> bool:
+    """NO_COLOR set to anything but the empty string turns colour off (no-color.org)."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Progress bars only for a person watching: not quiet, stderr a terminal, not CI."""
+    if getattr(args, "quiet", False) or os.environ.get("CI"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def progress_bars(args: argparse.Namespace) -> Iterator[Progress | None]:
+    """A ``progress(stage, done, total)`` callback drawing rich bars on stderr, or None.
+
+    The bars are transient: they vanish when the work ends, so stderr keeps only the
+    warnings and the gate's reasons. ``total`` 0 means "unknown" (a spinner).
+    """
+    if not show_progress(args):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.progress import Progress as Bars
+
+    console = Console(stderr=True, no_color=no_color())
+    bars = Bars(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        task = tasks.get(stage)
+        if task is None:
+            task = tasks[stage] = bars.add_task(clean(stage), total=total or None)
+        bars.update(task, completed=done, total=total or None)
+
+    with bars:
+        yield update
+
+
+def source_root(start: Path) -> Path | None:
+    """The repository root SARIF paths are relative to: $GITHUB_WORKSPACE in Actions,
+    else the nearest directory above ``start`` holding ``.git``; None outside a repo."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        return Path(workspace)
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
 def tell(args: argparse.Namespace, report: ScoredReport) -> None:
-    """Acceptance notes and the gate's reasons on stderr, so they show next to any report."""
+    """Acceptance notes and the gate's reasons on stderr, so they show next to any report.
+
+    Reasons carry package names from the index: cleaned like every terminal string."""
     if getattr(args, "quiet", False):
         return
     for note in report.notes:
-        sys.stderr.write(f"note: {note}\n")
+        sys.stderr.write(f"note: {clean(note)}\n")
     for reason in report.gate.reasons:
-        sys.stderr.write(f"gate: {reason}\n")
+        sys.stderr.write(f"gate: {clean(reason)}\n")
 
 
 def render(report: ScoredReport, fmt: str, *, to_terminal: bool = False, git: bool = False) -> str:
-    """The report as a string; the CLI decides where it goes."""
-    if fmt == "json":
-        return render_report_json(report)
-    color = to_terminal and sys.stdout.isatty()
-    if fmt == "signals":
-        return render_text(report.result, color=color, width=output_width(), git=git)
-    return render_report_text(report, color=color, width=output_width())
+    """The report as a string in ``fmt`` with default options; the CLI decides where it goes."""
+    context = RenderContext(
+        color=to_terminal and sys.stdout.isatty() and not no_color(),
+        width=output_width(),
+        git=git,
+    )
+    return reporter_for(fmt).render(report, context)
 
 
 # -- gathering -----------------------------------------------------------------------------
@@ -286,10 +422,13 @@ def signal_options(args: argparse.Namespace) -> SignalOptions:
     )
 
 
-def gather(args: argparse.Namespace, *, only: str | None = None) -> AuditResult:
+def gather(
+    args: argparse.Namespace, *, only: str | None = None, progress: Progress | None = None
+) -> AuditResult:
     """Resolve the graph and collect signals: for every package, or for ``only``.
 
     ``only`` not in the graph is an input error naming the closest package names.
+    ``progress`` (see ``progress_bars``) hears the resolution and the collection.
     """
     request = graph_request(args)
     options = signal_options(args)
@@ -299,7 +438,11 @@ def gather(args: argparse.Namespace, *, only: str | None = None) -> AuditResult:
     )
     try:
         session = make_session()
+        if progress is not None:
+            progress(RESOLVING, 0, 0)
         graph, warnings = build_graph(request, session=session, cache=cache)
+        if progress is not None:
+            progress(RESOLVING, len(graph), len(graph))
         if only is not None and only not in graph:
             raise not_in_graph(only, graph)
         index = _index_client(request, session, cache)
@@ -313,6 +456,7 @@ def gather(args: argparse.Namespace, *, only: str | None = None) -> AuditResult:
                 skipped=skipped,
                 github_hosts=hosts,
                 only=None if only is None else (only,),
+                progress=progress,
             )
     finally:
         cache.close()
@@ -401,6 +545,19 @@ def _collectors(
     else:
         skipped.append(Skipped(collector=GitHistoryCollector, reason=SKIPPED_GIT))
     return collectors, skipped, notes
+
+
+def _extra_report(text: str) -> tuple[OutputFormat, str]:
+    """``FORMAT=FILE`` for --report: one audit, several formats (a CI job wants the
+    Markdown summary and the SARIF file without auditing twice)."""
+    fmt, sep, path = text.partition("=")
+    choices = ", ".join(f.value for f in OutputFormat)
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE (FORMAT: {choices}), got {text!r}")
+    try:
+        return OutputFormat(fmt.strip()), path
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown format {fmt!r}; use one of {choices}") from None
 
 
 def _seconds(text: str) -> float:

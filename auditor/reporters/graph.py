@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from typing import Any
 
 from auditor import __version__
 from auditor.graph import DependencyGraph
+from auditor.reporters.sanitize import clean
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]|\x1b\[[0-?]*[ -/]*[@-~]")
 GRAPH_SCHEMA_VERSION = "1"
-
-
-def clean(text: str) -> str:
-    """Drop escape sequences and control characters from untrusted text."""
-    return _CONTROL.sub("", text)
 
 
 def _label(graph: DependencyGraph, name: str) -> str:
