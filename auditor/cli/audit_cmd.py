@@ -30,14 +30,13 @@ import requests
 from auditor.audit import AuditResult, Progress, Skipped, collect_signals
 from auditor.cache import Cache
 from auditor.cli.common import (
-    cache_dir,
     graph_request,
     input_parent,
     output_width,
     warn,
     write_output,
 )
-from auditor.cli.llm_options import llm_parent, summarizer_from_args
+from auditor.cli.llm_options import llm_parent, summarizer_from_args, summarizer_session
 from auditor.collectors.git_history import GitHistoryCollector
 from auditor.collectors.github import GitHubCollector, github_hosts_for
 from auditor.collectors.index import IndexCollector
@@ -283,10 +282,7 @@ def summarize(
     """
     if not getattr(args, "summarize", False):
         return {}, []
-    directory = cache_dir(args)
-    cache = Cache(None if directory is None else directory / "cache.sqlite3", refresh=args.refresh)
-    try:
-        summarizer = summarizer_from_args(args, cache)
+    with summarizer_session(args) as (summarizer, cache):
         if summarizer is None:
             return {}, []
         evidence = select_evidence(report.result, report.scores)
@@ -294,8 +290,6 @@ def summarize(
             return {}, []
         batch = summarizer.summarize_packages(evidence)
         return dict(batch.summaries), [*batch.warnings, *cache.warnings]
-    finally:
-        cache.close()
 
 
 def no_color() -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from auditor.cache import Cache
 from auditor.summaries import API_CHOICES, DEFAULT_MODEL, DEFAULT_URL, Summarizer
@@ -107,3 +109,20 @@ def summarizer_from_args(args: argparse.Namespace, cache: Cache | None) -> Summa
         concurrency=args.llm_concurrency,
         api_key=os.environ.get(KEY_ENV) or None,
     )
+
+
+@contextmanager
+def summarizer_session(args: argparse.Namespace) -> Iterator[tuple[Summarizer | None, Cache]]:
+    """The Summarizer the flags ask for (None without ``--summarize``) and its cache.
+
+    The cache is the audit's own SQLite file, so summaries are reused across runs; it is
+    closed when the block ends. Callers add ``cache.warnings`` to their warnings.
+    """
+    from auditor.cli.common import cache_dir
+
+    directory = cache_dir(args)
+    cache = Cache(None if directory is None else directory / "cache.sqlite3", refresh=args.refresh)
+    try:
+        yield summarizer_from_args(args, cache), cache
+    finally:
+        cache.close()

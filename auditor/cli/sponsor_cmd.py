@@ -14,11 +14,13 @@ from pathlib import Path
 
 from auditor.cli.audit_cmd import gather, signals_parent
 from auditor.cli.common import input_parent, warn, write_output
+from auditor.cli.llm_options import llm_parent, summarizer_session
 from auditor.reporters.sponsor import FORMATS, render
 from auditor.rules import load_rules
 from auditor.scoring import PackageScore, evaluate
 from auditor.sponsor.large_companies import load_companies
-from auditor.sponsor.plan import Budget, Period, plan_sponsorship
+from auditor.sponsor.plan import Budget, Period, SponsorPlan, plan_sponsorship
+from auditor.summaries import MEMO_KEY, Summary
 from auditor.taxonomy import load_taxonomy
 
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
@@ -30,7 +32,7 @@ def register(
 ) -> None:
     parser = subparsers.add_parser(
         "sponsor",
-        parents=[*parents, input_parent(), signals_parent()],
+        parents=[*parents, input_parent(), signals_parent(), llm_parent()],
         help="rank whom to fund so your stack survives, and split a budget",
         description="Find every funding channel (GitHub Sponsors, Open Collective, "
         "Tidelift, Polar, thanks.dev, Liberapay, Patreon, Ko-fi, custom links) of the "
@@ -104,9 +106,22 @@ def run_sponsor(args: argparse.Namespace) -> int:
         )
     )
     plan = plan_sponsorship(result, scores, companies, budget=budget)
-    warn(args, list(result.warnings))
-    write_output(render(plan, args.format), args.output)
+    memo, memo_warnings = _memo(args, plan)
+    warn(args, [*result.warnings, *memo_warnings])
+    write_output(render(plan, args.format, memo=memo), args.output)
     return 0
+
+
+def _memo(args: argparse.Namespace, plan: SponsorPlan) -> tuple[Summary | None, list[str]]:
+    """A memo for a finance team from the local model (--summarize), or nothing.
+
+    It only puts the plan into words: the ranking and the amounts are already fixed.
+    """
+    with summarizer_session(args) as (summarizer, cache):
+        if summarizer is None:
+            return None, []
+        batch = summarizer.sponsorship_memo(plan)
+        return batch.summaries.get(MEMO_KEY), [*batch.warnings, *cache.warnings]
 
 
 def _whole(text: str) -> int:

@@ -17,6 +17,7 @@ from auditor import __version__
 from auditor.collectors.interface import JSONValue
 from auditor.sponsor.plan import SponsorPlan
 from auditor.sponsor.ranking import Assessment, Factor, Recommendation, Unfunded
+from auditor.summaries import Summary
 
 SCHEMA_VERSION = "1"
 FORMATS = ("markdown", "html", "json", "csv")
@@ -447,6 +448,25 @@ RENDERERS: dict[str, Callable[[SponsorPlan], str]] = {
 }
 
 
-def render(plan: SponsorPlan, fmt: str) -> str:
-    """The plan in ``fmt`` (one of ``FORMATS``)."""
-    return RENDERERS[fmt](plan)
+def render(plan: SponsorPlan, fmt: str, *, memo: Summary | None = None) -> str:
+    """The plan in ``fmt`` (one of ``FORMATS``), with the generated memo when there is one.
+
+    CSV stays one row per target (a memo is prose); the other formats carry the memo,
+    labelled as generated.
+    """
+    text = RENDERERS[fmt](plan)
+    if memo is None:
+        return text
+    if fmt == "json":
+        doc = json.loads(text)
+        doc["memo"] = memo.to_json()
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return text + f"\n## Memo\n\n_{_md(memo.label)}_ {_md(memo.text)}\n"
+    if fmt == "html":
+        section = (
+            f'<section class="memo"><h2>Memo</h2><p><em>{_e(memo.label)}</em> '
+            f"{_e(memo.text)}</p></section>"
+        )
+        return text.replace("</body>", section + "</body>", 1)
+    return text
