@@ -1,6 +1,6 @@
 """The command line: parses flags, runs a command, turns errors into messages and exit codes.
 
-Exit codes: 0 success; 1 risk at or above --fail-on (once scoring lands); 2 usage or
+Exit codes: 0 success; 1 risk at or above --fail-on; 2 usage or
 input error; 3 a data source failed in a way that makes the result untrustworthy.
 This is the only module that decides exit codes.
 """
