@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from auditor.errors import InputError
 from auditor.scoring import PackageContext
+from auditor.tomlfiles import read_toml_files
 
 TAXONOMY_FILE = "taxonomy.toml"
 _NORMALISE = re.compile(r"[-_.]+")
@@ -168,15 +168,7 @@ def load_taxonomy(extra: Iterable[Path] = (), *, include_default: bool = True) -
         paths.extend(_files(item))
     problems: list[str] = []
     categories: list[Category] = []
-    for path in paths:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
-            continue
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(f"{path}: invalid TOML: {exc}")
-            continue
+    for path, data in read_toml_files(paths, problems):
         categories.extend(_parse(path, data, problems))
     if problems:
         raise InputError(

@@ -8,7 +8,6 @@ code, and users can extend it with ``--companies FILE``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from auditor.errors import InputError
 from auditor.github.company import normalise_company
+from auditor.tomlfiles import read_toml_files
 
 COMPANIES_FILE = "large-companies.toml"
 _FIELDS = frozenset({"name", "github", "names", "domains"})
@@ -136,15 +136,7 @@ def load_companies(extra: Iterable[Path] = (), *, include_default: bool = True) 
         paths.append(item)
     problems: list[str] = []
     companies: list[Company] = []
-    for path in paths:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
-            continue
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(f"{path}: invalid TOML: {exc}")
-            continue
+    for path, data in read_toml_files(paths, problems):
         companies.extend(_parse(path, data, problems))
     if problems:
         raise InputError(
