@@ -4,8 +4,13 @@ How it spends requests, which is the design's centre:
 - several packages of one repository (a monorepo) are collected once;
 - cached records (24 h) are reused, and records hurt by rate limits or server errors are
   not cached, so a bad hour does not poison a day;
-- with a token, one GraphQL query per batch of repositories answers most signals and
-  REST is used only for contributors, commit statistics and profiles;
+- with a token, GraphQL only: one query per batch of ``batch_size`` repositories answers
+  every signal it can (commit authors and their profiles' company included), commit
+  history is paged, again in batches, only when ``max_commits`` asks for more than one
+  page; no REST request is made, so ~170 repositories cost 9 requests. A batch that
+  fails on GitHub's side (5xx, timeout) is split in halves and retried, within the
+  client's circuit breaker; what still fails is ``unknown`` with the reason, never
+  quietly re-fetched over REST;
 - without a token, REST only, in the order the subjects arrive (most critical first),
   within a budget that stops well before GitHub's 60 requests an hour.
 
@@ -18,7 +23,6 @@ scrubbed, and nothing that carries it is cached.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -29,6 +33,7 @@ from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
 from auditor.github import graphql, rest
 from auditor.github.client import DEFAULT_API_URL, ClientSettings, GitHubApi, Unavailable
 from auditor.github.company import normalise_company
+from auditor.github.graphql import CommitSample, Limits
 from auditor.github.signals import GRAPHQL_ONLY, NAMES, SPECS, RepoRecord
 from auditor.repository import is_ip_or_local
 
@@ -80,7 +85,7 @@ class GitHubCollector(Collector):
         cache: Cache | None = None,
         max_wait: float = 60.0,
         now: datetime | None = None,
-        batch_size: int = 25,
+        batch_size: int = 20,
         anonymous_budget: int = 50,
         workers: int = 4,
         cache_ttl: float = DAY,
@@ -90,14 +95,18 @@ class GitHubCollector(Collector):
         stats_wait: float = 2.0,
         timeout: int = 15,
         max_contributor_pages: int = 3,
+        max_commits: int = 100,
     ) -> None:
         self._token = token or None
         self._cache = cache if cache is not None else Cache(None)
         self._now = now
         self._batch_size = max(1, batch_size)
+        # Kept for callers: only the REST path could use workers, and it runs in order
+        # so the anonymous budget is spent on the most critical packages first.
         self._workers = max(1, workers)
         self._cache_ttl = cache_ttl
         self._max_contributor_pages = max(1, max_contributor_pages)
+        self._limits = Limits(max_commits=max(1, max_commits))
         self._hosts = github_hosts_for(base_url)
         self.settings = ClientSettings(
             base_url=base_url,
@@ -203,11 +212,10 @@ class GitHubCollector(Collector):
         shared = rest.SharedLookups()
         try:
             if self._token:
-                rest_plan = self._graphql_pass(api, targets, records, now)
-                self._rest_pass(api, rest_plan, records, now, shared, parallel=True)
+                self._graphql_pass(api, targets, records, now)
             else:
                 plan = [(t, rest.ALL_STEPS) for t in targets]
-                self._rest_pass(api, plan, records, now, shared, parallel=False)
+                self._rest_pass(api, plan, records, now, shared)
         finally:
             self.requests_spent += api.spent
             api.close()
@@ -224,42 +232,106 @@ class GitHubCollector(Collector):
         targets: list[_Target],
         records: dict[str, RepoRecord],
         now: datetime,
-    ) -> list[tuple[_Target, tuple[rest.StepSpec, ...]]]:
-        """Batch GraphQL; returns which REST steps each repository still needs."""
-        plan: list[tuple[_Target, tuple[rest.StepSpec, ...]]] = []
+    ) -> None:
+        """Every signal of every repository from batched GraphQL documents; no REST."""
+        samples: dict[str, CommitSample] = {}
         for start in range(0, len(targets), self._batch_size):
             batch = targets[start : start + self._batch_size]
-            query = graphql.build_query([(t.owner, t.name) for t in batch], now)
-            try:
-                response = api.graphql(query.text)
-            except Unavailable:
-                # The batch failed as a whole: fall back to REST for these repositories.
-                plan.extend((t, rest.ALL_STEPS) for t in batch)
-                continue
-            data = response.get("data")
-            data = data if isinstance(data, dict) else {}
-            errors = graphql.alias_errors(response)
-            owner_links = {
-                owner.lower(): graphql.owner_funding(data.get(alias))
-                for alias, owner in query.owners.items()
-            }
-            for i, target in enumerate(batch):
-                node = data.get(f"r{i}")
-                record = records[target.key]
-                if isinstance(node, dict):
-                    graphql.fill_record(
-                        record,
-                        node,
-                        (target.owner, target.name),
-                        owner_links.get(target.owner.lower()),
-                        now,
-                    )
-                    plan.append((target, rest.TOKEN_STEPS))
-                elif errors.get(f"r{i}") == "NOT_FOUND":
-                    record.miss(NAMES, "repository not found on GitHub")
-                else:
-                    plan.append((target, rest.ALL_STEPS))
-        return plan
+            self._graphql_batch(api, batch, records, now, samples)
+        self._page_history(api, targets, records, now, samples)
+        lacked = "GitHub's GraphQL answer lacked this field"
+        for target in targets:
+            record = records[target.key]
+            sample = samples.get(target.key)
+            if sample is not None:
+                graphql.finish_commits(record, sample, now, self._limits)
+            record.miss(graphql.GRAPHQL_SIGNALS, lacked)
+
+    def _graphql_batch(
+        self,
+        api: GitHubApi,
+        batch: list[_Target],
+        records: dict[str, RepoRecord],
+        now: datetime,
+        samples: dict[str, CommitSample],
+    ) -> None:
+        """One document for ``batch``; halves and retries it if GitHub's side failed.
+
+        Large documents are what time out on GitHub's side, so a smaller one is worth a
+        try; the client's circuit breaker bounds how often (a 5xx storm stops it).
+        """
+        query = graphql.build_query([(t.owner, t.name) for t in batch], now, self._limits)
+        try:
+            response = api.graphql(query.text)
+        except Unavailable as exc:
+            if exc.server and len(batch) > 1:
+                half = len(batch) // 2
+                self._graphql_batch(api, batch[:half], records, now, samples)
+                self._graphql_batch(api, batch[half:], records, now, samples)
+                return
+            for target in batch:
+                records[target.key].miss(NAMES, exc.reason, transient=True)
+            return
+        data = response.get("data")
+        data = data if isinstance(data, dict) else {}
+        errors = graphql.alias_errors(response)
+        for alias, (owner, name) in query.repos.items():
+            target = batch[int(alias[1:])]
+            record = records[target.key]
+            node = data.get(alias)
+            if isinstance(node, dict):
+                sample = graphql.fill_record(record, node, (owner, name), now)
+                if sample is not None:
+                    samples[target.key] = sample
+            elif errors.get(alias) == "NOT_FOUND":
+                record.miss(NAMES, "repository not found on GitHub")
+            else:
+                why = errors.get(alias, "no answer")
+                record.miss(
+                    NAMES,
+                    f"GitHub's GraphQL API gave no data for this repository ({why})",
+                    transient=True,
+                )
+
+    def _page_history(
+        self,
+        api: GitHubApi,
+        targets: list[_Target],
+        records: dict[str, RepoRecord],
+        now: datetime,
+        samples: dict[str, CommitSample],
+    ) -> None:
+        """Further commit pages, batched like the first, only up to ``max_commits``.
+
+        With the default (100, one page) this never sends a request. A page that fails
+        stops paging for its repositories; their sample is then incomplete, which
+        ``finish_commits`` reports honestly (lower bounds, or unknown).
+        """
+        by_key = {t.key: t for t in targets}
+        while True:
+            pending = [k for k, s in samples.items() if s.wants_more(self._limits)]
+            if not pending:
+                return
+            for start in range(0, len(pending), self._batch_size):
+                chunk = pending[start : start + self._batch_size]
+                pages: list[tuple[str, str, str, str, int]] = []
+                for i, key in enumerate(chunk):
+                    sample = samples[key]
+                    slug = records[key].final_slug or by_key[key].slug
+                    owner, _, name = slug.partition("/")
+                    cursor = sample.cursor or ""
+                    pages.append((f"r{i}", owner, name, cursor, sample.next_first(self._limits)))
+                try:
+                    response = api.graphql(graphql.build_history_query(pages, now))
+                except Unavailable as exc:
+                    for key in chunk:
+                        samples[key].stop(exc.reason)
+                    continue
+                data = response.get("data")
+                data = data if isinstance(data, dict) else {}
+                for i, key in enumerate(chunk):
+                    if not samples[key].add_page(graphql.history_page(data.get(f"r{i}"))):
+                        samples[key].stop("GitHub's answer lacked the commit page")
 
     def _rest_pass(
         self,
@@ -268,9 +340,9 @@ class GitHubCollector(Collector):
         records: dict[str, RepoRecord],
         now: datetime,
         shared: rest.SharedLookups,
-        *,
-        parallel: bool,
     ) -> None:
+        """REST steps, one repository after another (most critical first), so the
+        anonymous budget is spent in order and stops cleanly."""
         lookup = self._company_lookup(api)
 
         def run(item: tuple[_Target, tuple[rest.StepSpec, ...]]) -> None:
@@ -290,19 +362,8 @@ class GitHubCollector(Collector):
             )
             rest.run_steps(ctx, record, steps)
 
-        items = list(plan)
-        if not parallel or self._workers == 1:
-            for item in items:
-                run(item)
-            return
-        with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            futures = [pool.submit(run, item) for item in items]
-            try:
-                for future in futures:
-                    future.result()
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        for item in plan:
+            run(item)
 
     def _company_lookup(self, api: GitHubApi) -> Callable[[str], str | None]:
         """Profiles change rarely and are shared across repositories: cache them a week."""

@@ -41,11 +41,16 @@ class NotFound(Exception):
 
 
 class Unavailable(Exception):
-    """The data could not be had this run; ``reason`` becomes the unknown reason."""
+    """The data could not be had this run; ``reason`` becomes the unknown reason.
 
-    def __init__(self, reason: str) -> None:
+    ``server`` marks failures on GitHub's side (5xx, GraphQL timeouts): a smaller
+    GraphQL document may still succeed where a large one timed out.
+    """
+
+    def __init__(self, reason: str, *, server: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.server = server
 
 
 class BoundedRetry(GithubRetry):
@@ -173,12 +178,36 @@ class GitHubApi:
         return self._call("GET", path, params=params)
 
     def graphql(self, query: str) -> dict[str, Any]:
-        """POST one GraphQL document; returns the whole response (data and errors)."""
+        """POST one GraphQL document; returns the whole response (data and errors).
+
+        GraphQL reports some failures with HTTP 200: a ``RATE_LIMITED`` error (waited
+        out once if the reset is within ``max_wait``, else unavailable), or errors and
+        no data at all (a timeout, a rejected document). A partial answer (data plus
+        errors naming some aliases) is returned as is: missing repositories must not
+        cost the batch.
+        """
         url = self._gh.requester.graphql_url
-        _, data = self._call("POST", url, body={"query": query, "variables": {}})
-        if not isinstance(data, dict):
-            raise Unavailable("GitHub returned malformed GraphQL data")
-        return data
+        for attempt in range(2):
+            headers, data = self._call("POST", url, body={"query": query, "variables": {}})
+            if not isinstance(data, dict):
+                raise Unavailable("GitHub returned malformed GraphQL data")
+            errors = data.get("errors")
+            errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+            if any(e.get("type") == "RATE_LIMITED" for e in errors):
+                reset = str(headers.get("x-ratelimit-reset", ""))
+                wait = float(reset) - time.time() if reset.isdigit() else 3600.0
+                if attempt == 0 and wait <= self.settings.max_wait:
+                    time.sleep(max(0.0, wait))
+                    continue
+                raise Unavailable(self._rate_limit_reason(0, max(wait, 0.0)))
+            if not isinstance(data.get("data"), dict):
+                message = str(errors[0].get("message", "")) if errors else "no data"
+                raise Unavailable(
+                    self.scrub(f"GitHub's GraphQL API answered without data: {message[:200]}"),
+                    server=True,
+                )
+            return data
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def pages(
         self, path: str, params: dict[str, Any], *, max_pages: int
@@ -267,7 +296,9 @@ class GitHubApi:
                     "GitHub was still computing these statistics after "
                     f"{self.settings.stats_retries} retries; try again later"
                 ) from None
-            raise Unavailable("GitHub kept answering with server errors (5xx)") from None
+            raise Unavailable(
+                "GitHub kept answering with server errors (5xx)", server=True
+            ) from None
         except requests.exceptions.RequestException as exc:
             self._fail()
             raise Unavailable(self.scrub(f"cannot reach GitHub: {type(exc).__name__}")) from None
@@ -315,7 +346,7 @@ class GitHubApi:
             return Unavailable("repository unavailable for legal reasons (451)")
         if status >= 500:
             self._fail()
-            return Unavailable(f"GitHub server error ({status})")
+            return Unavailable(f"GitHub server error ({status})", server=True)
         if status == 422:
             return Unavailable(self.scrub(f"GitHub cannot compute this ({status}): {message}"))
         return Unavailable(self.scrub(f"GitHub answered {status}: {message}"))

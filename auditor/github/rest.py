@@ -1,8 +1,8 @@
 """REST steps: each asks GitHub for one thing and fills the signals it can.
 
 Why steps: without a token every request counts against 60 an hour, so the collector
-runs these in order of value and stops when the budget is gone; with a token only the
-steps GraphQL cannot answer run (contributors, statistics, profiles). Each step either
+runs these in order of value and stops when the budget is gone. With a token REST is
+not used at all (the batched GraphQL documents answer everything). Each step either
 sets its signals or leaves them with a reason; only a bad token escapes as an error.
 """
 
@@ -297,12 +297,6 @@ ALL_STEPS: tuple[StepSpec, ...] = (
     (funding_file, ("funding_links",)),
     (organisations, ("top_contributor_orgs",)),
     (issue_response, ("issue_response_median_hours",)),
-)
-# With a token, GraphQL already answered the rest.
-TOKEN_STEPS: tuple[StepSpec, ...] = (
-    (contributors, CONTRIBUTORS),
-    (committers, COMMITTERS),
-    (organisations, ("top_contributor_orgs",)),
 )
 
 

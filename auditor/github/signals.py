@@ -35,18 +35,24 @@ SPECS: tuple[SignalSpec, ...] = (
     SignalSpec(
         name="contributors_count",
         type="int",
-        description="Contributors, anonymous (unlinked e-mail) ones included.",
+        description="Contributors over all history, anonymous (unlinked e-mail) ones "
+        "included (REST contributors list; without a token only: GraphQL has no "
+        "equivalent, so a token run leaves it unknown and says why).",
     ),
     SignalSpec(
         name="top_contributor_share",
         type="float",
-        description="Share (0..1) of all commits made by the single largest contributor.",
+        description="Share (0..1) of commits made by the single largest contributor. "
+        "Without a token: over all history (REST contributors). With a token: over the "
+        "newest commits of the last 365 days on the default branch (up to 100 by "
+        "default), authors told apart by GitHub account, else e-mail; bots left out.",
     ),
     SignalSpec(
         name="contributor_absence_factor_github",
         type="int",
-        description="CHAOSS contributor absence factor over all history: the fewest "
-        "contributors whose commits exceed 50% of the total.",
+        description="CHAOSS contributor absence factor: the fewest contributors whose "
+        "commits exceed 50% of the total. Without a token over all history; with a "
+        "token over the same commit sample as top_contributor_share (last 365 days).",
     ),
     SignalSpec(
         name="commits_90d",
@@ -61,12 +67,16 @@ SPECS: tuple[SignalSpec, ...] = (
     SignalSpec(
         name="committers_90d",
         type="int",
-        description="Distinct commit authors in the last 90 days (top 100 contributors).",
+        description="Distinct commit authors in the last 90 days. Without a token: "
+        "GitHub's statistics (top 100 contributors, linked accounts). With a token: "
+        "authors of the commits read (see top_contributor_share); when the window has "
+        "more commits than were read it is a lower bound, and unknown if below two.",
     ),
     SignalSpec(
         name="committers_365d",
         type="int",
-        description="Distinct commit authors in the last 365 days (top 100 contributors).",
+        description="Distinct commit authors in the last 365 days, counted as "
+        "committers_90d is (a lower bound when not every commit of the window was read).",
     ),
     SignalSpec(
         name="releases_365d",
@@ -76,7 +86,9 @@ SPECS: tuple[SignalSpec, ...] = (
     SignalSpec(
         name="top_contributor_orgs",
         type="list",
-        description="Normalised employers (profile 'company') of the top contributors.",
+        description="Normalised employers (profile 'company') of the top 3 contributors: "
+        "all-time contributors without a token, the most frequent commit authors of the "
+        "sampled last-365-days commits with one.",
     ),
     SignalSpec(
         name="funding_links",
@@ -93,8 +105,10 @@ SPECS: tuple[SignalSpec, ...] = (
         name="issue_response_median_hours",
         type="float",
         unit="hours",
-        description="Median hours from opening to the first maintainer comment, for issues "
-        "opened in the last 90 days; unanswered issues count with their age so far.",
+        description="Median hours from opening to the first comment by an owner, member "
+        "or collaborator, for issues opened in the last 90 days by anyone else (the "
+        "newest 50 with a token, 100 without); unanswered issues count with their age "
+        "so far.",
     ),
     SignalSpec(
         name="repository_renamed_to",
@@ -106,6 +120,8 @@ NAMES: tuple[str, ...] = tuple(spec.name for spec in SPECS)
 
 # Signals that only the GraphQL API offers; without a token they are always unknown.
 GRAPHQL_ONLY: frozenset[str] = frozenset({"has_sponsors_listing"})
+# Signals that only REST offers; with a token (GraphQL only) they are always unknown.
+REST_ONLY: frozenset[str] = frozenset({"contributors_count"})
 
 META = (
     "archived",
@@ -126,7 +142,8 @@ COMMITTERS = ("committers_90d", "committers_365d")
 class RepoRecord:
     """What one repository yielded: values, and a reason for every signal it lacks.
 
-    Mutable on purpose: the GraphQL pass and the REST passes fill it in turn. ``transient``
+    Mutable on purpose: the steps of a pass (batch answer, commit pages; or REST steps)
+    fill it in turn. ``transient``
     marks reasons that may clear on the next run (rate limits, server errors), so the
     record is not cached for a day.
     """

@@ -16,16 +16,23 @@ What it speaks (enough for ``auditor.collectors.github``):
 - ``.../stats/contributors``, ``/stats/participation``, ``/stats/commit_activity`` —
   202 (``{}``) for the first ``stats_202`` requests of each, then 200;
 - ``GET /users/{login}``, ``/orgs/{login}``, ``/rate_limit``;
-- ``POST /graphql`` — the batch documents the collector sends: top-level aliases of
-  ``repository(owner:, name:, followRenames:)``; aliased ``history(since:)`` and
-  ``object(expression:)`` are honoured, every other field is answered in full. Unknown
-  repositories give ``null`` plus a ``NOT_FOUND`` error naming the alias.
+- ``POST /graphql`` — a small executor over the fixtures for the subset of GitHub's schema
+  the collector asks for: aliased ``repository(owner:, name:, followRenames:)`` (renames
+  followed), fragments and inline fragments, ``owner { repository(name:) }``,
+  ``issues``/``pullRequests``/``releases``/``history`` connections honouring ``first``,
+  ``after`` cursors, ``since``, ``states``, ``orderBy`` and ``filterBy``, commit authors
+  with their ``user { login company }`` from ``users.json``, ``object(expression:)``
+  blobs, ``fundingLinks`` and ``rateLimit``. Only the fields asked are answered. Like
+  GitHub it rejects a listed connection without ``first`` or with ``first`` over 100,
+  refuses documents asking for over 500,000 nodes (counted as it runs them), and
+  answers a missing repository with ``null`` plus a ``NOT_FOUND`` error naming its path.
 
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset/Used/Resource`` once each.
 Budgets are per caller (token or anonymous) and per resource (core, graphql);
 ``anonymous_limit`` defaults to 60. Faults (``add_fault``): any status with optional
 ``Retry-After``, secondary rate limits, malformed JSON, for a path prefix and a number of
-times. ``requests`` logs every request (method, path, query, Authorization header) and
+times; ``graphql_rate_limited`` answers GraphQL's own 200 + ``RATE_LIMITED`` error.
+``requests`` logs every request (method, path, query, Authorization header) and
 ``count(prefix)`` counts them; ``delay`` makes every answer slow.
 
 Fixtures: ``tests/fixtures/github/*.json`` — one file per repository (``repo`` in the REST
@@ -43,6 +50,7 @@ import threading
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +77,8 @@ class Fault:
     malformed: bool = False
     method: str | None = None
     remaining_zero: bool = False
+    # GraphQL's own way: HTTP 200, no data, an error of type RATE_LIMITED, remaining 0.
+    graphql_rate_limited: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,7 @@ class FakeGitHub:
     def base_url(self) -> str:
         assert self._server is not None, "server not started"
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -325,6 +336,19 @@ class _Handler(BaseHTTPRequestHandler):
                         "documentation_url": DOCS,
                     },
                 )
+            if fault is not None and fault.graphql_rate_limited:
+                body_out = {
+                    "errors": [
+                        {
+                            "type": "RATE_LIMITED",
+                            "message": "API rate limit already exceeded for user ID 1.",
+                        }
+                    ]
+                }
+                status = 200
+                raw = json.dumps(body_out).encode()
+                self._send(200, raw, budget, {}, remaining=0)
+                return
             if fault is not None:
                 headers = {}
                 if fault.retry_after is not None:
@@ -349,12 +373,22 @@ class _Handler(BaseHTTPRequestHandler):
         raw = b"" if payload is None else json.dumps(fake.rewrite(payload)).encode()
         self._send(status, raw, budget, headers)
 
-    def _send(self, status: int, raw: bytes, budget: _Budget, headers: dict[str, str]) -> None:
+    def _send(
+        self,
+        status: int,
+        raw: bytes,
+        budget: _Budget,
+        headers: dict[str, str],
+        *,
+        remaining: int | None = None,
+    ) -> None:
+        if remaining is None:
+            remaining = max(0, budget.limit - budget.used)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(raw)))
         self.send_header("X-RateLimit-Limit", str(budget.limit))
-        self.send_header("X-RateLimit-Remaining", str(max(0, budget.limit - budget.used)))
+        self.send_header("X-RateLimit-Remaining", str(remaining))
         self.send_header("X-RateLimit-Reset", str(budget.reset))
         self.send_header("X-RateLimit-Used", str(budget.used))
         self.send_header("X-RateLimit-Resource", "graphql" if "graphql" in self.path else "core")
@@ -560,13 +594,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- GraphQL --------------------------------------------------------------------------------
 
-    _ALIAS = re.compile(
-        r'(\w+): repository\(owner: ("(?:[^"\\]|\\.)*"), name: ("(?:[^"\\]|\\.)*")'
-        r"(, followRenames: (?:true|false))?\)"
-    )
-    _HISTORY = re.compile(r'(\w+): history\(since: "([^"]+)"\)')
-    _OBJECT = re.compile(r'(\w+): object\(expression: "([^":]+):([^"]+)"\)')
-
     def _graphql(self, body: bytes) -> dict[str, Any]:
         try:
             document = json.loads(body)["query"]
@@ -574,143 +601,528 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HTTPError(
                 400, {"message": "Problems parsing JSON", "documentation_url": DOCS}
             ) from None
-        histories = {alias: _parse_time(since) for alias, since in self._HISTORY.findall(document)}
-        objects = {alias: path for alias, _ref, path in self._OBJECT.findall(document)}
-        data: dict[str, Any] = {}
-        errors: list[dict[str, Any]] = []
-        fake = self.server_fake
-        for match in self._ALIAS.finditer(document):
-            alias = match.group(1)
-            owner, name = json.loads(match.group(2)), json.loads(match.group(3))
-            follow = bool(match.group(4)) and "true" in match.group(4)
-            slug = f"{owner}/{name}".lower()
-            repo = fake.repos.get(slug) or (fake.renamed.get(slug) if follow else None)
-            if repo is None:
-                data[alias] = None
-                errors.append(
-                    {
-                        "type": "NOT_FOUND",
-                        "path": [alias],
-                        "locations": [{"line": 1, "column": 1}],
-                        "message": "Could not resolve to a Repository with the name "
-                        f"'{owner}/{name}'.",
-                    }
-                )
+        if not isinstance(document, str):
+            raise _HTTPError(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
+        token = None
+        auth = self.headers.get("Authorization")
+        if auth and " " in auth:
+            token = auth.split(" ", 1)[1]
+        return _GraphQL(self.server_fake, token).execute(document)
+
+
+# -- a small GraphQL executor over the fixtures ------------------------------------------------
+#
+# Why an executor and not canned answers: the collector's documents change shape (batch
+# documents with fragments, follow-up pages with cursors), and GitHub answers exactly the
+# fields asked, honours arguments (``since``, ``first``, ``after``, ``filterBy``) and
+# rejects connections without ``first`` or with ``first`` over 100. Walking the document
+# over virtual objects keeps the fake honest about all of that in a few dozen lines.
+
+
+class _GraphQLError(Exception):
+    def __init__(self, message: str, type_: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.type = type_
+
+
+@dataclass
+class _Selection:
+    alias: str
+    name: str
+    args: dict[str, Any]
+    body: list[_Selection] | None = None
+    on_type: str | None = None  # inline fragment "... on Type"
+    spread: str | None = None  # fragment spread "...Name"
+
+
+class _Parser:
+    """Just enough of the GraphQL grammar for queries with fragments and literal args."""
+
+    _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+    def __init__(self, text: str) -> None:
+        self.text = re.sub(r"#[^\n]*", "", text)
+        self.pos = 0
+
+    def _ws(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n,":
+            self.pos += 1
+
+    def _peek(self, token: str) -> bool:
+        self._ws()
+        return self.text.startswith(token, self.pos)
+
+    def _expect(self, token: str) -> None:
+        if not self._peek(token):
+            raise _GraphQLError(f"Parse error near {self.text[self.pos : self.pos + 20]!r}")
+        self.pos += len(token)
+
+    def _name(self) -> str:
+        self._ws()
+        match = self._NAME.match(self.text, self.pos)
+        if not match:
+            raise _GraphQLError(f"Parse error near {self.text[self.pos : self.pos + 20]!r}")
+        self.pos = match.end()
+        return match.group(0)
+
+    def document(self) -> tuple[list[_Selection], dict[str, list[_Selection]]]:
+        operation: list[_Selection] | None = None
+        fragments: dict[str, list[_Selection]] = {}
+        while True:
+            self._ws()
+            if self.pos >= len(self.text):
+                break
+            if self._peek("fragment"):
+                self._name()
+                name = self._name()
+                self._expect("on")
+                self._name()
+                fragments[name] = self.selection_set()
+            else:
+                if self._peek("query"):
+                    self._name()
+                    if not self._peek("{"):
+                        self._name()
+                operation = self.selection_set()
+        if operation is None:
+            raise _GraphQLError("A query attribute must be specified and must be a string.")
+        return operation, fragments
+
+    def selection_set(self) -> list[_Selection]:
+        self._expect("{")
+        out: list[_Selection] = []
+        while not self._peek("}"):
+            if self._peek("..."):
+                self.pos += 3
+                if self._peek("on "):
+                    self._name()
+                    type_name = self._name()
+                    out.append(_Selection("", "", {}, body=self.selection_set(), on_type=type_name))
+                else:
+                    out.append(_Selection("", "", {}, spread=self._name()))
                 continue
-            data[alias] = self._graphql_repo(repo, histories, objects)
-        answer: dict[str, Any] = {"data": data}
-        if errors:
-            answer["errors"] = errors
-        return answer
-
-    def _graphql_repo(
-        self, data: dict[str, Any], histories: dict[str, datetime], objects: dict[str, str]
-    ) -> dict[str, Any]:
-        fake = self.server_fake
-        repo = data["repo"]
-        owner_login = repo["owner"]["login"]
-        owner = fake.users.get(owner_login.lower(), {})
-        owner_type = repo["owner"]["type"]
-        open_pulls = [i for i in data["issues"] if i["state"] == "open" and "pull_request" in i]
-        node: dict[str, Any] = {
-            "nameWithOwner": repo["full_name"],
-            "isArchived": repo["archived"],
-            "isDisabled": repo["disabled"],
-            "isFork": repo["fork"],
-            "pushedAt": repo["pushed_at"],
-            "stargazerCount": repo["stargazers_count"],
-            "owner": {
-                "__typename": owner_type,
-                "login": owner_login,
-                "hasSponsorsListing": bool(owner.get("has_sponsors_listing", False)),
-            },
-            # GitHub's REST open_issues_count counts pull requests too; split it the same way.
-            "openIssues": {"totalCount": repo["open_issues_count"] - len(open_pulls)},
-            "openPullRequests": {"totalCount": len(open_pulls)},
-            "fundingLinks": self._funding_links(data),
-            "releases": {
-                "nodes": [
-                    {
-                        "createdAt": r["created_at"],
-                        "publishedAt": r["published_at"],
-                        "isDraft": r["draft"],
-                    }
-                    for r in sorted(data["releases"], key=lambda r: r["created_at"], reverse=True)[
-                        :100
-                    ]
-                ]
-            },
-            "defaultBranchRef": None,
-            "recentIssues": {"nodes": self._graphql_issues(data)},
-        }
-        if data["commits"]:
-            target: dict[str, Any] = {"__typename": "Commit"}
-            for alias, since in histories.items():
-                target[alias] = {
-                    "totalCount": sum(
-                        1
-                        for c in data["commits"]
-                        if _parse_time(c["commit"]["author"]["date"]) >= since
-                    )
-                }
-            node["defaultBranchRef"] = {
-                "name": repo.get("default_branch", "main"),
-                "target": target,
-            }
-        for alias, path in objects.items():
-            text = data["files"].get(path)
-            node[alias] = None if text is None else {"__typename": "Blob", "text": text}
-        return node
-
-    def _graphql_issues(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        issues = [i for i in data["issues"] if "pull_request" not in i]
-        issues = sorted(issues, key=lambda i: i["created_at"], reverse=True)[:50]
-        out = []
-        for issue in issues:
-            comments = [c for c in data["comments"] if c["issue_url"] == issue["url"]]
-            comments = sorted(comments, key=lambda c: c["created_at"])[:20]
-            out.append(
-                {
-                    "createdAt": issue["created_at"],
-                    "authorAssociation": issue["author_association"],
-                    "comments": {
-                        "nodes": [
-                            {
-                                "createdAt": c["created_at"],
-                                "authorAssociation": c["author_association"],
-                            }
-                            for c in comments
-                        ]
-                    },
-                }
-            )
+            alias = name = self._name()
+            if self._peek(":"):
+                self._expect(":")
+                name = self._name()
+            args: dict[str, Any] = {}
+            if self._peek("("):
+                self._expect("(")
+                while not self._peek(")"):
+                    key = self._name()
+                    self._expect(":")
+                    args[key] = self.value()
+                self._expect(")")
+            body = self.selection_set() if self._peek("{") else None
+            out.append(_Selection(alias, name, args, body=body))
+        self._expect("}")
         return out
 
-    def _funding_links(self, data: dict[str, Any]) -> list[dict[str, str]]:
-        """fundingLinks as GitHub derives them from the repository's own FUNDING.yml."""
-        text = data["files"].get(".github/FUNDING.yml")
-        if text is None:
-            return []
-        pairs: list[tuple[str, str]] = []
-        key = ""
-        for line in text.splitlines():
-            if line.lstrip().startswith("#") or not line.strip():
+    def value(self) -> Any:
+        self._ws()
+        if self._peek('"'):
+            end = self.pos + 1
+            while self.text[end] != '"':
+                end += 2 if self.text[end] == "\\" else 1
+            raw = self.text[self.pos : end + 1]
+            self.pos = end + 1
+            return json.loads(raw)
+        if self._peek("{"):
+            self._expect("{")
+            obj: dict[str, Any] = {}
+            while not self._peek("}"):
+                key = self._name()
+                self._expect(":")
+                obj[key] = self.value()
+            self._expect("}")
+            return obj
+        if self._peek("["):
+            self._expect("[")
+            items: list[Any] = []
+            while not self._peek("]"):
+                items.append(self.value())
+            self._expect("]")
+            return items
+        match = re.compile(r"-?\d+").match(self.text, self.pos)
+        if match:
+            self.pos = match.end()
+            return int(match.group(0))
+        word = self._name()
+        return {"true": True, "false": False, "null": None}.get(word, word)
+
+
+_Resolver = Callable[..., Any]
+
+
+class _GraphQL:
+    """Executes one document against the fake's repositories, as GitHub would answer."""
+
+    NODE_LIMIT = 500_000
+
+    def __init__(self, fake: FakeGitHub, token: str | None) -> None:
+        self.fake = fake
+        self.token = token
+        self.errors: list[dict[str, Any]] = []
+        self.fragments: dict[str, list[_Selection]] = {}
+        self.connection_pages = 0
+        self.nodes = 0
+
+    def execute(self, document: str) -> dict[str, Any]:
+        try:
+            operation, self.fragments = _Parser(document).document()
+        except (_GraphQLError, IndexError) as exc:
+            message = exc.message if isinstance(exc, _GraphQLError) else "Parse error"
+            return {"errors": [{"message": message}]}
+        root: dict[str, Any] = {"repository": self._repository, "rateLimit": self._rate_limit}
+        try:
+            data = self._select(root, operation, [])
+        except _GraphQLError as exc:
+            error: dict[str, Any] = {"message": exc.message}
+            if exc.type:
+                error["type"] = exc.type
+            return {"errors": [error]}
+        if self.nodes > self.NODE_LIMIT:
+            return {
+                "errors": [
+                    {
+                        "type": "MAX_NODE_LIMIT_EXCEEDED",
+                        "message": f"This query requests up to {self.nodes} possible nodes "
+                        f"which exceeds the maximum limit of {self.NODE_LIMIT}.",
+                    }
+                ]
+            }
+        answer: dict[str, Any] = {"data": data}
+        if self.errors:
+            answer["errors"] = self.errors
+        return answer
+
+    # -- walking -----------------------------------------------------------------------------
+
+    def _select(self, obj: dict[str, Any], selections: list[_Selection], path: list[Any]) -> Any:
+        out: dict[str, Any] = {}
+        for sel in selections:
+            if sel.spread is not None:
+                if sel.spread not in self.fragments:
+                    raise _GraphQLError(f"Fragment {sel.spread} was used, but not defined")
+                out.update(self._select(obj, self.fragments[sel.spread], path))
                 continue
-            if line.startswith((" ", "\t")) and line.strip().startswith("- ") and key:
-                pairs.append((key, line.strip()[2:]))
+            if sel.on_type is not None:
+                if obj.get("__typename", sel.on_type) == sel.on_type and sel.body is not None:
+                    out.update(self._select(obj, sel.body, path))
                 continue
-            key, sep, value = line.partition(":")
-            key = key.strip().upper() if sep else ""
-            value = value.strip()
-            pairs.extend((key, v) for v in value.strip("[]").split(",") if key and v.strip())
-        links = []
-        for platform, value in pairs:
-            value = value.strip().strip("'\"")
-            url = _PLATFORM_URL.get(platform, "{}").format(value)
-            if platform == "CUSTOM" and "://" not in url:
-                url = "https://" + url
-            links.append({"platform": platform, "url": url})
-        return links
+            if sel.name not in obj:
+                typename = obj.get("__typename", "Query")
+                raise _GraphQLError(
+                    f"Field '{sel.name}' doesn't exist on type '{typename}'",
+                    "undefinedField",
+                )
+            value = obj[sel.name]
+            here = [*path, sel.alias]
+            if callable(value):
+                value = value(here, sel, **sel.args)
+            out[sel.alias] = self._shape(value, sel, here)
+        return out
+
+    def _shape(self, value: Any, sel: _Selection, path: list[Any]) -> Any:
+        if sel.body is None or value is None:
+            return value
+        if isinstance(value, list):
+            return [self._shape(v, sel, [*path, i]) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return self._select(value, sel.body, path)
+        return value
+
+    def _connection(
+        self, sel: _Selection, items: list[Any], first: int | None, after: str | None = None
+    ) -> dict[str, Any]:
+        """A GitHub connection: totalCount, pageInfo and nodes, with GitHub's checks."""
+        wants_nodes = any(s.name in ("nodes", "edges") for s in (sel.body or []))
+        if wants_nodes and first is None:
+            raise _GraphQLError(
+                f"You must provide a `first` or `last` value to properly paginate the "
+                f"`{sel.name}` connection.",
+                "MISSING_PAGINATION_BOUNDARIES",
+            )
+        if first is not None and not 1 <= first <= 100:
+            raise _GraphQLError(
+                f"Requesting {first} records on the `{sel.name}` connection exceeds the "
+                "`first` limit of 100 records.",
+                "EXCESSIVE_PAGINATION",
+            )
+        start = 0
+        if after:
+            try:
+                start = int(after.rsplit(" ", 1)[1]) + 1
+            except (IndexError, ValueError):
+                raise _GraphQLError(f"`{after}` does not appear to be a valid cursor.") from None
+        page = items[start : start + first] if first is not None else []
+        if wants_nodes:
+            self.connection_pages += 1
+            self.nodes += first or 0
+        end = start + len(page) - 1
+        return {
+            "totalCount": len(items),
+            "pageInfo": {
+                "hasNextPage": start + len(page) < len(items),
+                "endCursor": f"c0ffee {end}" if page else None,
+            },
+            "nodes": page,
+        }
+
+    # -- the schema subset -------------------------------------------------------------------
+
+    def _rate_limit(self, path: list[Any], sel: _Selection) -> dict[str, Any]:
+        budget = self.fake._budget(self.token, "graphql")
+        return {
+            "__typename": "RateLimit",
+            "cost": max(1, self.connection_pages // 100),
+            "limit": budget.limit,
+            "remaining": max(0, budget.limit - budget.used),
+            "resetAt": datetime.fromtimestamp(budget.reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    def _repository(
+        self,
+        path: list[Any],
+        sel: _Selection,
+        owner: str,
+        name: str,
+        followRenames: bool = True,
+    ) -> dict[str, Any] | None:
+        slug = f"{owner}/{name}".lower()
+        data = self.fake.repos.get(slug) or (self.fake.renamed.get(slug) if followRenames else None)
+        if data is None:
+            self.errors.append(
+                {
+                    "type": "NOT_FOUND",
+                    "path": path,
+                    "locations": [{"line": 1, "column": 1}],
+                    "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                }
+            )
+            return None
+        return self._repo_object(data)
+
+    def _repo_object(self, data: dict[str, Any]) -> dict[str, Any]:
+        repo = data["repo"]
+        owner_login = repo["owner"]["login"]
+        owner_user = self.fake.users.get(owner_login.lower(), {})
+        issues = [i for i in data.get("issues", []) if "pull_request" not in i]
+        pulls = [i for i in data.get("issues", []) if "pull_request" in i]
+
+        def issues_field(
+            path: list[Any],
+            sel: _Selection,
+            first: int | None = None,
+            states: str | list[str] | None = None,
+            orderBy: dict[str, Any] | None = None,
+            filterBy: dict[str, Any] | None = None,
+        ) -> dict[str, Any]:
+            items = list(issues)
+            if states:
+                wanted = {s.lower() for s in _as_list(states)}
+                # GitHub's REST open_issues_count counts pull requests too: the fixtures'
+                # open issues that are not listed individually are open issues as well.
+                if wanted == {"open"}:
+                    listed_open = [i for i in data.get("issues", []) if i["state"] == "open"]
+                    unlisted = repo["open_issues_count"] - len(listed_open)
+                    items = [i for i in items if i["state"] == "open"]
+                    items += [{"unlisted": True}] * max(0, unlisted)
+                else:
+                    items = [i for i in items if i["state"] in wanted]
+            if filterBy and "since" in filterBy:
+                since = _parse_time(filterBy["since"])
+                items = [
+                    i for i in items if _parse_time(i.get("updated_at", i["created_at"])) >= since
+                ]
+            if orderBy:
+                reverse = orderBy.get("direction") == "DESC"
+                items.sort(key=lambda i: i.get("created_at", ""), reverse=reverse)
+            return self._connection(sel, [self._issue(data, i) for i in items], first)
+
+        def pulls_field(
+            path: list[Any],
+            sel: _Selection,
+            states: str | list[str] | None = None,
+            first: int | None = None,
+        ) -> dict[str, Any]:
+            wanted = {s.lower() for s in _as_list(states)} if states else None
+            items = [p for p in pulls if wanted is None or p["state"] in wanted]
+            return self._connection(sel, items, first)
+
+        def object_field(
+            path: list[Any], sel: _Selection, expression: str
+        ) -> dict[str, Any] | None:
+            _ref, _, file_path = expression.partition(":")
+            text = data.get("files", {}).get(file_path)
+            return None if text is None else {"__typename": "Blob", "text": text}
+
+        def releases_field(
+            path: list[Any],
+            sel: _Selection,
+            first: int | None = None,
+            orderBy: dict[str, Any] | None = None,
+        ) -> dict[str, Any]:
+            items = sorted(data.get("releases", []), key=lambda r: r["created_at"], reverse=True)
+            nodes = [
+                {
+                    "__typename": "Release",
+                    "createdAt": r["created_at"],
+                    "publishedAt": r["published_at"],
+                    "isDraft": r["draft"],
+                }
+                for r in items
+            ]
+            return self._connection(sel, nodes, first)
+
+        def owner_repository(
+            path: list[Any],
+            sel: _Selection,
+            name: str,
+            followRenames: bool = True,
+        ) -> dict[str, Any] | None:
+            return self._repository(path, sel, owner_login, name, followRenames)
+
+        owner_type = repo["owner"]["type"]
+        owner: dict[str, Any] = {
+            "__typename": owner_type,
+            "login": owner_login,
+            "hasSponsorsListing": bool(owner_user.get("has_sponsors_listing", False)),
+            "repository": owner_repository,
+        }
+        if owner_type == "User":
+            owner["company"] = owner_user.get("company")
+        commits = sorted(data.get("commits", []), key=_commit_date, reverse=True)
+        branch = None
+        if commits:
+            branch = {
+                "__typename": "Ref",
+                "name": repo.get("default_branch", "main"),
+                "target": self._commit_object(commits),
+            }
+        return {
+            "__typename": "Repository",
+            "nameWithOwner": repo["full_name"],
+            "isArchived": repo.get("archived", False),
+            "isDisabled": repo.get("disabled", False),
+            "isFork": repo.get("fork", False),
+            "pushedAt": repo.get("pushed_at"),
+            "stargazerCount": repo.get("stargazers_count", 0),
+            "owner": owner,
+            "issues": issues_field,
+            "pullRequests": pulls_field,
+            "fundingLinks": _funding_links(data),
+            "object": object_field,
+            "releases": releases_field,
+            "defaultBranchRef": branch,
+        }
+
+    def _commit_object(self, commits: list[dict[str, Any]]) -> dict[str, Any]:
+        def history(
+            path: list[Any],
+            sel: _Selection,
+            since: str | None = None,
+            until: str | None = None,
+            first: int | None = None,
+            after: str | None = None,
+        ) -> dict[str, Any]:
+            items = commits
+            if since:
+                items = [c for c in items if _commit_date(c) >= _parse_time(since)]
+            if until:
+                items = [c for c in items if _commit_date(c) <= _parse_time(until)]
+            return self._connection(sel, [self._commit_node(c) for c in items], first, after)
+
+        return {"__typename": "Commit", "oid": commits[0].get("sha", ""), "history": history}
+
+    def _commit_node(self, commit: dict[str, Any]) -> dict[str, Any]:
+        git_author = commit["commit"]["author"]
+        account = commit.get("author")
+        user = None
+        if account and account.get("type", "User") == "User":
+            profile = self.fake.users.get(account["login"].lower(), {})
+            user = {
+                "__typename": "User",
+                "login": account["login"],
+                "company": profile.get("company"),
+            }
+        return {
+            "__typename": "Commit",
+            "oid": commit.get("sha", ""),
+            "committedDate": _commit_date(commit).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "authoredDate": git_author["date"],
+            "author": {
+                "__typename": "GitActor",
+                "name": git_author.get("name"),
+                "email": git_author.get("email"),
+                "date": git_author["date"],
+                "user": user,
+            },
+        }
+
+    def _issue(self, data: dict[str, Any], issue: dict[str, Any]) -> dict[str, Any]:
+        if issue.get("unlisted"):
+            return {"__typename": "Issue"}
+
+        def comments(path: list[Any], sel: _Selection, first: int | None = None) -> dict[str, Any]:
+            items = [c for c in data.get("comments", []) if c["issue_url"] == issue["url"]]
+            items.sort(key=lambda c: c["created_at"])
+            nodes = [
+                {
+                    "__typename": "IssueComment",
+                    "createdAt": c["created_at"],
+                    "authorAssociation": c["author_association"],
+                    "author": {"login": (c.get("user") or {}).get("login")},
+                }
+                for c in items
+            ]
+            return self._connection(sel, nodes, first)
+
+        return {
+            "__typename": "Issue",
+            "createdAt": issue["created_at"],
+            "authorAssociation": issue["author_association"],
+            "author": {"login": (issue.get("user") or {}).get("login")},
+            "comments": comments,
+        }
+
+
+def _as_list(value: Any) -> list[Any]:
+    """GraphQL input coercion: a single value where a list is expected is a list of one."""
+    return value if isinstance(value, list) else [value]
+
+
+def _commit_date(commit: dict[str, Any]) -> datetime:
+    meta = commit["commit"]
+    return _parse_time((meta.get("committer") or meta["author"])["date"])
+
+
+def _funding_links(data: dict[str, Any]) -> list[dict[str, str]]:
+    """fundingLinks as GitHub derives them from the repository's own FUNDING.yml."""
+    text = data.get("files", {}).get(".github/FUNDING.yml")
+    if text is None:
+        return []
+    pairs: list[tuple[str, str]] = []
+    key = ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("#") or not line.strip():
+            continue
+        if line.startswith((" ", "\t")) and line.strip().startswith("- ") and key:
+            pairs.append((key, line.strip()[2:]))
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().upper() if sep else ""
+        value = value.strip()
+        pairs.extend((key, v) for v in value.strip("[]").split(",") if key and v.strip())
+    links = []
+    for platform, value in pairs:
+        value = value.strip().strip("'\"")
+        url = _PLATFORM_URL.get(platform, "{}").format(value)
+        if platform == "CUSTOM" and "://" not in url:
+            url = "https://" + url
+        links.append({"__typename": "FundingLink", "platform": platform, "url": url})
+    return links
 
 
 _PLATFORM_URL = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from auditor.cache import Cache
 from auditor.collectors.github import GitHubCollector
 from auditor.collectors.interface import RepositoryRef, Signal, Subject
 from auditor.github.signals import NAMES
-from tests.fakes.github_server import FIXED_NOW, FakeGitHub, synthetic_repository
+from tests.fakes.github_server import FIXED_NOW, FakeGitHub
 from tests.github.conftest import TOKEN, subject
 
 FIXTURE_SUBJECTS = [
@@ -65,13 +64,9 @@ def test_fixture_projects(fake: FakeGitHub, token: str | None) -> None:
     assert healthy["owner_type"] == "Organization"
     assert healthy["archived"] is False and healthy["pushed_days_ago"] == 2
     assert healthy["stars"] == 25000 and healthy["open_issues"] == 6
-    assert healthy["contributors_count"] == 250
-    assert healthy["top_contributor_share"] < 0.05
-    assert healthy["contributor_absence_factor_github"] > 10
     assert healthy["commits_90d"] == 30 and healthy["commits_365d"] == 50
     assert healthy["committers_90d"] == 6
     assert healthy["releases_365d"] == 6  # the draft and the old release are left out
-    assert healthy["top_contributor_orgs"] == ["aifoundry", "google"]
     assert {"platform": "open_collective", "url": "https://opencollective.com/tensorkit"} in (
         healthy["funding_links"]
     )
@@ -82,9 +77,7 @@ def test_fixture_projects(fake: FakeGitHub, token: str | None) -> None:
 
     solo = values(result["tinytok"])
     assert solo["owner_type"] == "User"
-    assert solo["top_contributor_share"] == 0.95
     assert solo["contributor_absence_factor_github"] == 1
-    assert solo["contributors_count"] == 3  # the anonymous contributor counts
     assert solo["committers_90d"] == 1
     platforms = {link["platform"] for link in solo["funding_links"]}
     assert {"github", "ko_fi", "patreon", "liberapay", "polar", "thanks_dev"} <= platforms
@@ -94,15 +87,36 @@ def test_fixture_projects(fake: FakeGitHub, token: str | None) -> None:
     assert archived["commits_90d"] == 0 and archived["releases_365d"] == 0
 
     assert values(result["fastinfer"])["repository_renamed_to"] == "newhome/fastinfer"
-    assert values(result["fastinfer"])["contributors_count"] == 3
 
     owner_funded = values(result["widgets"])
     assert {"platform": "polar", "url": "https://polar.sh/fundme"} in owner_funded["funding_links"]
 
     if token:
-        assert values(result["tinytok"])["has_sponsors_listing"] is True
+        # All from the commit authors of the last 365 days (GraphQL history): tensorkit's
+        # 50 commits by 7 people, the two busiest at AIFoundry.
+        assert healthy["committers_365d"] == 7
+        assert healthy["top_contributor_share"] == 0.24  # 12 of 50
+        assert healthy["contributor_absence_factor_github"] == 3
+        assert healthy["top_contributor_orgs"] == ["aifoundry"]
+        # 12 commits by solodev and one by an unlinked e-mail, which counts as a person.
+        assert solo["top_contributor_share"] == 0.9231
+        assert solo["committers_365d"] == 2
+        assert archived["committers_365d"] == 0
+        assert "no commit" in reasons(result["legacy-nn"])["contributor_absence_factor_github"]
+        assert values(result["fastinfer"])["top_contributor_orgs"] == ["fastco"]
+        for signals in result.values():
+            assert "no all-time contributor list" in reasons(signals)["contributors_count"]
+        assert solo["has_sponsors_listing"] is True
         assert values(result["ml-core"])["has_sponsors_listing"] is False
     else:
+        # All history, from REST's contributors list and profiles.
+        assert healthy["contributors_count"] == 250
+        assert healthy["top_contributor_share"] < 0.05
+        assert healthy["contributor_absence_factor_github"] > 10
+        assert healthy["top_contributor_orgs"] == ["aifoundry", "google"]
+        assert solo["top_contributor_share"] == 0.95
+        assert solo["contributors_count"] == 3  # the anonymous contributor counts
+        assert values(result["fastinfer"])["contributors_count"] == 3
         why = reasons(result["tinytok"])["has_sponsors_listing"]
         assert "token" in why and "GITHUB_TOKEN" in why
 
@@ -119,7 +133,7 @@ def test_monorepo_collected_once(fake: FakeGitHub) -> None:
 
 
 def test_contributor_pagination_follows_link_headers(fake: FakeGitHub) -> None:
-    result = collector(fake).collect([subject("tensorkit", "aifoundry/tensorkit")])
+    result = collector(fake, None).collect([subject("tensorkit", "aifoundry/tensorkit")])
     assert values(result["tensorkit"])["contributors_count"] == 250
     assert fake.count("/repos/aifoundry/tensorkit/contributors") == 3
     path = "/repos/aifoundry/tensorkit/contributors"
@@ -142,7 +156,7 @@ def test_fake_link_header_shape(fake: FakeGitHub) -> None:
 
 
 def test_truncated_contributors_fetch_last_page_for_the_count(fake: FakeGitHub) -> None:
-    result = collector(fake, max_contributor_pages=1).collect(
+    result = collector(fake, None, max_contributor_pages=1).collect(
         [subject("tensorkit", "aifoundry/tensorkit")]
     )
     assert values(result["tensorkit"])["contributors_count"] == 250
@@ -157,24 +171,6 @@ def test_renamed_repository_is_followed_over_rest(fake: FakeGitHub) -> None:
     assert fake.count("/repos/oldname/fastinfer") == 1  # the 301
     assert fake.count("/repositories/4004") == 1  # the redirect target
     assert fake.count("/repos/newhome/fastinfer/contributors") == 1
-
-
-def test_graphql_batching_request_counts(fake: FakeGitHub) -> None:
-    subjects = []
-    for i in range(60):
-        data = synthetic_repository(i)
-        fake.add_repo(data)
-        subjects.append(subject(f"pkg{i}", data["repo"]["full_name"]))
-    batch = 25
-    result = collector(fake, batch_size=batch).collect(subjects)
-    check_complete(result)
-    assert fake.count("POST /graphql") <= math.ceil(len(subjects) / batch)
-    # REST only for what GraphQL cannot answer: never the repository itself or releases.
-    assert fake.count("/repos/synth-org1/pkg1") == fake.count("/repos/synth-org1/pkg1/")
-    assert fake.count("/repos/synth-org1/pkg1/releases") == 0
-    assert values(result["pkg4"])["funding_links"] == [
-        {"platform": "github", "url": "https://github.com/sponsors/dev4-0"}
-    ]
 
 
 def test_cache_reused_and_token_never_leaks(

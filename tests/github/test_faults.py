@@ -79,7 +79,7 @@ def test_retry_after_is_honoured_within_max_wait(fake: FakeGitHub) -> None:
         Fault(prefix="/repos/oldlab/legacy-nn/contributors", status=429, retry_after=1, times=1)
     )
     started = time.monotonic()
-    result = collector(fake, max_wait=5).collect(SUBJECTS[1:3])
+    result = collector(fake, None, max_wait=5, anonymous_budget=100).collect(SUBJECTS[1:3])
     assert time.monotonic() - started >= 1.0
     assert known(result["tinytok"])["contributors_count"] == 3
     assert known(result["legacy-nn"])["contributors_count"] == 3
@@ -88,10 +88,9 @@ def test_retry_after_is_honoured_within_max_wait(fake: FakeGitHub) -> None:
 def test_retry_after_beyond_max_wait_degrades_to_unknown(fake: FakeGitHub) -> None:
     fake.add_fault(Fault(prefix="/repos/solodev/tinytok", status=429, retry_after=120))
     started = time.monotonic()
-    result = collector(fake, max_wait=1).collect([subject("tinytok", "solodev/tinytok")])
+    result = collector(fake, None, max_wait=1).collect([subject("tinytok", "solodev/tinytok")])
     assert time.monotonic() - started < 10
-    assert "rate limit" in unknown(result["tinytok"])["contributors_count"]
-    assert known(result["tinytok"])["stars"] == 800  # GraphQL part still answered
+    assert "rate limit" in unknown(result["tinytok"])["stars"]
 
 
 def test_primary_rate_limit_with_distant_reset_is_unknown_and_not_cached(
@@ -115,33 +114,20 @@ def test_rejected_token_is_a_data_source_error(fake: FakeGitHub) -> None:
     assert info.value.exit_code == 3
 
 
-def test_rejected_token_on_rest_fallback_is_also_an_error(fake: FakeGitHub) -> None:
-    fake.add_fault(Fault(prefix="/graphql", status=502))
-    fake.valid_tokens = {"something-else"}
-    with pytest.raises(DataSourceError):
-        collector(fake).collect(SUBJECTS[:1])
-
-
-def test_server_error_storm_degrades_and_stops_asking(fake: FakeGitHub) -> None:
+@pytest.mark.parametrize("token", [TOKEN, None], ids=["token", "anonymous"])
+def test_server_error_storm_degrades_and_stops_asking(fake: FakeGitHub, token: str | None) -> None:
     fake.add_fault(Fault(prefix="/", status=502))
-    result = collector(fake, retries=2).collect(SUBJECTS)
+    result = collector(fake, token, retries=2).collect(SUBJECTS)
     for signals in result.values():
         assert len(unknown(signals)) == len(NAMES)
     assert (
         "server error" in unknown(result["tinytok"])["stars"].lower()
         or "failing" in (unknown(result["tinytok"])["stars"])
     )
-    # A circuit breaker: a storm costs a bounded number of requests (a few attempts of the
-    # requests already in flight on the workers), not repositories x steps x retries.
-    # Bound: (breaker 4 + 4 workers in flight) calls x 4 attempts each.
-    assert len(fake.requests) <= (4 + 4) * 4
-
-
-def test_graphql_failure_falls_back_to_rest(fake: FakeGitHub) -> None:
-    fake.add_fault(Fault(prefix="/graphql", status=500, times=3))
-    result = collector(fake, retries=2).collect([subject("tinytok", "solodev/tinytok")])
-    assert known(result["tinytok"])["stars"] == 800
-    assert fake.count("/repos/solodev/tinytok") >= 1
+    # A circuit breaker: a storm costs a bounded number of requests, not
+    # repositories x steps x retries (or, with a token, ever smaller halves of the batch).
+    # Bound: breaker 4 calls x 4 attempts each.
+    assert len(fake.requests) <= 4 * 4
 
 
 def test_malformed_json_is_unknown(fake: FakeGitHub) -> None:
@@ -153,22 +139,16 @@ def test_malformed_json_is_unknown(fake: FakeGitHub) -> None:
     assert "malformed" in unknown(result["legacy-nn"])["stars"]
 
 
-def test_malformed_graphql_answer_falls_back(fake: FakeGitHub) -> None:
-    fake.add_fault(Fault(prefix="/graphql", malformed=True, times=1))
-    result = collector(fake).collect([subject("tinytok", "solodev/tinytok")])
-    assert known(result["tinytok"])["stars"] == 800
-
-
 def test_statistics_202_then_200(fake: FakeGitHub) -> None:
     fake.stats_202 = 2
-    result = collector(fake, stats_retries=3).collect([subject("tinytok", "solodev/tinytok")])
+    result = collector(fake, None, stats_retries=3).collect([subject("tinytok", "solodev/tinytok")])
     assert known(result["tinytok"])["committers_90d"] == 1
     assert fake.count("/repos/solodev/tinytok/stats/contributors") == 3
 
 
 def test_statistics_that_never_come_are_bounded(fake: FakeGitHub) -> None:
     fake.stats_202 = 1000
-    result = collector(fake, stats_retries=2, retries=2).collect(
+    result = collector(fake, None, stats_retries=2, retries=2).collect(
         [subject("tinytok", "solodev/tinytok")]
     )
     assert "still computing" in unknown(result["tinytok"])["committers_90d"]

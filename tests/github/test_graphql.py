@@ -1,0 +1,346 @@
+"""The token path: every signal from batched GraphQL documents, and what it costs.
+
+The target of the design is at most 0.1 requests per repository with a token, so these
+tests count requests exactly: ``ceil(N / batch)`` POSTs to /graphql and no REST call,
+whatever the repositories look like (renamed, gone, with or without commits).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from auditor.cache import Cache
+from auditor.collectors.github import GitHubCollector
+from auditor.errors import DataSourceError
+from auditor.github.graphql import Limits, build_history_query, build_query
+from auditor.github.signals import NAMES
+from tests.fakes.github_server import FIXED_NOW, FakeGitHub, Fault, synthetic_repository
+from tests.github.conftest import TOKEN, subject
+
+
+def collector(fake: FakeGitHub, token: str | None = TOKEN, **kw: Any) -> GitHubCollector:
+    kw.setdefault("retry_backoff", 0.01)
+    kw.setdefault("max_wait", 2.0)
+    return GitHubCollector(base_url=fake.base_url, token=token, now=FIXED_NOW, **kw)
+
+
+def known(signals: Any) -> dict[str, Any]:
+    return {s.name: s.value for s in signals if s.known}
+
+
+def unknown(signals: Any) -> dict[str, str]:
+    return {s.name: s.unknown_reason for s in signals if not s.known}
+
+
+def rest_requests(fake: FakeGitHub) -> list[str]:
+    return [r.path for r in fake.requests if r.path != "/graphql"]
+
+
+def synthetic(fake: FakeGitHub, n: int) -> list[Any]:
+    subjects = []
+    for i in range(n):
+        data = synthetic_repository(i)
+        fake.add_repo(data)
+        subjects.append(subject(f"pkg{i}", data["repo"]["full_name"]))
+    return subjects
+
+
+def stamp(days: float) -> str:
+    return (FIXED_NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def busy_repository(
+    newest_by_one: int = 100, older_by_others: int = 50, bots: int = 0
+) -> dict[str, Any]:
+    """``newest_by_one`` commits by one person in the last 60 days, then older ones by
+    three others (100-300 days ago), plus ``bots`` bot commits at the very top."""
+    commits: list[dict[str, Any]] = []
+
+    def commit(n: int, login: str | None, name: str, email: str, days: float) -> None:
+        author = {"name": name, "email": email, "date": stamp(days)}
+        commits.append(
+            {
+                "sha": f"{n:040x}",
+                "commit": {"author": author, "committer": author},
+                "author": {"login": login, "type": "User"} if login else None,
+            }
+        )
+
+    for k in range(bots):
+        commit(10_000 + k, None, "dependabot[bot]", "49699333+dependabot[bot]@users", 0.1)
+    for k in range(newest_by_one):
+        commit(k, "solo", "Solo", "solo@example.org", 0.5 + k * 0.5)
+    for k in range(older_by_others):
+        who = f"old{k % 3}"
+        commit(1000 + k, who, who, f"{who}@example.org", 100 + k * 4)
+    return {
+        "repo": {
+            "id": 777,
+            "name": "busy",
+            "full_name": "busyorg/busy",
+            "owner": {"login": "busyorg", "type": "Organization"},
+            "fork": False,
+            "archived": False,
+            "disabled": False,
+            "pushed_at": stamp(0),
+            "stargazers_count": 1,
+            "open_issues_count": 0,
+        },
+        "commits": commits,
+    }
+
+
+# -- cost --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("repos", "batch"), [(45, 20), (60, 25), (7, 20), (170, 20)])
+def test_one_graphql_request_per_batch_and_no_rest(
+    fake: FakeGitHub, repos: int, batch: int
+) -> None:
+    subjects = synthetic(fake, repos)
+    result = collector(fake, batch_size=batch).collect(subjects)
+    assert fake.count("POST /graphql") == math.ceil(repos / batch)
+    assert rest_requests(fake) == []
+    assert len(fake.requests) / repos <= 0.1 or repos < 10
+    for signals in result.values():
+        assert [s.name for s in signals] == list(NAMES)
+        assert set(unknown(signals)) <= {"contributors_count", "issue_response_median_hours"}
+    assert known(result["pkg4"])["funding_links"] == [
+        {"platform": "github", "url": "https://github.com/sponsors/dev4-0"}
+    ]
+
+
+def test_default_batch_size_meets_the_target_on_170_repositories(fake: FakeGitHub) -> None:
+    subjects = synthetic(fake, 170)
+    collector(fake).collect(subjects)
+    assert len(fake.requests) <= 17  # at most 0.1 per repository
+    assert fake.count("POST /graphql") == math.ceil(170 / 20)
+
+
+def test_documents_fit_github_limits(fake: FakeGitHub) -> None:
+    limits = Limits()
+    # GitHub rejects documents asking for more than 500,000 nodes; a batch asks ~16,000.
+    assert 20 * limits.nodes_per_repository() < 50_000
+    with pytest.raises(ValueError):
+        Limits(commits_per_page=101)
+    # The fake checks what GitHub checks (first on every listed connection, first <= 100)
+    # and answers only errors GitHub would give for these repositories.
+    slugs = [("aifoundry", "tensorkit"), ("nobody", "gone"), ("oldname", "fastinfer")]
+    document = build_query(slugs, FIXED_NOW).text
+    answer = requests.post(
+        f"{fake.base_url}/graphql",
+        json={"query": document},
+        headers={"Authorization": f"token {TOKEN}"},
+        timeout=5,
+    ).json()
+    assert {e["type"] for e in answer["errors"]} == {"NOT_FOUND"}
+    assert answer["data"]["r1"] is None and answer["data"]["r2"]["nameWithOwner"]
+    assert answer["data"]["rateLimit"]["cost"] >= 1
+    page = build_history_query([("r0", "aifoundry", "tensorkit", "c0ffee 9", 5)], FIXED_NOW)
+    answer = requests.post(
+        f"{fake.base_url}/graphql",
+        json={"query": page},
+        headers={"Authorization": f"token {TOKEN}"},
+        timeout=5,
+    ).json()
+    history = answer["data"]["r0"]["defaultBranchRef"]["target"]["year"]
+    assert len(history["nodes"]) == 5 and history["pageInfo"]["endCursor"] == "c0ffee 14"
+
+
+# -- what the signals mean ----------------------------------------------------------------------
+
+
+def test_values_come_from_graphql_fixtures(fake: FakeGitHub) -> None:
+    subjects = [
+        subject("tensorkit", "aifoundry/tensorkit"),
+        subject("tinytok", "solodev/tinytok"),
+        subject("widgets", "fundme/widgets"),
+    ]
+    result = collector(fake).collect(subjects)
+    assert fake.count("POST /graphql") == 1 and rest_requests(fake) == []
+    healthy = known(result["tensorkit"])
+    assert (healthy["committers_90d"], healthy["committers_365d"]) == (6, 7)
+    assert healthy["top_contributor_share"] == 0.24
+    assert healthy["contributor_absence_factor_github"] == 3
+    assert healthy["top_contributor_orgs"] == ["aifoundry"]  # "@AIFoundry", "AIFoundry, Inc."
+    assert healthy["issue_response_median_hours"] == 7.5
+    solo = known(result["tinytok"])
+    assert solo["contributor_absence_factor_github"] == 1 and solo["committers_90d"] == 1
+    assert solo["top_contributor_orgs"] == []  # an empty company field is no employer
+    # widgets has no FUNDING.yml of its own: its owner's .github repository has one.
+    owner_funded = known(result["widgets"])
+    assert {"platform": "polar", "url": "https://polar.sh/fundme"} in owner_funded["funding_links"]
+    assert owner_funded["has_sponsors_listing"] is True
+    assert owner_funded["top_contributor_orgs"] == ["widgets"]
+
+
+def test_renamed_repository_is_followed_in_the_batch(fake: FakeGitHub) -> None:
+    result = collector(fake).collect([subject("fastinfer", "oldname/fastinfer")])
+    values = known(result["fastinfer"])
+    assert values["repository_renamed_to"] == "newhome/fastinfer"
+    assert values["commits_365d"] == 10 and values["committers_365d"] == 3
+    assert len(fake.requests) == 1
+
+
+def test_missing_repository_does_not_fail_the_batch(fake: FakeGitHub) -> None:
+    subjects = [subject("gone", "nobody/gone"), subject("tinytok", "solodev/tinytok")]
+    result = collector(fake).collect(subjects)
+    assert set(unknown(result["gone"]).values()) == {"repository not found on GitHub"}
+    assert known(result["tinytok"])["stars"] == 800
+    assert len(fake.requests) == 1
+
+
+def test_bots_are_not_committers(fake: FakeGitHub) -> None:
+    fake.add_repo(busy_repository(newest_by_one=3, older_by_others=3, bots=5))
+    result = collector(fake).collect([subject("busy", "busyorg/busy")])
+    values = known(result["busy"])
+    assert values["commits_365d"] == 11  # GitHub counts every commit...
+    assert values["committers_365d"] == 4  # ...but a bot is not a person
+    assert values["top_contributor_share"] == 0.5
+
+
+def test_truncated_history_is_a_lower_bound_or_unknown(fake: FakeGitHub) -> None:
+    fake.add_repo(busy_repository())
+    result = collector(fake).collect([subject("busy", "busyorg/busy")])
+    assert len(fake.requests) == 1  # the default reads one page, never more
+    values, reasons = known(result["busy"]), unknown(result["busy"])
+    assert values["commits_365d"] == 150
+    assert values["committers_90d"] == 1  # all 100 commits of the last 90 days were read
+    # Only the newest 100 of 150 were read, all by one person: too few to say "one".
+    assert "committers_365d" not in values
+    assert "100 of the 150" in reasons["committers_365d"]
+    assert values["contributor_absence_factor_github"] == 1  # of the sample, as described
+
+
+def test_history_pages_are_batched_and_bounded(fake: FakeGitHub) -> None:
+    fake.add_repo(busy_repository())
+    subjects = [subject("busy", "busyorg/busy"), subject("tensorkit", "aifoundry/tensorkit")]
+    result = collector(fake, max_commits=250).collect(subjects)
+    # One batch, then one follow-up page for the only repository with more commits.
+    assert fake.count("POST /graphql") == 2 and rest_requests(fake) == []
+    values = known(result["busy"])
+    assert values["committers_365d"] == 4
+    assert values["top_contributor_share"] == round(100 / 150, 4)
+    assert known(result["tensorkit"])["committers_365d"] == 7
+
+
+# -- faults --------------------------------------------------------------------------------------
+
+
+def test_rejected_token_is_a_data_source_error(fake: FakeGitHub) -> None:
+    with pytest.raises(DataSourceError) as info:
+        collector(fake, "ghp_wrong_token_value").collect([subject("t", "solodev/tinytok")])
+    assert "ghp_wrong_token_value" not in str(info.value)
+    assert rest_requests(fake) == []
+
+
+def test_server_errors_are_retried_a_bounded_number_of_times(fake: FakeGitHub) -> None:
+    fake.add_fault(Fault(prefix="/graphql", status=502, times=2))
+    result = collector(fake, retries=3).collect([subject("tinytok", "solodev/tinytok")])
+    assert known(result["tinytok"])["stars"] == 800
+    assert fake.count("POST /graphql") == 3 and rest_requests(fake) == []
+
+
+def test_server_error_storm_ends_unknown_without_rest(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_fault(Fault(prefix="/graphql", status=503))
+    cache = Cache(tmp_path / "c.db")
+    subjects = synthetic(fake, 30)
+    result = collector(fake, retries=3, batch_size=20, cache=cache).collect(subjects)
+    for signals in result.values():
+        reasons = unknown(signals)
+        assert len(reasons) == len(NAMES)
+        assert any(w in reasons["stars"] for w in ("server error", "failing"))
+    assert rest_requests(fake) == []
+    # Halving a failing batch stops at the circuit breaker: 4 documents of 4 attempts.
+    assert fake.count("POST /graphql") <= 4 * 4
+    assert cache.get("github", "repo:github.com/synth-org1/pkg1:token") is None  # transient
+
+
+def test_a_batch_that_times_out_is_split(fake: FakeGitHub) -> None:
+    # GitHub answers 502 to documents too slow to run; smaller ones may pass.
+    fake.add_fault(Fault(prefix="/graphql", status=502, times=4))  # every attempt of one
+    subjects = synthetic(fake, 10)
+    result = collector(fake, retries=3, stats_retries=3, batch_size=10).collect(subjects)
+    assert all(known(s)["stars"] == 10 * i for i, s in enumerate(result.values()))
+    assert fake.count("POST /graphql") == 4 + 2  # the whole batch 4 times, then two halves
+
+
+def test_secondary_rate_limit_waits_within_max_wait(fake: FakeGitHub) -> None:
+    fake.add_fault(
+        Fault(
+            prefix="/graphql",
+            status=403,
+            message="You have exceeded a secondary rate limit. Please wait a few minutes "
+            "before you try again.",
+            retry_after=1,
+            times=1,
+        )
+    )
+    started = time.monotonic()
+    result = collector(fake, max_wait=5).collect([subject("tinytok", "solodev/tinytok")])
+    assert time.monotonic() - started >= 1.0
+    assert known(result["tinytok"])["committers_90d"] == 1
+    assert fake.count("POST /graphql") == 2
+
+
+def test_rate_limit_beyond_max_wait_is_unknown_with_reason(fake: FakeGitHub) -> None:
+    fake.add_fault(Fault(prefix="/graphql", status=429, retry_after=120))
+    started = time.monotonic()
+    result = collector(fake, max_wait=1).collect([subject("tinytok", "solodev/tinytok")])
+    assert time.monotonic() - started < 10
+    assert "rate limit" in unknown(result["tinytok"])["stars"]
+    assert rest_requests(fake) == []
+
+
+def test_graphql_rate_limited_error_is_unknown_with_reason(fake: FakeGitHub) -> None:
+    # GraphQL's own form: HTTP 200, errors [{type: RATE_LIMITED}], reset an hour away.
+    fake.add_fault(Fault(prefix="/graphql", graphql_rate_limited=True))
+    result = collector(fake, max_wait=1).collect([subject("tinytok", "solodev/tinytok")])
+    assert "rate limit" in unknown(result["tinytok"])["committers_365d"]
+    assert fake.count("POST /graphql") == 1 and rest_requests(fake) == []
+
+
+def test_malformed_graphql_answer_is_unknown(fake: FakeGitHub) -> None:
+    fake.add_fault(Fault(prefix="/graphql", malformed=True))
+    result = collector(fake).collect([subject("tinytok", "solodev/tinytok")])
+    assert "malformed" in unknown(result["tinytok"])["stars"]
+    assert rest_requests(fake) == []
+
+
+def test_token_never_leaks_from_graphql_failures(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_fault(Fault(prefix="/graphql", status=500, message=f"boom {TOKEN}"))
+    cache = Cache(tmp_path / "c.db")
+    result = collector(fake, retries=1, cache=cache).collect([subject("t", "solodev/tinytok")])
+    cache.close()
+    dumped = json.dumps({k: [vars(s) for s in v] for k, v in result.items()}, default=str)
+    assert TOKEN not in dumped
+    for path in tmp_path.iterdir():
+        assert TOKEN.encode() not in path.read_bytes()
+
+
+def test_failed_history_page_leaves_a_partial_sample_said_so(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    fake.add_repo(busy_repository())
+    cache = Cache(tmp_path / "c.db")
+    col = collector(fake, retries=3, max_commits=250, cache=cache)
+    batch = col._graphql_batch
+
+    def batch_then_storm(*args: Any, **kw: Any) -> None:
+        batch(*args, **kw)  # the batch document passes; every follow-up page fails
+        fake.add_fault(Fault(prefix="/graphql", status=502))
+
+    col._graphql_batch = batch_then_storm  # type: ignore[method-assign]
+    result = col.collect([subject("busy", "busyorg/busy")])
+    assert "further commit page failed" in unknown(result["busy"])["committers_365d"]
+    assert known(result["busy"])["committers_90d"] == 1  # fully read in the first page
+    assert fake.count("POST /graphql") == 1 + 4  # the batch, then one page's attempts
+    assert cache.get("github", "repo:github.com/busyorg/busy:token") is None  # transient
