@@ -289,7 +289,7 @@ class GitHubApi:
         except GithubException as exc:
             raise self._classify(exc) from None
         except requests.exceptions.RetryError as exc:
-            self._fail()
+            self._fail("kept answering with server errors")
             text = str(exc)
             if "202" in text:
                 raise Unavailable(
@@ -299,8 +299,13 @@ class GitHubApi:
             raise Unavailable(
                 "GitHub kept answering with server errors (5xx)", server=True
             ) from None
+        except requests.exceptions.ConnectionError as exc:
+            # Refused or unresolvable: it will not come back within this run, so stop now
+            # instead of spending the retry budget on every remaining repository.
+            self._fail("could not be reached", at_once=True)
+            raise Unavailable(self.scrub(f"cannot reach GitHub: {type(exc).__name__}")) from None
         except requests.exceptions.RequestException as exc:
-            self._fail()
+            self._fail("kept failing (timeouts)")
             raise Unavailable(self.scrub(f"cannot reach GitHub: {type(exc).__name__}")) from None
         except ValueError:
             raise Unavailable("GitHub returned malformed JSON") from None
@@ -315,13 +320,12 @@ class GitHubApi:
             raise Unavailable("GitHub returned malformed JSON")
         return headers, data
 
-    def _fail(self) -> None:
+    def _fail(self, what: str, *, at_once: bool = False) -> None:
         with self._lock:
             self._failures += 1
-            if self._failures >= self.settings.breaker and not self._stopped:
+            if (at_once or self._failures >= self.settings.breaker) and not self._stopped:
                 self._stopped = (
-                    "GitHub kept failing (server errors) during this run; stopped asking to "
-                    "avoid making it worse"
+                    f"GitHub {what} during this run; stopped asking to avoid making it worse"
                 )
 
     def _classify(self, exc: GithubException) -> Exception:
@@ -345,7 +349,7 @@ class GitHubApi:
         if status == 451:
             return Unavailable("repository unavailable for legal reasons (451)")
         if status >= 500:
-            self._fail()
+            self._fail("kept answering with server errors")
             return Unavailable(f"GitHub server error ({status})", server=True)
         if status == 422:
             return Unavailable(self.scrub(f"GitHub cannot compute this ({status}): {message}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -153,3 +154,36 @@ def test_statistics_that_never_come_are_bounded(fake: FakeGitHub) -> None:
     )
     assert "still computing" in unknown(result["tinytok"])["committers_90d"]
     assert fake.count("/repos/solodev/tinytok/stats/contributors") == 3
+
+
+def test_unreachable_github_stops_at_once_and_says_so(tmp_path: Path) -> None:
+    """A refused connection does not come back within a run: one attempt, an honest reason."""
+    from auditor.cache import Cache
+    from auditor.collectors.github import GitHubCollector
+    from auditor.collectors.interface import RepositoryRef, Subject
+
+    subjects = [
+        Subject(
+            package=f"pkg{i}",
+            version="1.0",
+            repository=RepositoryRef(
+                url=f"https://github.com/o/r{i}",
+                host="github.com",
+                owner="o",
+                name=f"r{i}",
+                confidence="high",
+                how="test",
+            ),
+        )
+        for i in range(6)
+    ]
+    collector = GitHubCollector(
+        base_url="http://127.0.0.1:9", cache=Cache(tmp_path / "c.sqlite3"), max_wait=0.1
+    )
+    signals = collector.collect(subjects)
+    reasons = {s.unknown_reason for sigs in signals.values() for s in sigs}
+    assert all(r is not None for r in reasons)
+    joined = " ".join(r or "" for r in reasons)
+    assert "server errors" not in joined
+    # After the first refused connection the rest are not attempted, and say why.
+    assert "GitHub could not be reached during this run; stopped asking" in joined
