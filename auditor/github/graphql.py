@@ -28,33 +28,13 @@ from typing import Any
 
 from auditor.github import funding, metrics
 from auditor.github.company import normalise_company
-from auditor.github.signals import RepoRecord
+from auditor.github.signals import NAMES, REST_ONLY, RepoRecord
 
 TOP_CONTRIBUTORS_FOR_ORGS = 3
 
 # Signals the batch query answers; anything still missing after a repository's answer
 # was read gets the "lacked this field" reason, so nothing is left out silently.
-GRAPHQL_SIGNALS = (
-    "archived",
-    "disabled",
-    "fork",
-    "pushed_days_ago",
-    "owner_type",
-    "stars",
-    "open_issues",
-    "repository_renamed_to",
-    "commits_90d",
-    "commits_365d",
-    "committers_90d",
-    "committers_365d",
-    "top_contributor_share",
-    "contributor_absence_factor_github",
-    "top_contributor_orgs",
-    "releases_365d",
-    "funding_links",
-    "has_sponsors_listing",
-    "issue_response_median_hours",
-)
+GRAPHQL_SIGNALS = tuple(name for name in NAMES if name not in REST_ONLY)
 
 # GitHub's GraphQL API has no list of all-time contributors (REST's /contributors has no
 # GraphQL equivalent; mentionableUsers is people who may be @-mentioned, not

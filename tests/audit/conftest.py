@@ -133,3 +133,26 @@ def run(
         return Run(code, captured.out, captured.err)
 
     return _run
+
+
+RISKY = "solokit\n"
+HEALTHY = "orgkit\n"
+
+
+def add_gate_stacks(index: FakeIndex) -> None:
+    """A one-publisher package on an archived repository, and an org-backed one."""
+    index.add_project(
+        "solokit",
+        ["0.9", "1.0"],
+        project_urls={"Source": "https://github.com/oldlab/legacy-nn"},
+        classifiers=["Development Status :: 4 - Beta"],
+        roles=[("Owner", "lonewolf")],
+    )
+    index.add_project(
+        "orgkit",
+        ["2.0"],
+        project_urls={"Source": "https://github.com/aifoundry/tensorkit"},
+        classifiers=["Development Status :: 5 - Production/Stable"],
+        roles=[("Owner", "alice"), ("Maintainer", "bob"), ("Maintainer", "carol")],
+        organization="aifoundry",
+    )

@@ -18,31 +18,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.audit.conftest import TOKEN
+from tests.audit.conftest import HEALTHY, RISKY, TOKEN, add_gate_stacks
 from tests.fakes import FakeIndex
 from tests.fakes.github_server import FakeGitHub
-
-RISKY = "solokit\n"
-HEALTHY = "orgkit\n"
 
 
 @pytest.fixture(autouse=True)
 def stacks(index: FakeIndex, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    index.add_project(
-        "solokit",
-        ["0.9", "1.0"],
-        project_urls={"Source": "https://github.com/oldlab/legacy-nn"},
-        classifiers=["Development Status :: 4 - Beta"],
-        roles=[("Owner", "lonewolf")],
-    )
-    index.add_project(
-        "orgkit",
-        ["2.0"],
-        project_urls={"Source": "https://github.com/aifoundry/tensorkit"},
-        classifiers=["Development Status :: 5 - Production/Stable"],
-        roles=[("Owner", "alice"), ("Maintainer", "bob"), ("Maintainer", "carol")],
-        organization="aifoundry",
-    )
+    add_gate_stacks(index)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     # Acceptances are read from the working directory: keep the repository's out.
     work = tmp_path / "work"

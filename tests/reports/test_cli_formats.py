@@ -16,32 +16,15 @@ import pytest
 
 from auditor.cli import build_parser
 from auditor.cli.audit_cmd import gather, no_color, show_progress
-from tests.audit.conftest import TOKEN
+from tests.audit.conftest import HEALTHY, RISKY, TOKEN, add_gate_stacks
 from tests.fakes import FakeIndex
 from tests.fakes.llm_server import FakeLLMServer, closed_port_url
 from tests.reports.schemas import validate_report, validate_sarif
 
-RISKY = "solokit\n"
-HEALTHY = "orgkit\n"
-
 
 @pytest.fixture(autouse=True)
 def stacks(index: FakeIndex, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    index.add_project(
-        "solokit",
-        ["0.9", "1.0"],
-        project_urls={"Source": "https://github.com/oldlab/legacy-nn"},
-        classifiers=["Development Status :: 4 - Beta"],
-        roles=[("Owner", "lonewolf")],
-    )
-    index.add_project(
-        "orgkit",
-        ["2.0"],
-        project_urls={"Source": "https://github.com/aifoundry/tensorkit"},
-        classifiers=["Development Status :: 5 - Production/Stable"],
-        roles=[("Owner", "alice"), ("Maintainer", "bob"), ("Maintainer", "carol")],
-        organization="aifoundry",
-    )
+    add_gate_stacks(index)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
     monkeypatch.delenv("NO_COLOR", raising=False)
