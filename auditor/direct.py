@@ -16,9 +16,14 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from auditor.errors import InputError
 from auditor.http_defaults import DEFAULT_TIMEOUT
 from auditor.index import MAX_WHEEL_BYTES, CoreMetadata, metadata_from_wheel, network_errors
 from auditor.provider import DirectInfo
+from auditor.sources._files import read_text_file
+
+#: a local project's pyproject.toml is small; a bigger one is not read
+_MAX_PYPROJECT = 1024 * 1024
 
 if TYPE_CHECKING:
     import requests
@@ -64,21 +69,28 @@ def describe_direct(
 def _local(name: str, path: Path) -> DirectInfo:
     pyproject = path / "pyproject.toml"
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_text_file(pyproject, str(pyproject), limit=_MAX_PYPROJECT))
+    except (InputError, ValueError, RecursionError) as exc:
+        why = exc.message if isinstance(exc, InputError) else exc.__class__.__name__
         return DirectInfo(
             version=None,
             metadata=None,
-            reason=f"local project {path} has no readable pyproject.toml "
-            f"({exc.__class__.__name__})",
+            reason=f"local project {path} has no readable pyproject.toml ({why})",
         )
-    project = data.get("project") or {}
-    dynamic = set(project.get("dynamic") or ())
-    if "dependencies" in dynamic or not isinstance(project.get("dependencies", []), list):
+    project = data.get("project")
+    project = project if isinstance(project, dict) else {}
+    dynamic = project.get("dynamic")
+    deps = project.get("dependencies", [])
+    if (
+        (isinstance(dynamic, list) and "dependencies" in dynamic)
+        or not isinstance(deps, list)
+        or not all(isinstance(d, str) for d in deps)
+    ):
         return DirectInfo(
             version=None,
             metadata=None,
-            reason=f"local project {path} declares its dependencies as dynamic",
+            reason=f"local project {path} declares its dependencies as dynamic "
+            "(or not as a list of strings)",
         )
     version: Version | None = None
     try:
@@ -88,8 +100,10 @@ def _local(name: str, path: Path) -> DirectInfo:
     meta = CoreMetadata(
         name=name,
         version=str(version) if version else "local",
-        requires_dist=tuple(str(d) for d in project.get("dependencies", [])),
-        requires_python=project.get("requires-python"),
+        requires_dist=tuple(deps),
+        requires_python=(
+            project["requires-python"] if isinstance(project.get("requires-python"), str) else None
+        ),
         source=f"{pyproject} [project]",
     )
     return DirectInfo(version=version, metadata=meta, reason=None)

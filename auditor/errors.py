@@ -6,6 +6,26 @@ line when there is one), and what to do next. The library raises these and never
 
 from __future__ import annotations
 
+import unicodedata
+
+#: the most of a file's line an error message quotes: enough to find it, too little to leak
+EXCERPT_CHARS = 80
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, printable piece of ``text`` for an error message.
+
+    Input files may hold anything (a hostile ``-r /proc/self/environ``, terminal escapes),
+    so a message quotes at most ``limit`` characters with every control, format or
+    separator character other than a space replaced by ``?``.
+    """
+    head = text[: limit + 1]
+    cleaned = "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else "?" for ch in head
+    )
+    return cleaned if len(text) <= limit else cleaned[:limit] + "..."
+
+
 
 class AuditorError(Exception):
     """Base class. ``exit_code`` is what the CLI returns for it."""
@@ -33,10 +53,11 @@ class ParseError(InputError):
     ) -> None:
         self.path = path
         self.line = line
-        self.text = text
-        self.why = why
+        self.text = excerpt(text)
+        self.why = excerpt(why, 4 * EXCERPT_CHARS)
         where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: cannot parse {text!r}: {why}", hint=hint)
+        quoted = f"cannot parse {self.text!r}: " if self.text else ""
+        super().__init__(f"{where}: {quoted}{self.why}", hint=hint)
 
 
 class ResolutionError(AuditorError):

@@ -102,6 +102,9 @@ class SourceOptions:
     all_extras: bool = False
     groups: frozenset[str] = frozenset()
     all_groups: bool = False
+    #: follow ``-r``/``-c`` includes that leave the checkout (off: a pull request could
+    #: otherwise make the audit read any file the CI runner can)
+    allow_outside_includes: bool = False
 
 
 class PackageStatus(StrEnum):

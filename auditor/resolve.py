@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -61,8 +61,8 @@ def _marker_true(marker: str | None, env: Mapping[str, str], extra: str = "") ->
         return True
     try:
         return bool(Marker(marker).evaluate({**env, "extra": extra}))
-    except InvalidMarker:
-        return True
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return True  # a lock's marker we cannot read: keep the package rather than hide it
 
 
 def resolve(
@@ -184,6 +184,16 @@ def _pins(locked: Sequence[LockedPackage]) -> list[Requirement]:
     ]
 
 
+def _distinct(reqs: Iterable[Requirement]) -> list[Requirement]:
+    """One requirement per meaning: the resolver re-checks every requirement of a name
+    against every candidate, so 10,000 copies of one line cost 10,000**2 checks. The
+    graph keeps every copy's origin; only the resolver's question is deduplicated."""
+    seen: dict[tuple[str, str, tuple[str, ...], str | None], Requirement] = {}
+    for r in reqs:
+        seen.setdefault((r.name, r.specifier, tuple(sorted(r.extras)), r.url), r)
+    return list(seen.values())
+
+
 def _to_req(req: Requirement) -> Req:
     try:
         spec = SpecifierSet(req.specifier)
@@ -210,9 +220,9 @@ def _resolve(
     options: ResolveOptions,
     session: requests.Session | None,
 ) -> nx.DiGraph:
-    reqs = [_to_req(r) for rs in roots.values() for r in rs]
+    reqs = [_to_req(r) for r in _distinct(r for rs in roots.values() for r in rs)]
     cons: dict[str, list[Req]] = {}
-    for c in constraints:
+    for c in _distinct(constraints):
         cons.setdefault(c.name, []).append(_to_req(c))
     direct: dict[str, DirectInfo] = {}
     for r in reqs:

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from auditor import __version__
 from auditor.cli.common import global_parent
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, excerpt
+from auditor.reporters.sanitize import clean
 
 # Each command module exposes register(subparsers, parents). Keyed by command name so a
 # run imports only its own module: startup time is most of a warm audit.
@@ -78,6 +79,23 @@ def _limit_malloc_arenas() -> None:
         return
 
 
+_MESSAGE_LINES = 80
+_LINE_CHARS = 1000
+
+
+def printable(message: str) -> str:
+    """An error message safe for a terminal or CI log: no escapes, bounded in size.
+
+    Messages quote input files and index answers; the readers already cut quotes short,
+    and this is the last gate before stderr.
+    """
+    lines = [clean(line) for line in message.splitlines()]
+    lines = [line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..." for line in lines]
+    if len(lines) > _MESSAGE_LINES:
+        lines = [*lines[:_MESSAGE_LINES], f"... ({len(lines) - _MESSAGE_LINES} more lines)"]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     _limit_malloc_arenas()
@@ -93,9 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
         return code
     except AuditorError as exc:
-        sys.stderr.write(f"error: {exc.message}\n")
+        sys.stderr.write(f"error: {printable(exc.message)}\n")
         if exc.hint:
-            sys.stderr.write(f"{exc.hint}\n")
+            sys.stderr.write(f"{printable(exc.hint)}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -108,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         sys.stderr.write(
-            f"internal error: {exc.__class__.__name__}: {exc}\n"
+            f"internal error: {exc.__class__.__name__}: {excerpt(str(exc), 200)}\n"
             "This is a bug in auditor; run again with --debug for the traceback and "
             "report it.\n"
         )

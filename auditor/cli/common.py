@@ -69,6 +69,13 @@ def input_parent() -> argparse.ArgumentParser:
     )
     src.add_argument("--all-groups", action="store_true", help="include every dependency group")
     src.add_argument(
+        "--allow-outside-includes",
+        action="store_true",
+        help="follow -r/-c includes that leave the checkout (the top file's repository, "
+        "else its folder); off by default because a dependency file may come from an "
+        "untrusted pull request",
+    )
+    src.add_argument(
         "--no-deps",
         action="store_true",
         help="audit only what the files list, not their dependencies",
@@ -114,6 +121,7 @@ def graph_request(args: argparse.Namespace) -> GraphRequest:
             all_extras=args.all_extras,
             groups=frozenset(args.group),
             all_groups=args.all_groups,
+            allow_outside_includes=args.allow_outside_includes,
         ),
         python_version=args.python_version,
         platform=args.platform,

@@ -7,15 +7,22 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from auditor.errors import InputError
+from auditor.sources._files import read_text_file
+
+#: a project's pyproject.toml is small; a larger one is not read for a name
+_MAX_PYPROJECT_BYTES = 1024 * 1024
+
 
 def local_project_name(folder: Path) -> str:
     """The project's declared name when its pyproject.toml says it, else the folder name.
 
     A wrong guess only costs an unresolved node, so unreadable files fall back quietly.
     """
+    path = folder / "pyproject.toml"
     try:
-        data = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_text_file(path, str(path), limit=_MAX_PYPROJECT_BYTES))
+    except (InputError, ValueError, RecursionError):
         data = {}
     project = data.get("project")
     if isinstance(project, dict) and isinstance(project.get("name"), str):

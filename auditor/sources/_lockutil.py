@@ -11,6 +11,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import AuditorError
 from auditor.model import DependencyInput, LockedPackage, Origin, Requirement, SourceOptions
+from auditor.sources._files import read_text_file
 from auditor.sources._graph import edges_of, reach_by_label, unrequired
 from auditor.sources._text import LineIndex
 from auditor.sources.interface import InputFile
@@ -70,10 +71,10 @@ def sibling_manifest(
         return None
     display = os.path.join(os.path.dirname(source.display), name)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path, display)
         reqs, warnings = read_pyproject(InputFile(display=display, path=path, text=text), options)
-    except (OSError, UnicodeDecodeError, AuditorError) as exc:
-        return [], [f"{display}: not used for the lock's roots ({exc})"]
+    except AuditorError as exc:
+        return [], [f"{display}: not used for the lock's roots ({exc.message})"]
     return reqs, warnings
 
 

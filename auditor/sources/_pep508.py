@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import re
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import (
+    InvalidMarker,
+    Marker,
+    UndefinedComparison,
+    UndefinedEnvironmentName,
+    default_environment,
+)
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -38,7 +44,7 @@ def readable_error(exc: Exception, text: str) -> str:
 def parse_pep508(text: str, *, path: str, line: int | None) -> PackagingRequirement:
     """Parse with packaging; a failure becomes ParseError at ``path:line``."""
     try:
-        return PackagingRequirement(text)
+        req = PackagingRequirement(text)
     except InvalidRequirement as exc:
         raise ParseError(
             path,
@@ -47,6 +53,10 @@ def parse_pep508(text: str, *, path: str, line: int | None) -> PackagingRequirem
             readable_error(exc, text),
             hint="Write it as PEP 508, e.g. 'name[extra]>=1.2; marker'.",
         ) from exc
+    problem = None if req.marker is None else _evaluable(req.marker)
+    if problem is not None:
+        raise ParseError(path, line, text, problem, hint="Compare a marker variable with a value.")
+    return req
 
 
 def check_specifier(spec: str, *, path: str, line: int | None, text: str) -> str:
@@ -57,14 +67,32 @@ def check_specifier(spec: str, *, path: str, line: int | None, text: str) -> str
         raise ParseError(path, line, text, f"invalid version constraint {spec!r}") from exc
 
 
+#: markers are tried once on a sample environment, so one that parses but cannot be
+#: evaluated (``"a" == "b"`` compares two literals) fails here, at its line
+_SAMPLE_ENV: dict[str, str] = {**default_environment(), "extra": ""}
+
+
+def _evaluable(marker: Marker) -> str | None:
+    """None when the marker evaluates, else why not."""
+    try:
+        marker.evaluate(_SAMPLE_ENV)
+    except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+        return f"invalid marker: it cannot be evaluated (not a marker variable: {exc})"
+    return None
+
+
 def check_marker(marker: str, *, path: str, line: int | None, text: str) -> str:
     """Validate an environment marker and return it normalised."""
     try:
-        return str(Marker(marker))
+        parsed = Marker(marker)
     except InvalidMarker as exc:
         raise ParseError(
             path, line, text, f"invalid marker: {readable_error(exc, marker)}"
         ) from exc
+    problem = _evaluable(parsed)
+    if problem is not None:
+        raise ParseError(path, line, text, problem, hint="Compare a marker variable with a value.")
+    return str(parsed)
 
 
 def and_markers(*markers: str | None) -> str | None:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 from auditor.errors import ParseError
 
-# pip's rules: a comment starts a line or follows whitespace, so URL fragments survive.
-_COMMENT = re.compile(r"(^|\s+)#.*$")
 # pip expands only the ${NAME} form, and only upper-case names, digits and underscores.
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
@@ -55,6 +53,9 @@ class LogicalLine:
 
     number: int
     text: str
+    #: the text before ``${VAR}`` expansion: what messages and reports quote, so a
+    #: variable holding a token is never echoed
+    written: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,7 +76,7 @@ def logical_lines(text: str, environ: Mapping[str, str] | None = None) -> Iterat
     pending: list[str] = []
     first = 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        is_comment = _COMMENT.match(raw) is not None
+        is_comment = raw.lstrip().startswith("#")
         if raw.endswith("\\") and not is_comment:
             if not pending:
                 first = number
@@ -88,18 +89,35 @@ def logical_lines(text: str, environ: Mapping[str, str] | None = None) -> Iterat
             pending = []
         else:
             joined, start = raw, number
-        cleaned = _clean(joined, env)
-        if cleaned:
-            yield LogicalLine(number=start, text=cleaned)
+        written = strip_comment(joined)
+        if written:
+            yield LogicalLine(number=start, text=_expand(written, env), written=written)
     if pending:
-        cleaned = _clean("".join(pending), env)
-        if cleaned:
-            yield LogicalLine(number=first, text=cleaned)
+        written = strip_comment("".join(pending))
+        if written:
+            yield LogicalLine(number=first, text=_expand(written, env), written=written)
 
 
-def _clean(line: str, env: Mapping[str, str]) -> str:
-    stripped = _COMMENT.sub("", line).strip()
-    return _ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), stripped)
+def strip_comment(line: str) -> str:
+    """The line without its comment, stripped: pip's ``(^|\\s+)#.*$`` rule.
+
+    A ``#`` starts a comment at the start of a line or after whitespace, so URL fragments
+    (``#egg=``, ``#sha256=``) survive. Done with ``str.find`` rather than that regex:
+    the regex backtracks quadratically on a long run of spaces, so a 100,000-space line
+    took minutes.
+    """
+    at = line.find("#")
+    while at != -1:
+        if at == 0 or line[at - 1].isspace():
+            return line[:at].strip()
+        at = line.find("#", at + 1)
+    return line.strip()
+
+
+def _expand(line: str, env: Mapping[str, str]) -> str:
+    if "${" not in line:
+        return line
+    return _ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), line)
 
 
 def split_line(line: str) -> tuple[str, str]:

@@ -18,26 +18,73 @@ _TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def decode_bytes(data: bytes, display: str) -> str:
-    """Decode a dependency file; Windows shells write UTF-16 for ``pip freeze > f``."""
+    """Decode a dependency file; Windows shells write UTF-16 for ``pip freeze > f``.
+
+    A NUL character never occurs in a text file: it marks binary data (or a file such as
+    ``/proc/self/environ``), which is refused rather than parsed and quoted in errors.
+    """
+    text: str | None = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+            text = None
+    if text is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{display}: not a UTF-8 text file (byte {exc.start} cannot be decoded)",
+                hint="Save the file as UTF-8 (dependency files are text) and run again.",
+            ) from exc
+    if "\x00" in text:
         raise InputError(
-            f"{display}: not a UTF-8 text file (byte {exc.start} cannot be decoded)",
-            hint="Save the file as UTF-8 (dependency files are text) and run again.",
-        ) from exc
+            f"{display}: not a text file (it contains NUL characters)",
+            hint="Name a dependency file (requirements, pyproject.toml, a lock file or an SBOM).",
+        )
+    return text
+
+
+#: deeper than any lock file or SBOM nests (a CycloneDX component tree is a handful)
+MAX_NESTING = 64
+
+
+def _too_deep(display: str) -> ParseError:
+    return ParseError(
+        display,
+        None,
+        "",
+        f"nested more than {MAX_NESTING} levels deep",
+        hint="Dependency files are shallow; check that this is the file you meant.",
+    )
+
+
+def check_nesting(data: Any, display: str) -> None:
+    """Refuse documents nested deeper than MAX_NESTING, without recursion.
+
+    Readers and their error messages walk these values (``repr``, ``str``); a 10,000-deep
+    array would turn that into a RecursionError, so it is refused up front.
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise _too_deep(display)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 def load_toml(text: str, display: str) -> dict[str, Any]:
     """Parse TOML, turning tomllib's message into a ParseError at its line."""
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(text)
+    except RecursionError as exc:
+        raise _too_deep(display) from exc
+    except ValueError as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):
+            raise ParseError(display, None, "", f"invalid TOML value: {exc}") from exc
         message = str(exc)
         found = _TOML_WHERE.search(message)
         lines = text.splitlines()
@@ -58,18 +105,26 @@ def load_toml(text: str, display: str) -> dict[str, Any]:
             f"invalid TOML: {why}",
             hint="Fix the TOML syntax; the tool that wrote this file can usually regenerate it.",
         ) from exc
+    check_nesting(data, display)
+    return data
 
 
 def load_json(text: str, display: str) -> Any:
     """Parse JSON, turning the decoder's message into a ParseError at its line."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
+    except RecursionError as exc:
+        raise _too_deep(display) from exc
     except json.JSONDecodeError as exc:
         lines = text.splitlines()
         snippet = lines[exc.lineno - 1].strip() if 0 < exc.lineno <= len(lines) else ""
         raise ParseError(
             display, exc.lineno, snippet, f"invalid JSON: {exc.msg} at column {exc.colno}"
         ) from exc
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ParseError(display, None, "", f"invalid JSON value: {exc}") from exc
+    check_nesting(data, display)
+    return data
 
 
 def _quoted(value: str) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from auditor.errors import InputError
 from auditor.model import DependencyInput, SourceOptions
 from auditor.sources._base import BaseSource
-from auditor.sources._text import decode_bytes
+from auditor.sources._files import MAX_INPUT_BYTES, read_text_file
 from auditor.sources.cyclonedx import CycloneDxSource
 from auditor.sources.interface import InputFile
 from auditor.sources.pdm_lock import PdmLockSource
@@ -76,23 +76,6 @@ def _pick_in_directory(folder: Path, arg: str) -> tuple[Path, str]:
     return folder / present[0], f"{arg}: read {present[0]} from this directory{others}"
 
 
-def _read_file(path: Path, display: str) -> str:
-    if not path.exists():
-        raise InputError(
-            f"{display}: no such file",
-            hint="Check the path; run from the project folder or pass the file's full path.",
-        )
-    try:
-        data = path.read_bytes()
-    except PermissionError as exc:
-        raise InputError(
-            f"{display}: permission denied", hint="Make the file readable and run again."
-        ) from exc
-    except OSError as exc:
-        raise InputError(f"{display}: cannot read it ({exc.strerror})") from exc
-    return decode_bytes(data, display)
-
-
 def read_input(
     arg: str, options: SourceOptions, *, stdin_text: str | None = None
 ) -> DependencyInput:
@@ -104,7 +87,7 @@ def read_input(
                 "'-' means read from stdin, but no input was given",
                 hint="Pipe the file in, e.g. 'cat requirements.txt | auditor audit -'.",
             )
-        source = InputFile(display="<stdin>", path=None, text=stdin_text)
+        source = InputFile(display="<stdin>", path=None, text=_checked_stdin(stdin_text))
         name = ""
     else:
         path = Path(arg)
@@ -112,7 +95,7 @@ def read_input(
         if path.is_dir():
             path, note = _pick_in_directory(path, arg)
             display = str(Path(arg) / path.name)
-        source = InputFile(display=display, path=path, text=_read_file(path, display))
+        source = InputFile(display=display, path=path, text=read_text_file(path, display))
         name = path.name
     cls = detect_source(name, source.text)
     if cls is None:
@@ -120,7 +103,36 @@ def read_input(
             f"{source.display}: cannot tell which dependency format this is",
             hint=f"Supported formats: {supported_formats()}.",
         )
-    result = cls().read(source, options)
+    result = read_as(cls, source, options)
     if note is not None:
         result = replace(result, warnings=(note, *result.warnings))
     return result
+
+
+def _checked_stdin(text: str) -> str:
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(f"<stdin>: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; not read")
+    if "\x00" in text:
+        raise InputError("<stdin>: not a text file (it contains NUL characters)")
+    return text
+
+
+def read_as(cls: type[BaseSource], source: InputFile, options: SourceOptions) -> DependencyInput:
+    """``cls().read``, with any shape the reader did not foresee turned into exit 2.
+
+    Readers check the types they rely on and raise ParseError with the line; this is the
+    net under them, so a malformed file is always an input error naming the file, never
+    an internal error. The fuzz tests call readers directly, beneath this net.
+    """
+    try:
+        return cls().read(source, options)
+    except RecursionError as exc:
+        raise InputError(
+            f"{source.display}: nested too deeply to read as a {cls.description}"
+        ) from exc
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        raise InputError(
+            f"{source.display}: cannot read it as a {cls.description}: a value has an "
+            f"unexpected type or shape ({exc.__class__.__name__})",
+            hint="Check that the file is complete and was written by the tool it belongs to.",
+        ) from exc

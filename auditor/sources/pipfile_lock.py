@@ -22,6 +22,7 @@ from auditor.model import (
     SourceOptions,
 )
 from auditor.sources._base import BaseSource
+from auditor.sources._files import read_text_file
 from auditor.sources._lockutil import pinned_root
 from auditor.sources._pep508 import and_markers, check_marker, check_specifier
 from auditor.sources._text import LineIndex, load_json, load_toml
@@ -92,10 +93,10 @@ def _pipfile_roots(
     path = source.path.parent / "Pipfile"
     display = os.path.join(os.path.dirname(source.display), "Pipfile")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path, display)
         data = load_toml(text, display)
-    except (OSError, UnicodeDecodeError, AuditorError) as exc:
-        return [], [f"{display}: not used for the lock's roots ({exc})"]
+    except AuditorError as exc:
+        return [], [f"{display}: not used for the lock's roots ({exc.message})"]
     index = LineIndex(text)
     sections: list[tuple[str, str | None]] = [("packages", None)]
     if _dev_chosen(options):

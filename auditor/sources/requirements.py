@@ -9,21 +9,29 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
-from auditor.errors import InputError
+from auditor.errors import InputError, ParseError, excerpt
 from auditor.model import DependencyInput, IndexOptions, Requirement, SourceOptions
 from auditor.sources._base import BaseSource
+from auditor.sources._files import read_text_file
 from auditor.sources._req_line import RequirementLine, is_requirement_like
-from auditor.sources._req_lines import LineOptions, logical_lines, parse_options, split_line
-from auditor.sources._text import decode_bytes
+from auditor.sources._req_lines import (
+    LineOptions,
+    LogicalLine,
+    logical_lines,
+    parse_options,
+    split_line,
+)
 from auditor.sources.interface import InputFile
 
 _NAME = re.compile(r"^(?:.*requirements.*\.(?:txt|in)|constraints.*\.txt|.*\.in)$", re.IGNORECASE)
 _REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _MAX_PARENTS = 5
+#: deeper ``-r`` nesting than any real project uses; a 500-deep chain is an attack
+MAX_INCLUDE_DEPTH = 32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,8 +46,13 @@ class _Frame:
 class _Collector:
     """Accumulates what every file in an include tree contributes, in reading order."""
 
-    def __init__(self, top: InputFile) -> None:
+    def __init__(self, top: InputFile, options: SourceOptions) -> None:
         self.top = top
+        self.allow_outside = options.allow_outside_includes
+        self.checkout = checkout_root(top.path)
+        # (file, read as constraints): a file included twice is read once, so 18 files
+        # that each include the next one twice cost 18 reads, not 2**18
+        self.seen: set[tuple[Path, bool]] = set()
         self.requirements: list[Requirement] = []
         self.constraints: list[Requirement] = []
         self.warnings: list[str] = []
@@ -65,14 +78,18 @@ class _Collector:
             path=source.display, base_dir=base_dir, constraint=frame.constraint
         )
         for logical in logical_lines(source.text):
-            args, option_text = split_line(logical.text)
-            opts = parse_options(option_text, path=source.display, line=logical.number)
+            try:
+                args, option_text = split_line(logical.text)
+                opts = parse_options(option_text, path=source.display, line=logical.number)
+                hashes = tuple(opts.get("hash"))
+                if args:
+                    req = builder.parse(args, line=logical.number, hashes=hashes)
+                    self._add(_as_written(req, logical), frame)
+                for value in opts.get("editable"):
+                    self._add(builder.parse_editable(value, line=logical.number), frame)
+            except ParseError as exc:
+                raise _unexpanded(exc, logical) from exc
             self._note_unknown(opts, source.display, logical.number)
-            hashes = tuple(opts.get("hash"))
-            if args:
-                self._add(builder.parse(args, line=logical.number, hashes=hashes), frame)
-            for value in opts.get("editable"):
-                self._add(builder.parse_editable(value, line=logical.number), frame)
             self._take_index_options(opts)
             for target in opts.get("requirement"):
                 self._include(target, frame, constraint=False, line=logical.number)
@@ -85,7 +102,7 @@ class _Collector:
     def _note_unknown(self, opts: LineOptions, display: str, line: int) -> None:
         if opts.unknown:
             self.warnings.append(
-                f"{display}:{line}: ignored unknown option(s) {' '.join(opts.unknown)}"
+                f"{display}:{line}: ignored unknown option(s) {excerpt(' '.join(opts.unknown))}"
             )
 
     def _take_index_options(self, opts: LineOptions) -> None:
@@ -103,10 +120,15 @@ class _Collector:
         where = f"{frame.source.display}:{line}"
         if _REMOTE.match(target):
             self.warnings.append(
-                f"{where}: remote include {target} was not fetched; download it and include "
-                "the local copy to audit what it lists"
+                f"{where}: remote include {excerpt(target)} was not fetched; download it and "
+                "include the local copy to audit what it lists"
             )
             return
+        if len(frame.chain) >= MAX_INCLUDE_DEPTH:
+            raise InputError(
+                f"{where}: includes nested more than {MAX_INCLUDE_DEPTH} files deep; not followed",
+                hint="Flatten the chain of -r/-c files (real projects need a few levels).",
+            )
         found = self._locate(target, frame, where)
         resolved = found.resolve()
         if resolved in frame.chain:
@@ -115,15 +137,20 @@ class _Collector:
                 f"{where}: include cycle: {' -> '.join(names)}",
                 hint="Remove one of the -r/-c lines so the files no longer include each other.",
             )
-        try:
-            text = decode_bytes(found.read_bytes(), str(found))
-        except OSError as exc:
+        if not self.allow_outside and not resolved.is_relative_to(self.checkout):
             raise InputError(
-                f"{where}: cannot read included file {found}: {exc.strerror}",
-                hint="Check the file's permissions.",
-            ) from exc
+                f"{where}: include {excerpt(target)!r} leads outside the checkout "
+                f"({self.checkout}) to {resolved}; not read",
+                hint="A dependency file may come from an untrusted change: copy the file into "
+                "the repository, or pass --allow-outside-includes if you trust it.",
+            )
         # pip: -r inside a constraints file lists requirements, -c lists constraints
-        included = InputFile(display=self.display_for(found), path=found, text=text)
+        if (resolved, constraint) in self.seen:
+            return
+        self.seen.add((resolved, constraint))
+        display = self.display_for(found)
+        text = read_text_file(found, f"{where}: included file {display}")
+        included = InputFile(display=display, path=found, text=text)
         self.read(_Frame(source=included, constraint=constraint, chain=(*frame.chain, resolved)))
 
     def _locate(self, target: str, frame: _Frame, where: str) -> Path:
@@ -151,11 +178,12 @@ class _Collector:
             if candidate in tried:
                 continue
             tried.append(candidate)
-            if candidate.is_file():
+            # not is_file(): a FIFO or device is found here and refused when read
+            if candidate.exists() and not candidate.is_dir():
                 return candidate
         raise InputError(
-            f"{where}: included file {target!r} not found; tried "
-            + ", ".join(str(p) for p in tried),
+            f"{where}: included file {excerpt(target)!r} not found; tried "
+            + ", ".join(excerpt(str(p), 200) for p in tried),
             hint="Fix the path in the -r/-c line (it is relative to the including file).",
         )
 
@@ -203,7 +231,43 @@ class RequirementsSource(BaseSource):
         return looks_like_requirements(head)
 
     def read(self, source: InputFile, options: SourceOptions) -> DependencyInput:
-        collector = _Collector(source)
+        collector = _Collector(source, options)
         chain = (source.path.resolve(),) if source.path else ()
+        if source.path:
+            collector.seen.add((source.path.resolve(), False))
         collector.read(_Frame(source=source, constraint=False, chain=chain))
         return collector.result(self.kind)
+
+
+def checkout_root(top: Path | None) -> Path:
+    """Where includes may lead: the top file's repository root, else its folder.
+
+    ``.git`` may be a folder or (in a worktree or submodule) a file; either marks a root.
+    Standard input counts as a file in the current directory.
+    """
+    folder = top.resolve().parent if top is not None else Path.cwd().resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def _as_written(req: Requirement, logical: LogicalLine) -> Requirement:
+    """Reports quote the line as written, so an expanded ``${TOKEN}`` never shows."""
+    if not logical.written or logical.written == logical.text:
+        return req
+    return replace(req, text=split_line(logical.written)[0] or req.text)
+
+
+def _unexpanded(exc: ParseError, logical: LogicalLine) -> ParseError:
+    """The error quoting the line as written, when ``${VAR}`` expansion changed it."""
+    if not logical.written or logical.written == logical.text:
+        return exc
+    why = exc.why.split(" at column", 1)[0].split(" (near", 1)[0]
+    return ParseError(
+        exc.path,
+        exc.line,
+        logical.written,
+        f"{why} (after expanding environment variables)",
+        hint=exc.hint,
+    )

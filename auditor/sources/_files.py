@@ -1,0 +1,87 @@
+"""Reading dependency files that a pull request may have written: regular files only.
+
+A CI job audits whatever files the change under review contains, so a file can be a
+symlink to ``/dev/zero``, a FIFO that never ends, a multi-gigabyte blob, or point at
+``/proc/self/environ``. Every input is therefore opened without blocking, checked to be a
+regular file, and read up to a size cap; anything else is an InputError naming the file
+and never shows its content.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from auditor.errors import InputError
+from auditor.sources._text import decode_bytes
+
+#: the largest dependency file read; real lock files of big AI apps stay under a few MiB
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_regular_bytes(path: Path, display: str, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer;
+    the type is then checked on the open descriptor, so a swap between check and read
+    cannot slip a device in.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise InputError(
+            f"{display}: no such file",
+            hint="Check the path; run from the project folder or pass the file's full path.",
+        ) from exc
+    except PermissionError as exc:
+        raise InputError(
+            f"{display}: permission denied", hint="Make the file readable and run again."
+        ) from exc
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read it ({exc.strerror})") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(
+                f"{display}: is {_kind(mode)}, not a regular file; only regular text files "
+                "are read",
+                hint="Name the dependency file itself (a symlink to a regular file is fine).",
+            )
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            # /proc files report size 0, so the cap is enforced on what is really read
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise InputError(
+                    f"{display}: larger than {limit // (1024 * 1024)} MiB; not read",
+                    hint="Dependency files are small text files; check that this is one.",
+                )
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read it ({exc.strerror})") from exc
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def read_text_file(path: Path, display: str, *, limit: int = MAX_INPUT_BYTES) -> str:
+    """A regular text file's content (see ``read_regular_bytes`` and ``decode_bytes``)."""
+    return decode_bytes(read_regular_bytes(path, display, limit=limit), display)
