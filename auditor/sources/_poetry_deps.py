@@ -13,6 +13,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from auditor.errors import ParseError
+from auditor.sources import _shape as shape
 from auditor.model import Origin, Requirement
 from auditor.sources._pep508 import and_markers, check_marker
 from auditor.sources.poetry_constraint import ConstraintError, python_marker, translate
@@ -37,14 +38,14 @@ def _specifier(
     return result.specifier, result.approximation
 
 
-def _vcs_url(table: dict[str, Any]) -> str:
-    url = str(table["git"])
+def _vcs_url(table: dict[str, Any], where: tuple[str, int | None, str]) -> str:
+    url = shape.text(table["git"], *where)
     url = url if url.startswith("git+") else f"git+{url}"
-    ref = table.get("rev") or table.get("tag") or table.get("branch")
+    ref = next((table[k] for k in ("rev", "tag", "branch") if table.get(k)), None)
     if ref:
-        url = f"{url}@{ref}"
+        url = f"{url}@{shape.text(ref, *where)}"
     if table.get("subdirectory"):
-        url = f"{url}#subdirectory={table['subdirectory']}"
+        url = f"{url}#subdirectory={shape.text(table['subdirectory'], *where)}"
     return url
 
 
@@ -86,7 +87,11 @@ def _entry(
     base_dir: Path | None,
     group: str | None,
 ) -> PoetryEntry:
-    specifier, warning = _specifier(str(table.get("version", "*")), path=path, line=line, text=text)
+    where = (path, line, text)
+    version = table.get("version", "*")
+    if isinstance(version, bool) or not isinstance(version, (str, int, float)):
+        raise shape.wrong_type(path, line, text, "a version constraint string", version)
+    specifier, warning = _specifier(str(version), path=path, line=line, text=text)
     markers: list[str | None] = []
     if isinstance(table.get("markers"), str):
         markers.append(check_marker(table["markers"], path=path, line=line, text=text))
@@ -101,23 +106,23 @@ def _entry(
     url: str | None = None
     editable = False
     if "git" in table:
-        url = _vcs_url(table)
+        url = _vcs_url(table, where)
     elif "path" in table:
-        folder = Path(str(table["path"]))
+        folder = Path(shape.text(table["path"], *where))
         if base_dir is not None and not folder.is_absolute():
             folder = base_dir / folder
         url = folder.resolve().as_uri()
-        editable = bool(table.get("develop", False))
+        editable = table.get("develop") is True
     elif "url" in table:
-        url = str(table["url"])
-    extras = table.get("extras", [])
+        url = shape.text(table["url"], *where)
+    extras = shape.strings(table.get("extras"), *where)
     requirement = Requirement(
         name=canonicalize_name(name),
         display_name=name,
         origin=Origin(path=path, line=line),
         text=text,
         specifier="" if url else specifier,
-        extras=tuple(sorted(str(e) for e in extras)) if isinstance(extras, list) else (),
+        extras=tuple(sorted(extras)),
         marker=and_markers(*markers),
         url=url,
         editable=editable,
@@ -125,6 +130,6 @@ def _entry(
     )
     return PoetryEntry(
         requirement=requirement,
-        optional=bool(table.get("optional", False)),
+        optional=table.get("optional") is True,
         warning=f"{path}:{line}: {name} {warning}" if warning else None,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,7 +61,7 @@ def _too_deep(display: str) -> ParseError:
 
 
 def check_nesting(data: Any, display: str) -> None:
-    """Refuse documents nested deeper than MAX_NESTING, without recursion.
+    """Refuse documents nested deeper than MAX_NESTING, or holding NUL, without recursion.
 
     Readers and their error messages walk these values (``repr``, ``str``); a 10,000-deep
     array would turn that into a RecursionError, so it is refused up front.
@@ -72,8 +73,11 @@ def check_nesting(data: Any, display: str) -> None:
             raise _too_deep(display)
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((k, depth + 1) for k in value)
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise ParseError(display, None, "", "a string holds a NUL character (\\u0000)")
 
 
 def load_toml(text: str, display: str) -> dict[str, Any]:
@@ -127,55 +131,119 @@ def load_json(text: str, display: str) -> Any:
     return data
 
 
-def _quoted(value: str) -> tuple[str, ...]:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return (f'"{escaped}"', f"'{value}'", f'"""{value}', f"'''{value}")
+_STRING = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'""")
+_KEY = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_.-]+))\s*=""")
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _header_name(line: str) -> tuple[str, bool] | None:
+    """``[a . "b"]`` -> ("a.b", False); ``[[package]]`` -> ("package", True); else None."""
+    body = line.strip()
+    if not body.startswith("["):
+        return None
+    array = body.startswith("[[")
+    body = body[2:] if array else body[1:]
+    parts: list[str] = []
+    current: list[str] = []
+    quote = ""
+    for ch in body:
+        if quote:
+            if ch == quote:
+                quote = ""
+            else:
+                current.append(ch)
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ".":
+            parts.append("".join(current).strip())
+            current = []
+        elif ch == "]":
+            parts.append("".join(current).strip())
+            return ".".join(parts), array
+        else:
+            current.append(ch)
+    return None
+
+
+class _Positions:
+    """Line numbers (0-based, ascending) under one key, answering "first in [a, b)"."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[object, list[int]] = {}
+
+    def add(self, key: object, line: int) -> None:
+        found = self.by_key.setdefault(key, [])
+        if not found or found[-1] != line:
+            found.append(line)
+
+    def first(self, key: object, start: int, stop: int) -> int | None:
+        found = self.by_key.get(key)
+        if not found:
+            return None
+        at = bisect_left(found, start)
+        return found[at] if at < len(found) and found[at] < stop else None
 
 
 class LineIndex:
-    """Finds the 1-based line where a value was written (best effort, never raises)."""
+    """Finds the 1-based line where a value was written (best effort, never raises).
+
+    Every line is read once, up front, into maps of its table header, its key and the
+    quoted strings on it; each question is then a lookup. Searching the text per question
+    made a 10,000-entry file cost 10,000 x 10,000 line scans.
+    """
 
     def __init__(self, text: str) -> None:
         self.lines: tuple[str, ...] = tuple(text.splitlines())
+        self._headers = _Positions()
+        self._keys = _Positions()
+        self._strings = _Positions()
+        self._brackets: list[int] = []
+        for i, line in enumerate(self.lines):
+            stripped = line.lstrip()
+            if stripped.startswith("["):
+                self._brackets.append(i)
+                named = _header_name(stripped)
+                if named is not None:
+                    self._headers.add(named, i)
+            key = _KEY.match(line)
+            if key is not None:
+                self._keys.add(next(g for g in key.groups() if g is not None), i)
+            if '"' in line or "'" in line:
+                for found in _STRING.finditer(line):
+                    double, single = found.groups()
+                    self._strings.add(("d", double) if double is not None else ("s", single), i)
+                for quotes in ('"""', "'''"):
+                    for piece in line.split(quotes)[1::2]:
+                        self._strings.add(("t", piece), i)
 
     def header(self, table: str, *, array: bool = False, start: int = 0) -> int | None:
         """0-based index of ``[table]`` (or ``[[table]]``) at or after ``start``."""
-        parts = r"\s*\.\s*".join(
-            rf"(?:{re.escape(p)}|\"{re.escape(p)}\"|'{re.escape(p)}')" for p in table.split(".")
-        )
-        pattern = re.compile(rf"^\s*\[\[\s*{parts}\s*\]\]" if array else rf"^\s*\[\s*{parts}\s*\]")
-        for i in range(start, len(self.lines)):
-            if pattern.match(self.lines[i]):
-                return i
-        return None
+        name = ".".join(part.strip() for part in table.split("."))
+        return self._headers.first((name, array), start, len(self.lines))
 
     def array_headers(self, table: str) -> list[int]:
         """0-based indexes of every ``[[table]]`` header, in file order."""
-        found: list[int] = []
-        start = 0
-        while (i := self.header(table, array=True, start=start)) is not None:
-            found.append(i)
-            start = i + 1
-        return found
+        name = ".".join(part.strip() for part in table.split("."))
+        return list(self._headers.by_key.get((name, True), []))
 
     def key(self, key: str, start: int = 0, stop: int | None = None) -> int | None:
         """0-based index of the first ``key =`` line in ``[start, stop)``."""
-        pattern = re.compile(
-            rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*="
-        )
-        for i in range(start, len(self.lines) if stop is None else stop):
-            if pattern.match(self.lines[i]):
-                return i
-        return None
+        end = len(self.lines) if stop is None else stop
+        return self._keys.first(key, start, end)
 
     def value(self, value: str, start: int = 0, stop: int | None = None) -> int | None:
         """0-based index of the first line at or after ``start`` holding ``value`` quoted."""
-        needles = _quoted(value)
         end = len(self.lines) if stop is None else stop
-        for i in range(start, end):
-            if any(n in self.lines[i] for n in needles):
-                return i
-        return None
+        hits = [
+            self._strings.first(("d", _escaped(value)), start, end),
+            self._strings.first(("s", value), start, end),
+            self._strings.first(("t", value), start, end),
+        ]
+        found = [h for h in hits if h is not None]
+        return min(found) if found else None
 
     def find(self, value: str, anchors: Sequence[int | None] = ()) -> int | None:
         """1-based line of ``value`` after the last anchor found, else anywhere."""
@@ -187,7 +255,5 @@ class LineIndex:
 
     def section_end(self, start: int) -> int:
         """0-based index of the next table header after ``start`` (or the end)."""
-        for i in range(start + 1, len(self.lines)):
-            if re.match(r"^\s*\[", self.lines[i]):
-                return i
-        return len(self.lines)
+        at = bisect_right(self._brackets, start)
+        return self._brackets[at] if at < len(self._brackets) else len(self.lines)

@@ -16,6 +16,7 @@ from auditor.errors import ParseError
 from auditor.model import DependencyInput, LockedDependency, LockedPackage, Origin, SourceOptions
 from auditor.sources._base import BaseSource
 from auditor.sources._graph import unrequired
+from auditor.sources import _shape as shape
 from auditor.sources._lockutil import pinned_root
 from auditor.sources._text import LineIndex, load_json
 from auditor.sources.interface import InputFile
@@ -34,11 +35,13 @@ def parse_purl(purl: str) -> tuple[str, str, str | None] | None:
     return kind.lower(), name, unquote(version) or None
 
 
-def _components(items: object) -> Iterator[dict[str, Any]]:
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict):
-            yield item
-            yield from _components(item.get("components"))
+def _components(value: object, display: str) -> Iterator[dict[str, Any]]:
+    """Every component, nested ones included, depth first (the nesting is bounded)."""
+    stack = list(reversed(shape.items(value, display, None, "components")))
+    while stack:
+        item = shape.table(stack.pop(), display, None, "components[]")
+        yield item
+        stack.extend(reversed(shape.items(item.get("components"), display, None, "components")))
 
 
 class CycloneDxSource(BaseSource):
@@ -66,23 +69,27 @@ class CycloneDxSource(BaseSource):
         by_ref: dict[str, str] = {}
         found: list[tuple[str, str, str | None, int | None]] = []
         skipped: dict[str, int] = {}
-        for comp in _components(data.get("components")):
+        for comp in _components(data.get("components"), source.display):
             purl = comp.get("purl")
             parsed = parse_purl(purl) if isinstance(purl, str) else None
-            if parsed is None or parsed[0] != "pypi":
+            if parsed is None or parsed[0] != "pypi" or not parsed[1]:
                 kind = parsed[0] if parsed else "no purl"
                 skipped[kind] = skipped.get(kind, 0) + 1
                 continue
             _, name, version = parsed
-            ref = str(comp.get("bom-ref", purl))
-            by_ref[ref] = canonicalize_name(name)
             hit = index.value(str(purl))
-            found.append((ref, name, version, None if hit is None else hit + 1))
+            line = None if hit is None else hit + 1
+            bom_ref = comp.get("bom-ref", purl)
+            ref = shape.text(bom_ref, source.display, line, "bom-ref")
+            by_ref[ref] = canonicalize_name(name)
+            found.append((ref, name, version, line))
         deps_of: dict[str, list[str]] = {}
-        listed = data.get("dependencies")
-        for entry in listed if isinstance(listed, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("ref"), str):
-                deps_of[entry["ref"]] = [str(r) for r in entry.get("dependsOn", []) or []]
+        for entry in shape.items(data.get("dependencies"), source.display, None, "dependencies"):
+            entry = shape.table(entry, source.display, None, "dependencies[]")
+            ref = shape.text(entry.get("ref"), source.display, None, "dependencies[].ref")
+            deps_of[ref] = shape.strings(
+                entry.get("dependsOn"), source.display, None, f"dependsOn of {ref}"
+            )
         locked = [
             LockedPackage(
                 name=canonicalize_name(name),

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import ParseError
 from auditor.model import DependencyInput, LockedDependency, LockedPackage, Origin, SourceOptions
+from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._lockutil import (
     finish_lock,
@@ -28,8 +29,8 @@ from auditor.sources.interface import InputFile
 def _edges(pkg: dict[str, Any], display: str, line: int | None) -> list[LockedDependency]:
     self_name = canonicalize_name(str(pkg["name"]))
     deps: list[LockedDependency] = []
-    for text in pkg.get("dependencies", []) or []:
-        req = parse_pep508(str(text), path=display, line=line)
+    for text in shape.strings(pkg.get("dependencies"), display, line, "dependencies"):
+        req = parse_pep508(text, path=display, line=line)
         name = canonicalize_name(req.name)
         if name == self_name:
             continue  # the extras entry pointing back at the plain entry
@@ -77,10 +78,10 @@ class PdmLockSource(BaseSource):
             line = nth(lines, i)
             if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
                 raise ParseError(source.display, line, "[[package]]", "entry has no name")
-            version = str(pkg["version"]) if "version" in pkg else None
+            version = shape.version_text(pkg.get("version"), source.display, line, "version")
             key = (canonicalize_name(pkg["name"]), version)
             deps = _edges(pkg, source.display, line)
-            groups = tuple(str(g) for g in pkg.get("groups", []) or [])
+            groups = tuple(shape.strings(pkg.get("groups"), source.display, line, "groups"))
             if key in merged:
                 old = merged[key]
                 known = set(old.dependencies or ())

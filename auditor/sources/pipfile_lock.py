@@ -21,10 +21,16 @@ from auditor.model import (
     Requirement,
     SourceOptions,
 )
+from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._files import read_text_file
 from auditor.sources._lockutil import pinned_root
-from auditor.sources._pep508 import and_markers, check_marker, check_specifier
+from auditor.sources._pep508 import (
+    and_markers,
+    check_marker,
+    check_specifier,
+    normalise_marker,
+)
 from auditor.sources._text import LineIndex, load_json, load_toml
 from auditor.sources.interface import InputFile
 
@@ -53,7 +59,7 @@ def _pipfile_requirement(
         table = value
     else:
         raise ParseError(display, line, text, "expected a version string or a table")
-    version = str(table.get("version", "*")).strip()
+    version = shape.text(table.get("version", "*"), display, line, f"{name}.version").strip()
     spec = (
         "" if version in {"", "*"} else check_specifier(version, path=display, line=line, text=text)
     )
@@ -65,22 +71,23 @@ def _pipfile_requirement(
             markers.append(check_marker(f"{key} {table[key]}", path=display, line=line, text=text))
     url: str | None = None
     if isinstance(table.get("git"), str):
-        url = f"git+{table['git']}" + (f"@{table['ref']}" if table.get("ref") else "")
+        ref = shape.optional_text(table.get("ref"), display, line, f"{name}.ref")
+        url = f"git+{table['git']}" + (f"@{ref}" if ref else "")
     elif isinstance(table.get("path"), str):
         url = (base / table["path"]).resolve().as_uri()
     elif isinstance(table.get("file"), str):
         url = str(table["file"])
-    extras = table.get("extras", [])
+    extras = shape.strings(table.get("extras"), display, line, f"{name}.extras")
     return Requirement(
         name=canonicalize_name(name),
         display_name=name,
         origin=Origin(path=display, line=line),
         text=text,
         specifier="" if url else spec,
-        extras=tuple(sorted(str(e) for e in extras)) if isinstance(extras, list) else (),
+        extras=tuple(sorted(extras)),
         marker=and_markers(*markers),
         url=url,
-        editable=bool(table.get("editable", False)),
+        editable=table.get("editable") is True,
         group=group,
     )
 
@@ -124,6 +131,13 @@ def _pipfile_roots(
     return reqs, []
 
 
+def _sources(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``_meta.sources`` entries that are tables (the indexes are optional knowledge)."""
+    meta = data.get("_meta")
+    sources = meta.get("sources") if isinstance(meta, dict) else None
+    return [s for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
+
+
 def _line_of(index: LineIndex, section: int | None, name: str) -> int | None:
     hit = index.value(name, section or 0)
     return None if hit is None else hit + 1
@@ -155,22 +169,27 @@ class PipfileLockSource(BaseSource):
         locked: list[LockedPackage] = []
         markers: dict[str, str | None] = {}
         for section, label in sections:
-            table = data.get(section, {})
             at = index.value(section)
-            for name, entry in table.items() if isinstance(table, dict) else []:
-                entry = entry if isinstance(entry, dict) else {}
-                version = str(entry.get("version", ""))
+            table = shape.optional_table(
+                data.get(section), source.display, None if at is None else at + 1, section
+            )
+            for name, entry in table.items():
+                line = _line_of(index, at, name)
+                entry = shape.table(entry, source.display, line, name)
+                version = shape.version_text(
+                    entry.get("version"), source.display, line, f"{name}.version"
+                )
                 pkg = LockedPackage(
                     name=canonicalize_name(name),
-                    version=version.removeprefix("==") or None,
-                    origin=Origin(path=source.display, line=_line_of(index, at, name)),
+                    version=(version or "").removeprefix("==").strip() or None,
+                    origin=Origin(path=source.display, line=line),
                     dependencies=None,
                     source=self._source(entry, data),
                     groups=(label,),
                 )
                 locked.append(pkg)
-                markers[pkg.name] = (
-                    entry.get("markers") if isinstance(entry.get("markers"), str) else None
+                markers[pkg.name] = normalise_marker(
+                    shape.optional_text(entry.get("markers"), source.display, line, "markers")
                 )
         roots = _pipfile_roots(source, options)
         warnings: list[str] = []
@@ -192,23 +211,27 @@ class PipfileLockSource(BaseSource):
     @staticmethod
     def _source(entry: dict[str, Any], data: dict[str, Any]) -> str | None:
         if isinstance(entry.get("git"), str):
-            return f"git+{entry['git']}" + (f"@{entry['ref']}" if entry.get("ref") else "")
+            ref = entry.get("ref")
+            return f"git+{entry['git']}" + (f"@{ref}" if isinstance(ref, str) and ref else "")
         if isinstance(entry.get("path"), str):
             return f"path:{entry['path']}"
         name = entry.get("index")
-        for src in data.get("_meta", {}).get("sources", []) or []:
-            if isinstance(src, dict) and src.get("name") == name:
-                return str(src.get("url"))
+        for src in _sources(data):
+            if src.get("name") == name and isinstance(src.get("url"), str):
+                return str(src["url"])
         return None
 
     @staticmethod
     def _index(data: dict[str, Any]) -> IndexOptions:
-        sources = data.get("_meta", {}).get("sources", []) or []
-        urls = [str(s["url"]) for s in sources if isinstance(s, dict) and "url" in s]
+        sources = _sources(data)
+        urls = [s["url"] for s in sources if isinstance(s.get("url"), str)]
         trusted = [
-            str(s["url"]).split("/")[2]
+            s["url"].split("/")[2]
             for s in sources
-            if isinstance(s, dict) and s.get("verify_ssl") is False and "://" in str(s.get("url"))
+            if s.get("verify_ssl") is False
+            and isinstance(s.get("url"), str)
+            and s["url"].count("/") >= 2
+            and "://" in s["url"]
         ]
         return IndexOptions(
             index_url=urls[0] if urls else None,

@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import ParseError
 from auditor.model import DependencyInput, LockedDependency, LockedPackage, Origin, SourceOptions
+from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._lockutil import (
     finish_lock,
@@ -43,12 +44,11 @@ def _source(table: object) -> str | None:
     return url
 
 
-def _groups(pkg: dict[str, Any]) -> tuple[str, ...]:
-    groups = pkg.get("groups")
-    if isinstance(groups, list):
-        return tuple(str(g) for g in groups)
-    category = pkg.get("category")
-    return (str(category),) if isinstance(category, str) else ()
+def _groups(pkg: dict[str, Any], display: str, line: int | None) -> tuple[str, ...]:
+    if "groups" in pkg:
+        return tuple(shape.strings(pkg["groups"], display, line, "groups"))
+    category = shape.optional_text(pkg.get("category"), display, line, "category")
+    return (category,) if category else ()
 
 
 def _extras_listing(pkg: dict[str, Any]) -> dict[str, list[str]]:
@@ -66,8 +66,8 @@ def _extras_listing(pkg: dict[str, Any]) -> dict[str, list[str]]:
 def _dependencies(pkg: dict[str, Any], display: str, line: int | None) -> list[LockedDependency]:
     deps: list[LockedDependency] = []
     listing = _extras_listing(pkg)
-    table = pkg.get("dependencies", {})
-    for name, value in table.items() if isinstance(table, dict) else []:
+    table = shape.optional_table(pkg.get("dependencies"), display, line, "dependencies")
+    for name, value in table.items():
         entries = poetry_entries(
             name, value, path=display, line=line, text=f"{name} = {value!r}", base_dir=None
         )
@@ -118,11 +118,11 @@ class PoetryLockSource(BaseSource):
             packages.append(
                 LockedPackage(
                     name=canonicalize_name(pkg["name"]),
-                    version=str(pkg["version"]) if "version" in pkg else None,
+                    version=shape.version_text(pkg.get("version"), source.display, line, "version"),
                     origin=Origin(path=source.display, line=line),
                     dependencies=tuple(_dependencies(pkg, source.display, line)),
                     source=_source(pkg.get("source")),
-                    groups=_groups(pkg),
+                    groups=_groups(pkg, source.display, line),
                 )
             )
         return finish_lock(

@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import ParseError
 from auditor.model import DependencyInput, LockedDependency, LockedPackage, Origin, SourceOptions
+from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._graph import unrequired
 from auditor.sources._lockutil import nth, package_lines, pinned_root
@@ -89,22 +90,29 @@ class PylockSource(BaseSource):
             line = nth(lines, i)
             if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
                 raise ParseError(source.display, line, "[[packages]]", "entry has no name")
-            marker = normalise_marker(pkg.get("marker"))
+            marker = normalise_marker(
+                shape.optional_text(pkg.get("marker"), source.display, line, "marker")
+            )
             labels = _labels(marker)
             if not _chosen(labels, options):
                 continue
             deps: tuple[LockedDependency, ...] | None = None
             if has_edges:
+                listed = shape.items(pkg.get("dependencies"), source.display, line, "dependencies")
                 deps = tuple(
-                    LockedDependency(name=canonicalize_name(str(d["name"])))
-                    for d in pkg.get("dependencies", []) or []
-                    if isinstance(d, dict) and "name" in d
+                    LockedDependency(
+                        name=canonicalize_name(
+                            shape.text(d.get("name"), source.display, line, "dependencies.name")
+                        )
+                    )
+                    for d in listed
+                    if shape.table(d, source.display, line, "dependencies[]") and "name" in d
                 )
             markers[len(locked)] = marker
             locked.append(
                 LockedPackage(
                     name=canonicalize_name(pkg["name"]),
-                    version=str(pkg["version"]) if "version" in pkg else None,
+                    version=shape.version_text(pkg.get("version"), source.display, line, "version"),
                     origin=Origin(path=source.display, line=line),
                     dependencies=deps,
                     source=_source(pkg),

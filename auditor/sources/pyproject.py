@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import ParseError
 from auditor.model import DependencyInput, Requirement, SourceOptions
+from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._local import same_name
 from auditor.sources._pep508 import and_markers, requirement_from_string
@@ -65,8 +66,17 @@ class _Reader:
             )
         result: list[Requirement] = []
         for value in values:
-            if not isinstance(value, str):
+            if isinstance(value, dict) and isinstance(value.get("include-group"), str):
                 continue  # include-group tables are handled by the caller
+            if not isinstance(value, str):
+                line = max((a for a in anchors if a is not None), default=None)
+                raise shape.wrong_type(
+                    self.display,
+                    None if line is None else line + 1,
+                    where,
+                    "a PEP 508 requirement string",
+                    value,
+                )
             line = self.lines.find(value, anchors)
             result.append(requirement_from_string(value, path=self.display, line=line, group=group))
         return result

@@ -57,8 +57,9 @@ class _Collector:
         self.constraints: list[Requirement] = []
         self.warnings: list[str] = []
         self.index_url: str | None = None
-        self.extra_index_urls: list[str] = []
-        self.trusted_hosts: list[str] = []
+        # dicts as ordered sets: 10,000 repeated option lines stay linear
+        self.extra_index_urls: dict[str, None] = {}
+        self.trusted_hosts: dict[str, None] = {}
         self.no_index = False
 
     @property
@@ -109,11 +110,9 @@ class _Collector:
         for url in opts.get("index-url"):
             self.index_url = url  # pip lets the last one win
         for url in opts.get("extra-index-url"):
-            if url not in self.extra_index_urls:
-                self.extra_index_urls.append(url)
+            self.extra_index_urls.setdefault(url)
         for host in opts.get("trusted-host"):
-            if host not in self.trusted_hosts:
-                self.trusted_hosts.append(host)
+            self.trusted_hosts.setdefault(host)
         self.no_index = self.no_index or "no-index" in opts.flags
 
     def _include(self, target: str, frame: _Frame, *, constraint: bool, line: int) -> None:

@@ -21,6 +21,7 @@ from auditor.model import (
     Requirement,
     SourceOptions,
 )
+from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._graph import unrequired
 from auditor.sources._lockutil import nth, package_lines, pinned_root, source_label
@@ -29,6 +30,31 @@ from auditor.sources._text import LineIndex, load_toml
 from auditor.sources.interface import InputFile
 
 Edge = dict[str, Any]
+
+
+def _check_edges(entries: object, display: str, line: int | None, where: str) -> None:
+    for edge in shape.items(entries, display, line, where):
+        edge = shape.table(edge, display, line, f"{where}[]")
+        shape.text(edge.get("name"), display, line, f"{where}[].name")
+        shape.optional_text(edge.get("marker"), display, line, f"{where}[].marker")
+        shape.optional_text(edge.get("specifier"), display, line, f"{where}[].specifier")
+        shape.strings(edge.get("extra", edge.get("extras")), display, line, f"{where}[].extra")
+
+
+def _check_groups(value: object, display: str, line: int | None, where: str) -> None:
+    for group, entries in shape.optional_table(value, display, line, where).items():
+        _check_edges(entries, display, line, f"{where}.{group}")
+
+
+def _check_package(pkg: dict[str, Any], display: str, line: int | None) -> None:
+    """Every field the reader follows has the type uv writes, else a ParseError here."""
+    shape.text(pkg.get("name"), display, line, "[[package]] name")
+    shape.version_text(pkg.get("version"), display, line, "version")
+    _check_edges(pkg.get("dependencies"), display, line, "dependencies")
+    _check_groups(pkg.get("optional-dependencies"), display, line, "optional-dependencies")
+    _check_groups(pkg.get("dev-dependencies"), display, line, "dev-dependencies")
+    metadata = shape.optional_table(pkg.get("metadata"), display, line, "metadata")
+    _check_edges(metadata.get("requires-dist"), display, line, "metadata.requires-dist")
 
 
 def _edges(entries: object) -> list[Edge]:
@@ -59,8 +85,11 @@ class _Lock:
         packages = data.get("package", [])
         if not isinstance(packages, list):
             raise ParseError(source.display, None, "[[package]]", "expected an array of tables")
-        self.packages: list[dict[str, Any]] = [p for p in packages if isinstance(p, dict)]
         self.lines = package_lines(source.text)
+        for i, pkg in enumerate(packages):
+            line = nth(self.lines, i)
+            _check_package(shape.table(pkg, source.display, line, "[[package]]"), self.display, line)
+        self.packages: list[dict[str, Any]] = packages
         self.by_name: dict[str, list[dict[str, Any]]] = {}
         for pkg in self.packages:
             self.by_name.setdefault(canonicalize_name(str(pkg.get("name", ""))), []).append(pkg)
