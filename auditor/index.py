@@ -132,6 +132,13 @@ class IndexClient:
 
     # -- public API ---------------------------------------------------------------------
 
+    @property
+    def unreachable(self) -> tuple[str, ...]:
+        """Extra indexes that could not be read this run: a release missing from the
+        others may well be on one of them, so "not found" is then not a definite answer."""
+        with self._lock:
+            return tuple(u for u in self.index_urls if u in self._dead)
+
     def releases(self, name: str) -> dict[str, list[list[Any]]]:
         """File rows of a project across the indexes, grouped by version text.
 

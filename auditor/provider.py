@@ -30,7 +30,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 from resolvelib import AbstractProvider
 
-from auditor.index import CoreMetadata, IndexClient
+from auditor.index import CoreMetadata, IndexClient, PackageNotFoundError
 from auditor.model import Origin, Target
 from auditor.simple_api import DistFile
 
@@ -70,6 +70,8 @@ class Cand:
     extras: frozenset[str] = frozenset()
     url: str | None = None
     files: tuple[DistFile, ...] = field(default=(), compare=False, hash=False)
+    #: set on the stand-in for a release that only an unreachable index may have: why
+    unavailable: str | None = None
 
     @property
     def identifier(self) -> str:
@@ -77,6 +79,8 @@ class Cand:
 
     @property
     def label(self) -> str:
+        if self.unavailable:
+            return f"{self.name} (unresolvable)"
         return f"{self.name} {self.version}" if self.version else f"{self.name} @ {self.url}"
 
 
@@ -174,8 +178,9 @@ class Provider(AbstractProvider[Req, Cand, str]):
             direct = Cand(name=name, version=version, extras=extras, url=url)
             return lambda: iter([direct])
         specs = [r.specifier for r in reqs] + [c.specifier for c in self.constraints.get(name, ())]
-        # Fetch now so a missing project fails here, with the requirements that named it.
-        self._versions(name)
+        stand_in = self._stand_in(name, extras, specs)
+        if stand_in is not None and stand_in.version not in bad:
+            return lambda: iter([stand_in])
 
         def matches() -> Iterator[Cand]:
             for v, files in self.candidate_versions(name, specs):
@@ -183,6 +188,48 @@ class Provider(AbstractProvider[Req, Cand, str]):
                     yield Cand(name=name, version=v, extras=extras, files=files)
 
         return matches
+
+    def _stand_in(
+        self, name: str, extras: frozenset[str], specs: Sequence[SpecifierSet]
+    ) -> Cand | None:
+        """A stand-in when a release may exist only on an unreachable extra index.
+
+        A vendor's index (CUDA wheels) that this machine cannot reach is common; a pin only
+        it serves must not stop the audit. When an index is unreachable and the project,
+        or one of the requirements on its own, has no match on the indexes that answered,
+        the package stays in the graph as unresolvable with that reason. A conflict
+        between requirements that each have matches is still a conflict.
+        """
+        try:
+            # Fetch now so a missing project fails here, with the requirements that named it.
+            self._versions(name)
+        except PackageNotFoundError:
+            if not self.index.unreachable:
+                raise
+            return self._unavailable(
+                name, extras, "not on any reachable index", self.index.unreachable
+            )
+        dead = self.index.unreachable  # known once the first project was asked for
+        if not dead:
+            return None
+        for spec in specs:
+            if next(self.candidate_versions(name, [spec]), None) is None:
+                pinned = any(s.operator in ("==", "===") for s in spec)
+                what = f"pinned version ({spec})" if pinned else f"no release matching {spec}"
+                return self._unavailable(name, extras, f"{what} not on any reachable index", dead)
+        return None
+
+    @staticmethod
+    def _unavailable(
+        name: str, extras: frozenset[str], why: str, dead: Sequence[str]
+    ) -> Cand:
+        which = f"the index {dead[0]}" if len(dead) == 1 else "the indexes " + ", ".join(dead)
+        return Cand(
+            name=name,
+            version=None,
+            extras=extras,
+            unavailable=f"{why}; {which} could not be reached, so its dependencies are unknown",
+        )
 
     def is_satisfied_by(self, requirement: Req, candidate: Cand) -> bool:
         # resolvelib re-checks every pin against every criterion each round: memoise.
@@ -195,6 +242,8 @@ class Provider(AbstractProvider[Req, Cand, str]):
 
     @staticmethod
     def _satisfies(requirement: Req, candidate: Cand) -> bool:
+        if candidate.unavailable is not None:
+            return requirement.url is None
         if requirement.url is not None:
             return candidate.url == requirement.url
         if candidate.version is None:
@@ -300,6 +349,8 @@ class Provider(AbstractProvider[Req, Cand, str]):
 
     def _dependencies(self, candidate: Cand) -> list[Req]:
         deps: list[Req] = []
+        if candidate.unavailable is not None:
+            return deps  # nothing is known about a release no reachable index has
         if candidate.extras:
             # name[extra] stands on name at exactly the same release.
             pin = SpecifierSet(f"=={candidate.version}") if candidate.version else SpecifierSet()

@@ -102,7 +102,8 @@ def resolve(
     graph = _load_resolution(index, key)
     if graph is None:
         graph = _resolve(roots, constraints, index=index, options=options, session=session)
-        if key is not None:
+        # an answer given while an index was unreachable is not the index's answer
+        if key is not None and not index.unreachable:
             index.cache.put("resolution", key, _dump_graph(graph), ttl=index.project_ttl)
     return DependencyGraph(
         graph, roots, target=options.target, inputs=paths, warnings=warnings + index.warnings
@@ -301,7 +302,10 @@ def _build(
         extras.setdefault(cand.name, set()).update(cand.extras)
     for name, cand in by_name.items():
         meta = provider.metadata.get((name, str(cand.version))) if cand.version else None
-        if cand.url is not None:
+        if cand.unavailable is not None:
+            status = PackageStatus.UNRESOLVABLE
+            reason = cand.unavailable
+        elif cand.url is not None:
             info = direct.get(name)
             known = bool(info and info.metadata)
             status = PackageStatus.DIRECT_URL if known else PackageStatus.UNRESOLVABLE
@@ -311,7 +315,9 @@ def _build(
         else:
             status = PackageStatus.RESOLVED
             reason = meta.reason if meta else None
-        deps_known = provider.no_deps or (meta is not None and meta.requires_dist is not None)
+        deps_known = cand.unavailable is None and (
+            provider.no_deps or (meta is not None and meta.requires_dist is not None)
+        )
         g.add_node(
             name,
             package=ResolvedPackage(
