@@ -26,7 +26,6 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cleaned if len(text) <= limit else cleaned[:limit] + "..."
 
 
-
 class AuditorError(Exception):
     """Base class. ``exit_code`` is what the CLI returns for it."""
 

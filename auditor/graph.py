@@ -29,8 +29,12 @@ class DependencyGraph:
         target: Target,
         inputs: Sequence[str],
         warnings: Sequence[str] = (),
+        partial: Sequence[str] = (),
     ) -> None:
         self.g = graph
+        #: why the graph is not one consistent resolution (empty when it is): the CLI
+        #: exits 3 on a partial graph, after auditing what it holds
+        self.partial = tuple(partial)
         self.roots: dict[str, tuple[Requirement, ...]] = {k: tuple(v) for k, v in roots.items()}
         self.target = target
         self.inputs = tuple(inputs)

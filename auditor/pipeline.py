@@ -40,6 +40,8 @@ class GraphRequest:
     offline: bool = False
     no_deps: bool = False
     stdin_text: str | None = None
+    #: backtracking rounds before one-by-one resolution takes over (see ``settle``)
+    max_rounds: int = 2000
 
 
 def read_inputs(request: GraphRequest) -> list[DependencyInput]:
@@ -111,6 +113,7 @@ def build_graph(
                 tags=tags,
                 no_deps=request.no_deps,
                 offline=request.offline,
+                max_rounds=request.max_rounds,
             ),
         )
     finally:

@@ -220,9 +220,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
         return None
 
     @staticmethod
-    def _unavailable(
-        name: str, extras: frozenset[str], why: str, dead: Sequence[str]
-    ) -> Cand:
+    def _unavailable(name: str, extras: frozenset[str], why: str, dead: Sequence[str]) -> Cand:
         which = f"the index {dead[0]}" if len(dead) == 1 else "the indexes " + ", ".join(dead)
         return Cand(
             name=name,

@@ -9,11 +9,12 @@ passes today's date, the loaded rules and the acceptances, and gets values back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from auditor.audit import AuditResult, PackageAudit
 from auditor.policy import (
+    EXIT_UNTRUSTWORTHY,
     Acceptance,
     Baseline,
     Change,
@@ -106,7 +107,7 @@ def score_audit(
     """Score, apply the user's acceptances, compare with the baseline, and gate."""
     scores = package_scores(result, rules, taxonomy, config)
     accepted = apply_acceptances(scores, acceptances, today, config)
-    decided = gate(accepted.scores, fail_on, strict, baseline)
+    decided = partial_gate(gate(accepted.scores, fail_on, strict, baseline), result)
     changes = (
         {c.name: c for c in compare_baseline(accepted.scores, baseline)}
         if baseline is not None
@@ -124,6 +125,20 @@ def score_audit(
         baseline=None if baseline is None else baseline.origin,
         changes=changes,
     )
+
+
+def partial_gate(decided: GateResult, result: AuditResult) -> GateResult:
+    """A pass on a partial graph is not a pass: exit 3 (untrustworthy), saying why.
+
+    Risk found in the part that could be audited stays exit 1: it is real either way.
+    """
+    if not result.graph.partial or decided.exit_code != 0:
+        return decided
+    reason = (
+        "the dependency graph is partial, so the result cannot be trusted: "
+        f"{result.graph.partial[0]}"
+    )
+    return replace(decided, exit_code=EXIT_UNTRUSTWORTHY, reasons=(*decided.reasons, reason))
 
 
 def counting_hits(score: PackageScore) -> list[Finding]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 from resolvelib import BaseReporter, Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+from resolvelib.structs import RequirementInformation
 
 from auditor.direct import describe_direct
 from auditor.errors import ResolutionError
@@ -54,6 +55,29 @@ class ResolveOptions:
     no_deps: bool = False
     workers: int = 12
     offline: bool = False
+    #: rounds of backtracking before the joint resolution gives up (see ``settle``)
+    max_rounds: int = 2000
+
+
+class TooDeepError(ResolutionError):
+    """The resolver gave up; ``conflict`` names the packages it backtracked on most."""
+
+    def __init__(self, message: str, *, conflict: Sequence[str], hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.conflict = tuple(conflict)
+
+
+class _ConflictCounter(BaseReporter[Req, Cand, str]):
+    """Counts which packages the resolver backtracks on, to name the conflict."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def resolving_conflicts(self, causes: Collection[RequirementInformation[Req, Cand]]) -> None:
+        for cause in causes:
+            for name in (cause.requirement.name, cause.parent.name if cause.parent else None):
+                if name:
+                    self.counts[name] = self.counts.get(name, 0) + 1
 
 
 def _marker_true(marker: str | None, env: Mapping[str, str], extra: str = "") -> bool:
@@ -100,14 +124,68 @@ def resolve(
             constraints.extend(_pins(inp.locked))
     key = _resolution_key(roots, constraints, index, options)
     graph = _load_resolution(index, key)
+    partial: list[str] = []
     if graph is None:
-        graph = _resolve(roots, constraints, index=index, options=options, session=session)
-        # an answer given while an index was unreachable is not the index's answer
-        if key is not None and not index.unreachable:
-            index.cache.put("resolution", key, _dump_graph(graph), ttl=index.project_ttl)
+        try:
+            graph = _resolve(roots, constraints, index=index, options=options, session=session)
+        except PackageNotFoundError:
+            raise
+        except ResolutionError as exc:
+            graph, notes, is_partial = _settle(
+                exc, roots, constraints, index=index, options=options, session=session
+            )
+            warnings.extend(notes)
+            partial = notes if is_partial else []
+        else:
+            # an answer given while an index was unreachable is not the index's answer
+            if key is not None and not index.unreachable:
+                index.cache.put("resolution", key, _dump_graph(graph), ttl=index.project_ttl)
     return DependencyGraph(
-        graph, roots, target=options.target, inputs=paths, warnings=warnings + index.warnings
+        graph,
+        roots,
+        target=options.target,
+        inputs=paths,
+        warnings=warnings + index.warnings,
+        partial=partial,
     )
+
+
+def _settle(
+    exc: ResolutionError,
+    roots: dict[str, list[Requirement]],
+    constraints: Sequence[Requirement],
+    *,
+    index: IndexClient,
+    options: ResolveOptions,
+    session: requests.Session | None,
+) -> tuple[nx.DiGraph, list[str], bool]:
+    """No joint answer: a fully pinned file is read as a lock (its disagreements are
+    reported, the graph is whole); a resolution that backtracked without end is done
+    one direct requirement at a time (the graph is partial). Anything else is raised."""
+    from auditor import settle
+
+    if settle.fully_pinned(roots) and settle.pins_exist(roots, index):
+        notes: list[str] = []
+        graph = _from_locks(
+            settle.pins_as_lock(roots), roots, index=index, options=options, warnings=notes
+        )
+        return graph, [*settle.disagreements(graph, roots), *notes], False
+    if not isinstance(exc, TooDeepError):
+        raise exc
+
+    def alone(subset: settle.Roots, rounds: int) -> nx.DiGraph:
+        return _resolve(
+            subset,
+            constraints,
+            index=index,
+            options=replace(options, max_rounds=rounds),
+            session=session,
+        )
+
+    graph, reasons = settle.one_by_one(
+        roots, alone, conflict=exc.conflict, rounds=options.max_rounds
+    )
+    return graph, reasons, True
 
 
 def _resolution_key(
@@ -243,14 +321,20 @@ def _resolve(
         )
         for r in reqs:
             provider.prefetch(r)
-        resolver: Resolver[Req, Cand, str] = Resolver(provider, BaseReporter())
+        counter = _ConflictCounter()
+        resolver: Resolver[Req, Cand, str] = Resolver(provider, counter)
         try:
-            result = resolver.resolve(reqs, max_rounds=2000)
+            result = resolver.resolve(reqs, max_rounds=options.max_rounds)
         except ResolutionImpossible as exc:
             raise _conflict(exc, provider) from None
         except ResolutionTooDeep as exc:
-            raise ResolutionError(
-                f"resolution gave up after {exc.round_count} rounds of backtracking",
+            from auditor.settle import conflict_names
+
+            names = conflict_names(counter.counts)
+            raise TooDeepError(
+                f"resolution gave up after {exc.round_count} rounds of backtracking "
+                f"(around: {', '.join(names) or 'unknown'})",
+                conflict=names,
                 hint="Pin the packages that conflict (add == pins or a constraints file "
                 "with -c) so fewer combinations are tried.",
             ) from None
@@ -302,6 +386,7 @@ def _build(
         extras.setdefault(cand.name, set()).update(cand.extras)
     for name, cand in by_name.items():
         meta = provider.metadata.get((name, str(cand.version))) if cand.version else None
+        reason: str | None
         if cand.unavailable is not None:
             status = PackageStatus.UNRESOLVABLE
             reason = cand.unavailable

@@ -69,7 +69,7 @@ def check_specifier(spec: str, *, path: str, line: int | None, text: str) -> str
 
 #: markers are tried once on a sample environment, so one that parses but cannot be
 #: evaluated (``"a" == "b"`` compares two literals) fails here, at its line
-_SAMPLE_ENV: dict[str, str] = {**default_environment(), "extra": ""}
+_SAMPLE_ENV: dict[str, str] = {**{k: str(v) for k, v in default_environment().items()}, "extra": ""}
 
 
 def _evaluable(marker: Marker) -> str | None:

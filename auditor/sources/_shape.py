@@ -28,7 +28,9 @@ def type_name(value: object) -> str:
     return _NAMES.get(type(value), type(value).__name__)
 
 
-def wrong_type(display: str, line: int | None, where: str, wanted: str, value: object) -> ParseError:
+def wrong_type(
+    display: str, line: int | None, where: str, wanted: str, value: object
+) -> ParseError:
     return ParseError(
         display,
         line,

@@ -14,9 +14,9 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import ParseError
 from auditor.model import DependencyInput, LockedDependency, LockedPackage, Origin, SourceOptions
+from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._graph import unrequired
-from auditor.sources import _shape as shape
 from auditor.sources._lockutil import pinned_root
 from auditor.sources._text import LineIndex, load_json
 from auditor.sources.interface import InputFile

@@ -35,7 +35,7 @@ def _source(table: object) -> str | None:
     if not isinstance(table, dict) or not isinstance(table.get("url"), str):
         return None
     url = str(table["url"])
-    kind = table.get("type")
+    kind = table.get("type") if isinstance(table.get("type"), str) else None
     if kind == "git":
         ref = table.get("resolved_reference") or table.get("reference")
         return f"git+{url}@{ref}" if ref else f"git+{url}"

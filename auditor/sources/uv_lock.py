@@ -88,7 +88,9 @@ class _Lock:
         self.lines = package_lines(source.text)
         for i, pkg in enumerate(packages):
             line = nth(self.lines, i)
-            _check_package(shape.table(pkg, source.display, line, "[[package]]"), self.display, line)
+            _check_package(
+                shape.table(pkg, source.display, line, "[[package]]"), self.display, line
+            )
         self.packages: list[dict[str, Any]] = packages
         self.by_name: dict[str, list[dict[str, Any]]] = {}
         for pkg in self.packages:

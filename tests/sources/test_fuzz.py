@@ -169,7 +169,9 @@ def _scaled(fmt: Format, n: int) -> str:
         return tomli_w.dumps(
             {
                 "project": {"name": "app", "dependencies": [f"{x}>=1" for x in names]},
-                "tool": {"poetry": {"group": {"dev": {"dependencies": dict.fromkeys(names, "^1")}}}},
+                "tool": {
+                    "poetry": {"group": {"dev": {"dependencies": dict.fromkeys(names, "^1")}}}
+                },
             }
         )
     if fmt.name == "uv.lock":
