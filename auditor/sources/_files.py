@@ -28,17 +28,24 @@ _KINDS = (
 )
 
 
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+
+
 def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def read_regular_bytes(path: Path, display: str, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_regular_bytes(path: Path, display: str, *, limit: int | None = None) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    ``limit`` defaults to MAX_INPUT_BYTES.
 
     ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer;
     the type is then checked on the open descriptor, so a swap between check and read
     cannot slip a device in.
     """
+    limit = MAX_INPUT_BYTES if limit is None else limit
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)
@@ -72,7 +79,7 @@ def read_regular_bytes(path: Path, display: str, *, limit: int = MAX_INPUT_BYTES
             total += len(chunk)
             if total > limit:
                 raise InputError(
-                    f"{display}: larger than {limit // (1024 * 1024)} MiB; not read",
+                    f"{display}: larger than {_size(limit)}; not read",
                     hint="Dependency files are small text files; check that this is one.",
                 )
     except OSError as exc:
@@ -82,6 +89,6 @@ def read_regular_bytes(path: Path, display: str, *, limit: int = MAX_INPUT_BYTES
     return b"".join(chunks)
 
 
-def read_text_file(path: Path, display: str, *, limit: int = MAX_INPUT_BYTES) -> str:
+def read_text_file(path: Path, display: str, *, limit: int | None = None) -> str:
     """A regular text file's content (see ``read_regular_bytes`` and ``decode_bytes``)."""
     return decode_bytes(read_regular_bytes(path, display, limit=limit), display)

@@ -68,14 +68,28 @@ FORMATS = (
 )
 
 
-def count_work(fn: Callable[[], T]) -> tuple[T | None, BaseException | None, int]:
-    """Run ``fn``; return its result or exception and the number of calls it made."""
+class WorkBudgetExceeded(Exception):
+    """Raised inside the code under test once it made more calls than its budget."""
+
+
+def count_work(
+    fn: Callable[[], T], budget: int | None = None
+) -> tuple[T | None, BaseException | None, int]:
+    """Run ``fn``; return its result or exception and the number of calls it made.
+
+    With ``budget``, the run is stopped (WorkBudgetExceeded) as soon as it makes more
+    calls than that, so an exponential or quadratic regression fails at once, not after
+    minutes.
+    """
     calls = 0
 
     def profile(frame: FrameType, event: str, arg: Any) -> None:
         nonlocal calls
         if event in ("call", "c_call"):
             calls += 1
+            if budget is not None and calls > budget:
+                sys.setprofile(None)
+                raise WorkBudgetExceeded(f"more than {budget} calls")
 
     previous = sys.getprofile()
     sys.setprofile(profile)

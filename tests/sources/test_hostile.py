@@ -1,0 +1,242 @@
+"""Hostile dependency files: what a pull request could put in front of a CI audit.
+
+Each case must end with an InputError naming the file (exit 2 from the CLI), never echo
+more than a short cleaned excerpt, never read outside the checkout unless allowed, and
+stay within a work count that grows linearly with the input (see ``fuzzing.count_work``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.errors import EXCERPT_CHARS, InputError, ParseError
+from auditor.model import DependencyInput, SourceOptions
+from auditor.sources import read_input
+from auditor.sources.requirements import MAX_INCLUDE_DEPTH
+from tests.sources.fuzzing import WorkBudgetExceeded, count_work
+
+SECRET = "ghp_hostileTokenValue1234567890"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A repository checkout (``.git`` marks its root) inside a folder holding secrets."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".git").mkdir()
+    (tmp_path / "secrets.txt").write_text(f"root:{SECRET}:19000:0:99999:7:::\n")
+    return root
+
+
+#: more calls than any case here needs by far (they take 10**4 to 10**5); an exponential
+#: or quadratic regression is stopped at this count and fails at once
+BUDGET = 3_000_000
+
+
+def read(path: Path, **options: bool) -> tuple[DependencyInput | None, BaseException | None, int]:
+    result, exc, work = count_work(lambda: read_input(str(path), SourceOptions(**options)), BUDGET)
+    assert not isinstance(exc, WorkBudgetExceeded), f"{path}: more than {BUDGET} calls"
+    return result, exc, work
+
+
+def expect_input_error(path: Path, *needles: str, **options: bool) -> InputError:
+    _, exc, _ = read(path, **options)
+    assert isinstance(exc, InputError), exc
+    for needle in needles:
+        assert needle in exc.message, exc.message
+    assert SECRET not in str(exc)
+    return exc
+
+
+# -- never echo a file's content ---------------------------------------------------------
+
+
+def test_include_of_proc_environ_is_refused_and_never_echoed(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOSTILE_TOKEN", SECRET)
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("-r /proc/self/environ\n")
+    expect_input_error(reqs, f"{reqs}:1", "leads outside the checkout", "/proc/self/environ")
+    # allowed explicitly, it is still not a text file (NUL separators): refused unread
+    exc = expect_input_error(reqs, "not a text file", allow_outside_includes=True)
+    assert "HOSTILE_TOKEN" not in exc.message
+
+
+def test_constraint_outside_the_checkout_is_refused(checkout: Path) -> None:
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("requests\n-c ../secrets.txt\n")
+    expect_input_error(reqs, f"{reqs}:2", "leads outside the checkout")
+
+
+def test_allowed_outside_include_quotes_only_a_short_clean_excerpt(checkout: Path) -> None:
+    reqs = checkout / "requirements.txt"
+    long_line = "\x1b]0;owned\x07" + SECRET[:10] + "=" * 300
+    (checkout.parent / "secrets.txt").write_text(long_line + "\n")
+    reqs.write_text("-c ../secrets.txt\n")
+    _, exc, _ = read(reqs, allow_outside_includes=True)
+    assert isinstance(exc, ParseError)
+    assert "secrets.txt:1" in exc.message
+    assert len(exc.text) <= EXCERPT_CHARS + 3 and "\x1b" not in exc.text and "\x07" not in exc.text
+
+
+def test_symlink_leaving_the_checkout_is_refused(checkout: Path) -> None:
+    (checkout / "base.txt").symlink_to(checkout.parent / "secrets.txt")
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("-r base.txt\n")
+    expect_input_error(reqs, "leads outside the checkout")
+
+
+def test_includes_inside_the_checkout_from_a_subfolder_still_work(checkout: Path) -> None:
+    (checkout / "requirements").mkdir()
+    (checkout / "base.txt").write_text("idna\n")
+    reqs = checkout / "requirements" / "prod.txt"
+    reqs.write_text("-r ../base.txt\nrequests\n")
+    result, exc, _ = read(reqs)
+    assert exc is None and result is not None
+    assert [r.name for r in result.requirements] == ["idna", "requests"]
+
+
+def test_expanded_variable_is_never_echoed(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIVATE_TOKEN", SECRET)
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("pkg>==${PRIVATE_TOKEN}\n")
+    exc = expect_input_error(reqs, f"{reqs}:1", "${PRIVATE_TOKEN}")
+    assert "after expanding environment variables" in exc.message
+
+
+def test_uncomparable_marker_is_a_parse_error_at_its_line(checkout: Path) -> None:
+    reqs = checkout / "requirements.txt"
+    reqs.write_text('requests\npkg ; "a" == "b"\n')
+    expect_input_error(reqs, f"{reqs}:2", "invalid marker")
+
+
+# -- denial of service -------------------------------------------------------------------
+
+
+def test_line_of_100000_spaces_is_linear(checkout: Path) -> None:
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("a" + " " * 100_000 + "b\n")
+    _, exc, work = read(reqs)
+    assert isinstance(exc, ParseError) and f"{reqs}:1" in exc.message
+    assert len(exc.text) <= EXCERPT_CHARS + 3
+    assert work < 200_000
+
+
+def test_files_including_the_next_twice_are_each_read_once(checkout: Path) -> None:
+    for i in range(18):
+        (checkout / f"f{i}.txt").write_text(f"-r f{i + 1}.txt\n-r f{i + 1}.txt\npkg{i}\n")
+    (checkout / "f18.txt").write_text("leaf\n")
+    result, exc, work = read(checkout / "f0.txt")
+    assert exc is None and result is not None
+    assert len(result.requirements) == 19  # 2**18 reads would list leaf 262,144 times
+    assert work < 400_000
+
+
+def test_500_deep_include_chain_stops_with_the_file_named(checkout: Path) -> None:
+    for i in range(500):
+        (checkout / f"c{i}.txt").write_text(f"-r c{i + 1}.txt\n")
+    (checkout / "c500.txt").write_text("leaf\n")
+    expect_input_error(checkout / "c0.txt", f"c{MAX_INCLUDE_DEPTH - 1}.txt:1", "nested more than")
+
+
+def test_symlink_to_dev_zero_is_refused(checkout: Path) -> None:
+    link = checkout / "requirements.txt"
+    link.symlink_to("/dev/zero")
+    expect_input_error(link, str(link), "character device")
+    reqs = checkout / "main.txt"
+    reqs.write_text("-r requirements.txt\n")
+    expect_input_error(reqs, f"{reqs}:1", "leads outside the checkout", "/dev/zero")
+    expect_input_error(reqs, f"{reqs}:1", "character device", allow_outside_includes=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_is_refused_without_blocking(checkout: Path) -> None:
+    fifo = checkout / "requirements.txt"
+    os.mkfifo(fifo)
+    expect_input_error(fifo, str(fifo), "FIFO")
+    reqs = checkout / "main.txt"
+    reqs.write_text("-c requirements.txt\n")
+    expect_input_error(reqs, f"{reqs}:1", "FIFO")
+
+
+def test_oversized_file_is_refused(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.sources._files as files
+
+    monkeypatch.setattr(files, "MAX_INPUT_BYTES", 1000)
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("requests\n" * 200)
+    expect_input_error(reqs, str(reqs), "larger than")
+
+
+@pytest.mark.parametrize("count", [10_000])
+def test_duplicate_lines_are_linear(checkout: Path, count: int) -> None:
+    small, large = checkout / "small.txt", checkout / "large.txt"
+    small.write_text("requests==2.31.0\n" * (count // 16))
+    large.write_text("requests==2.31.0\n" * count)
+    work = [read(path)[2] for path in (small, large)]
+    assert work[1] <= 24 * work[0], work
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "bom.json",
+            '{"bomFormat": "CycloneDX", "components": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        ),
+        ("Pipfile.lock", '{"_meta": {}, "default": ' + '{"a":' * 5_000 + "1" + "}" * 5_001),
+        ("uv.lock", "version = 1\nx = " + "[" * 50_000 + "]" * 50_000 + "\n"),
+        ("pyproject.toml", "[project]\ndependencies = " + "[" * 200 + "]" * 200 + "\n"),
+        ("poetry.lock", "[" + ".".join(["a"] * 300) + "]\nb = 1\n"),
+    ],
+)
+def test_deep_nesting_is_refused(checkout: Path, name: str, text: str) -> None:
+    path = checkout / name
+    path.write_text(text)
+    _, exc, work = read(path)
+    assert isinstance(exc, ParseError), exc
+    assert str(path) in exc.message and "nested" in exc.message
+    assert work < 50 * len(text) + 50_000
+
+
+def test_huge_number_in_json_is_a_parse_error(checkout: Path) -> None:
+    path = checkout / "bom.json"
+    path.write_text('{"bomFormat": "CycloneDX", "version": ' + "9" * 10_000 + "}")
+    expect_input_error(path, str(path), "invalid JSON value")
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+def test_cli_gives_exit_2_naming_the_file_for_every_hostile_case(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOSTILE_TOKEN", SECRET)
+    cases = {
+        "environ.txt": "-r /proc/self/environ\n",
+        "shadow.txt": "-c ../secrets.txt\n",
+        "marker.txt": 'pkg ; "a" == "b"\n',
+        "spaces.txt": "a" + " " * 100_000 + "b\n",
+        "bom.json": json.dumps(
+            {"bomFormat": "CycloneDX", "components": [{"purl": 5}], "x": 1}
+        ).replace('"purl": 5', '"purl": "pkg:pypi/a@1", "bom-ref": [1]'),
+        "Pipfile.lock": json.dumps({"_meta": {}, "default": {"requests": {"version": ["=="]}}}),
+    }
+    for name, text in cases.items():
+        path = checkout / name
+        path.write_text(text)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["audit", str(path), "--offline", "--no-github"])
+        message = err.getvalue()
+        assert code == 2, (name, message)
+        assert str(path) in message, (name, message)
+        assert SECRET not in message and "Traceback" not in message
