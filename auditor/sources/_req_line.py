@@ -6,6 +6,7 @@ folders on disk, and ``-e`` targets. Each gets a name the resolver can use.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -130,6 +131,8 @@ class RequirementLine:
         fragment = _fragment(url)
         extras: tuple[str, ...] = ()
         name: str | None = None
+        if "\x00" in unquote(url):
+            raise ParseError(self.path, line, text, "the URL holds a NUL character (%00)")
         if "egg" in fragment:
             name, extras = _split_extras(fragment["egg"])
         else:
@@ -167,7 +170,8 @@ class RequirementLine:
         self, target: str, marker: str | None, line: int, text: str, *, editable: bool
     ) -> Requirement:
         bare, extras = _split_extras(target)
-        folder = (self.base_dir / Path(bare).expanduser()).resolve()
+        # os.path.expanduser leaves an unknown ``~user`` as written; Path's raises
+        folder = (self.base_dir / os.path.expanduser(bare)).resolve()
         found = _name_from_filename(folder.name)
         name = found[0] if found else local_project_name(folder)
         checked = check_marker(marker, path=self.path, line=line, text=text) if marker else None

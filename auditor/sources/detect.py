@@ -130,7 +130,7 @@ def read_as(cls: type[BaseSource], source: InputFile, options: SourceOptions) ->
         raise InputError(
             f"{source.display}: nested too deeply to read as a {cls.description}"
         ) from exc
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OSError) as exc:
         raise InputError(
             f"{source.display}: cannot read it as a {cls.description}: a value has an "
             f"unexpected type or shape ({exc.__class__.__name__})",

@@ -178,7 +178,11 @@ class _Collector:
                 continue
             tried.append(candidate)
             # not is_file(): a FIFO or device is found here and refused when read
-            if candidate.exists() and not candidate.is_dir():
+            try:
+                present = candidate.exists() and not candidate.is_dir()
+            except (OSError, ValueError):  # a name too long, a NUL byte
+                present = False
+            if present:
                 return candidate
         raise InputError(
             f"{where}: included file {excerpt(target)!r} not found; tried "
