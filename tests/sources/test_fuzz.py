@@ -85,7 +85,7 @@ def check_read(fmt: Format, checkout: Path, text: str, options: SourceOptions) -
     path = checkout / fmt.name
     source = InputFile(display=str(path), path=path, text=text)
     budget = WORK_BASE + WORK_PER_CHAR * len(text)
-    _, exc, work = count_work(lambda: fmt.reader().read(source, options), budget)
+    _, exc, _ = count_work(lambda: fmt.reader().read(source, options), budget)
     assert not isinstance(exc, WorkBudgetExceeded), f"{fmt.name}: more than {budget} calls"
     if exc is not None:
         if not isinstance(exc, InputError):
@@ -187,8 +187,9 @@ def _scaled(fmt: Format, n: int) -> str:
         return tomli_w.dumps({"version": 1, "package": [root, *pkgs]})
     if fmt.name in {"poetry.lock", "pdm.lock"}:
         deps: Any = (lambda nxt: {nxt: ">=1"}) if fmt.name == "poetry.lock" else (lambda nxt: [nxt])
+        main = "main" if fmt.name == "poetry.lock" else "default"
         pkgs = [
-            {"name": x, "version": "1.0", "groups": ["main"], "dependencies": deps(names[i - 1])}
+            {"name": x, "version": "1.0", "groups": [main], "dependencies": deps(names[i - 1])}
             for i, x in enumerate(names)
         ]
         return tomli_w.dumps({"package": pkgs})
