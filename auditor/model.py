@@ -131,6 +131,9 @@ class ResolvedPackage:
     requires_python: str | None = None
     dependencies_known: bool = True
     extras: tuple[str, ...] = ()
+    #: for a fully pinned file audited as pinned: each pinned dependent whose requirement
+    #: this package's pin does not meet, as "file:line: ... but file:line pins ..."
+    pin_conflicts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

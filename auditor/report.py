@@ -35,7 +35,7 @@ from auditor.scoring import (
 )
 from auditor.taxonomy import Taxonomy
 
-_KIND_ORDER = {"person": 0, "vendor": 1}
+_KIND_ORDER = {"person": 0, "vendor": 1, "input": 2}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -169,7 +169,11 @@ def _settle(
         graph = _from_locks(
             settle.pins_as_lock(roots), roots, index=index, options=options, warnings=notes
         )
-        return graph, [*settle.disagreements(graph, roots), *notes], False
+        found = settle.disagreements(graph, roots)
+        for name, message in found:
+            pkg: ResolvedPackage = graph.nodes[name]["package"]
+            graph.nodes[name]["package"] = replace(pkg, pin_conflicts=(*pkg.pin_conflicts, message))
+        return graph, [message for _, message in found] + notes, False
     if not isinstance(exc, TooDeepError):
         raise exc
 
@@ -238,6 +242,7 @@ def _load_resolution(index: IndexClient, key: str | None) -> nx.DiGraph | None:
                 **node,
                 "status": PackageStatus(node["status"]),
                 "extras": tuple(node["extras"]),
+                "pin_conflicts": tuple(node.get("pin_conflicts") or ()),
             }
             g.add_node(node["name"], package=ResolvedPackage(**node))
         for a, b, attrs in data["edges"]:

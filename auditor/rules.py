@@ -11,7 +11,7 @@ Rule file shape (see rules/README.md)::
     id = "truck-factor-one"
     summary = "..."; motivation = "..."; remediation = "..."
     severity = "high"            # low | medium | high | critical
-    kind = "person"              # person | vendor
+    kind = "person"              # person | vendor | input
     [when]                       # one condition:
     signal = "truck_factor"      #   {signal, op, value}
     op = "=="                    #   {missing = "signal"}
@@ -36,9 +36,9 @@ from auditor.collectors.interface import JSONValue, SignalSpec, SignalType
 from auditor.errors import InputError
 
 Severity = Literal["low", "medium", "high", "critical"]
-Kind = Literal["person", "vendor"]
+Kind = Literal["person", "vendor", "input"]
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
-KINDS: tuple[Kind, ...] = ("person", "vendor")
+KINDS: tuple[Kind, ...] = ("person", "vendor", "input")
 OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "contains")
 ORDERED_TYPES: frozenset[SignalType] = frozenset({"int", "float", "date"})
 SCALAR_TYPES: frozenset[SignalType] = frozenset({"int", "float", "bool", "str", "date"})

@@ -396,6 +396,14 @@ def contributions(
                     why=f"{f.summary} (vendor risk, reported as vendor_level, not in this number)",
                 )
             )
+        elif f.kind == "input":
+            out.append(
+                Contribution(
+                    factor=f"input:{f.rule_id}",
+                    points=0,
+                    why=f"{f.summary} (a problem of the input file, not in this number)",
+                )
+            )
         else:
             pts = config.points[f.severity]
             base += pts

@@ -93,9 +93,9 @@ def pins_as_lock(roots: Roots) -> list[LockedPackage]:
     return locked
 
 
-def disagreements(graph: nx.DiGraph, roots: Roots) -> list[str]:
-    """Each edge whose requirement the pinned release of its target does not meet."""
-    found: list[str] = []
+def disagreements(graph: nx.DiGraph, roots: Roots) -> list[tuple[str, str]]:
+    """(package, message) for each edge whose requirement the package's pin does not meet."""
+    found: list[tuple[str, str]] = []
     for parent, child, data in sorted(graph.edges(data=True)):
         spec = data.get("specifier") or ""
         pinned: ResolvedPackage = graph.nodes[child]["package"]
@@ -111,9 +111,12 @@ def disagreements(graph: nx.DiGraph, roots: Roots) -> list[str]:
         where_parent = _origin(roots, parent)
         where_child = _origin(roots, child)
         found.append(
-            f"{where_parent}: {parent}=={owner.version} requires {child}{spec}, but "
-            f"{where_child} pins {child}=={pinned.version}; the pins disagree, and the "
-            "packages are audited as pinned"
+            (
+                child,
+                f"{where_parent}: {parent}=={owner.version} requires {child}{spec}, but "
+                f"{where_child} pins {child}=={pinned.version}; the pins disagree, and the "
+                "packages are audited as pinned",
+            )
         )
     return found
 

@@ -40,6 +40,7 @@ from auditor.cli.llm_options import llm_parent, summarizer_from_args, summarizer
 from auditor.collectors.git_history import GitHistoryCollector
 from auditor.collectors.github import GitHubCollector, github_hosts_for
 from auditor.collectors.index import IndexCollector
+from auditor.collectors.inputs import InputCollector
 from auditor.collectors.interface import Collector
 from auditor.errors import InputError
 from auditor.github.signals import GRAPHQL_ONLY
@@ -443,6 +444,7 @@ def gather(
         hosts = github_hosts_for(options.github_api_url)
         with _git_dir(request) as clone_dir:
             collectors, skipped, notes = _collectors(options, index, cache, clone_dir, request)
+            collectors.append(InputCollector(graph))
             result = collect_signals(
                 graph,
                 collectors,

@@ -14,6 +14,7 @@ COLLECTORS = (
     "auditor.collectors.index:IndexCollector",
     "auditor.collectors.github:GitHubCollector",
     "auditor.collectors.git_history:GitHistoryCollector",
+    "auditor.collectors.inputs:InputCollector",
 )
 
 

@@ -151,6 +151,19 @@ def test_disagreeing_pins_are_audited_as_pinned_and_reported(
     code, audited, err = audit_json(empty_index, monkeypatch, capsys, str(reqs))
     assert code in (0, 1) and set(audited) == {"black", "click", "pathspec"}
     assert f"{reqs}:14 pins pathspec==0.12.1" in err
+    # a finding of its own, on the package whose pin is excluded, not a failure
+    conflicts = audited["pathspec"]["signals"]["pin_conflicts"]  # type: ignore[index]
+    assert conflicts["value"] == [  # type: ignore[index]
+        f"{reqs}:7: black==26.3.1 requires pathspec>=1.0.0, but {reqs}:14 pins "
+        "pathspec==0.12.1; the pins disagree, and the packages are audited as pinned"
+    ]
+    hits = {
+        f["rule"]: f["outcome"]
+        for f in audited["pathspec"]["risk"]["findings"]  # type: ignore[index]
+    }
+    assert hits["pins-disagree"] == "hit"
+    black = audited["black"]["risk"]["findings"]  # type: ignore[index]
+    assert {f["rule"]: f["outcome"] for f in black}["pins-disagree"] == "pass"
 
 
 # -- a large loose file where resolution backtracks without end -----------------------------
