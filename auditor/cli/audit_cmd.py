@@ -444,7 +444,7 @@ def gather(
         hosts = github_hosts_for(options.github_api_url)
         with _git_dir(request) as clone_dir:
             collectors, skipped, notes = _collectors(options, index, cache, clone_dir, request)
-            collectors.append(InputCollector(graph))
+            collectors.insert(1, InputCollector(graph))  # cheap: right after the index
             result = collect_signals(
                 graph,
                 collectors,
