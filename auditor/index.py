@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
@@ -41,6 +41,18 @@ T = TypeVar("T")
 PROJECT_TTL = 6 * 3600.0
 MAX_SDIST_BYTES = 64 * 1024 * 1024
 MAX_WHEEL_BYTES = 32 * 1024 * 1024  # direct wheel URLs are downloaded up to this size
+
+
+def shown(url: str) -> str:
+    """``url`` as messages may show it: without the user and password.
+
+    CI jobs put tokens in index URLs (``--extra-index-url https://${USER}:${TOKEN}@…``
+    in a requirements file); a warning that an index is unreachable must not print them.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 class PackageNotFoundError(ResolutionError):
@@ -209,7 +221,7 @@ class IndexClient:
                 if keep is None or keep(row[0]):
                     out.setdefault(row[2], []).append(row)
         if not found:
-            where = ", ".join(self.index_urls)
+            where = ", ".join(shown(u) for u in self.index_urls)
             raise PackageNotFoundError(
                 f"package {name!r} was not found on the package index ({where})",
                 hint="Check the spelling of the name, or pass --index-url/--extra-index-url "
@@ -225,7 +237,7 @@ class IndexClient:
             return None if cached.get("missing") else list(cached["files"])
         if self.offline:
             raise OfflineMissError(
-                f"--offline: the cache has no file list for {name!r} from {index}",
+                f"--offline: the cache has no file list for {name!r} from {shown(index)}",
                 hint="Run the audit once with network access to fill the cache.",
             )
         if index in self._dead:
@@ -264,7 +276,7 @@ class IndexClient:
     def _unreachable(self, index: str, why: object) -> None:
         if index == self.index_urls[0]:
             raise DataSourceError(
-                f"cannot read the package index {index}: {why}",
+                f"cannot read the package index {shown(index)}: {why}",
                 hint="Check the network or proxy settings, or point --index-url at a "
                 "reachable index; --offline audits from the cache alone.",
             )
@@ -275,7 +287,9 @@ class IndexClient:
             if index in self._dead:
                 return
             self._dead.add(index)
-        self.warnings.append(f"extra index {index} {why}; continuing with the other indexes")
+        self.warnings.append(
+            f"extra index {shown(index)} {why}; continuing with the other indexes"
+        )
 
     # -- metadata ---------------------------------------------------------------------
 

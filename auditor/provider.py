@@ -30,7 +30,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 from resolvelib import AbstractProvider
 
-from auditor.index import CoreMetadata, IndexClient, PackageNotFoundError
+from auditor.index import CoreMetadata, IndexClient, PackageNotFoundError, shown
 from auditor.model import Origin, Target
 from auditor.simple_api import DistFile
 
@@ -221,7 +221,11 @@ class Provider(AbstractProvider[Req, Cand, str]):
 
     @staticmethod
     def _unavailable(name: str, extras: frozenset[str], why: str, dead: Sequence[str]) -> Cand:
-        which = f"the index {dead[0]}" if len(dead) == 1 else "the indexes " + ", ".join(dead)
+        which = (
+            f"the index {shown(dead[0])}"
+            if len(dead) == 1
+            else "the indexes " + ", ".join(shown(u) for u in dead)
+        )
         return Cand(
             name=name,
             version=None,

@@ -211,3 +211,23 @@ def test_endless_backtracking_gives_a_partial_audit_and_exit_3(
     assert "torch: not settled, the direct requirements need different releases" in err
     # everything is still audited: the requirements, their dependencies, the vendor wheel
     assert {"vendorkit", "acc", "peftish", "diffusy", "requests", "idna", "torch"} <= set(audited)
+
+
+def test_credentials_in_an_unreachable_index_url_are_never_shown(
+    fake_index: FakeIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _flashinfer(fake_index)
+    token = "glpat-secretTokenValue42"
+    monkeypatch.setenv("VENDOR_TOKEN", token)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(
+        SGLANG_LIKE.replace(VENDOR_INDEX, "http://ci:${VENDOR_TOKEN}@127.0.0.1:9/whl/cu128")
+    )
+    code, packages, err = audit_json(fake_index, monkeypatch, capsys, str(reqs), command="graph")
+    assert code == 0, err
+    assert "extra index http://***@127.0.0.1:9/whl/cu128" in err
+    assert "***@127.0.0.1:9" in str(packages["flashinfer-cubin"]["reason"])
+    assert token not in err and token not in json.dumps(packages)

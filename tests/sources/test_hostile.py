@@ -11,14 +11,18 @@ import contextlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.cli import main
 from auditor.errors import EXCERPT_CHARS, InputError, ParseError
 from auditor.model import DependencyInput, SourceOptions
 from auditor.sources import read_input
+from auditor.sources._req_lines import strip_comment
 from auditor.sources.requirements import MAX_INCLUDE_DEPTH
 from tests.sources.fuzzing import WorkBudgetExceeded, count_work
 
@@ -240,3 +244,16 @@ def test_cli_gives_exit_2_naming_the_file_for_every_hostile_case(
         assert code == 2, (name, message)
         assert str(path) in message, (name, message)
         assert SECRET not in message and "Traceback" not in message
+
+
+# -- the linear comment rule means what pip's regex means --------------------------------
+
+_PIP_COMMENT = re.compile(r"(^|\s+)#.*$")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t#a=@/\u00a0")), max_size=40))
+def test_strip_comment_matches_pips_rule(line: str) -> None:
+    """pip strips ``(^|\\s+)#.*$``; that regex is quadratic on long runs of spaces, so the
+    reader uses str.find instead, and must agree with it on every line."""
+    assert strip_comment(line) == _PIP_COMMENT.sub("", line).strip()
