@@ -287,9 +287,7 @@ class IndexClient:
             if index in self._dead:
                 return
             self._dead.add(index)
-        self.warnings.append(
-            f"extra index {shown(index)} {why}; continuing with the other indexes"
-        )
+        self.warnings.append(f"extra index {shown(index)} {why}; continuing with the other indexes")
 
     # -- metadata ---------------------------------------------------------------------
 
