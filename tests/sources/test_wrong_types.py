@@ -107,7 +107,8 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "pyproject.toml",
-        '[tool.poetry.dependencies]\npython = "^3.11"\nrequests = { version = "^2", extras = "x" }\n',
+        '[tool.poetry.dependencies]\npython = "^3.11"\n'
+        'requests = { version = "^2", extras = "x" }\n',
         ':3: cannot parse \'requests = { version = "^2", extras = "x" }\': expected a list',
     ),
     (
