@@ -256,3 +256,42 @@ def test_cli_exit_codes_on_mutated_files(
     assert "Traceback" not in err and "internal error" not in err
     if code == 2:
         assert str(path) in err, err
+
+
+@settings(FUZZ, max_examples=max(3, EXAMPLES // 8))
+@given(data=st.data())
+def test_cli_on_hostile_requirements_against_the_fake_index(
+    data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Through the CLI with --no-deps against the recorded fake index: no internal error."""
+    from tests.fakes import FakeIndex
+
+    lines = ["requests>=2.30", "idna", "urllib3<3", "certifi"]
+    for line in data.draw(st.lists(tricky_lines(), max_size=6), label="lines"):
+        lines.insert(data.draw(st.integers(0, len(lines)), label="at"), line)
+    folder = tmp_path_factory.mktemp("cli-reqs")
+    (folder / ".git").mkdir()
+    (folder / "other.txt").write_text("idna\n")
+    path = folder / "requirements.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with FakeIndex.recorded() as fake:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(
+                [
+                    "audit",
+                    str(path),
+                    "--no-deps",
+                    "--no-github",
+                    "-q",
+                    "--index-url",
+                    fake.simple_url,
+                    "--cache-dir",
+                    str(folder / "cache"),
+                ]
+            )
+    message = err.getvalue()
+    assert code in (0, 1, 2, 3), message
+    assert "Traceback" not in message and "internal error" not in message
+    if code == 2:
+        assert str(folder) in message or "requirements.txt" in message, message

@@ -257,3 +257,18 @@ def test_strip_comment_matches_pips_rule(line: str) -> None:
     """pip strips ``(^|\\s+)#.*$``; that regex is quadratic on long runs of spaces, so the
     reader uses str.find instead, and must agree with it on every line."""
     assert strip_comment(line) == _PIP_COMMENT.sub("", line).strip()
+
+
+def test_allow_outside_includes_flag_reaches_the_reader(checkout: Path) -> None:
+    (checkout.parent / "shared.txt").write_text("requests\n")
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("-r ../shared.txt\n")
+    codes = []
+    for extra in ([], ["--allow-outside-includes"]):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            codes.append(main(["audit", str(reqs), "--offline", "--no-github", *extra]))
+        if not extra:
+            assert "leads outside the checkout" in err.getvalue()
+    # refused: input error; allowed: read, then the empty --offline cache says exit 3
+    assert codes == [2, 3]
