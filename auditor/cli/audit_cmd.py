@@ -27,7 +27,6 @@ from pathlib import Path
 
 import requests
 
-from auditor.audit import AuditResult, Progress, Skipped, collect_signals
 from auditor.cache import Cache
 from auditor.cli.common import (
     graph_request,
@@ -37,17 +36,16 @@ from auditor.cli.common import (
     write_output,
 )
 from auditor.cli.llm_options import llm_parent, summarizer_from_args, summarizer_session
+from auditor.collectors.backends.github.signals import GRAPHQL_ONLY
 from auditor.collectors.git_history import GitHistoryCollector
 from auditor.collectors.github import GitHubCollector, github_hosts_for
 from auditor.collectors.index import IndexCollector
 from auditor.collectors.interface import Collector
+from auditor.collectors.run import AuditResult, Progress, Skipped, collect_signals
 from auditor.errors import InputError
-from auditor.github.signals import GRAPHQL_ONLY
-from auditor.graph import DependencyGraph
-from auditor.http import make_session
-from auditor.index import IndexClient
-from auditor.pipeline import GraphRequest, build_graph, index_urls, read_inputs
-from auditor.policy import (
+from auditor.index.client import IndexClient
+from auditor.index.http import make_session
+from auditor.judge.policy import (
     FAIL_ON_CHOICES,
     Acceptance,
     Baseline,
@@ -55,12 +53,14 @@ from auditor.policy import (
     load_acceptances,
     load_baseline,
 )
-from auditor.report import ScoredReport, score_audit
+from auditor.judge.report import ScoredReport, score_audit
+from auditor.judge.rules import Rule, default_rules_dir, load_rules
+from auditor.judge.taxonomy import Taxonomy, load_taxonomy
 from auditor.reporters.interface import OutputFormat, RenderContext, reporter_for
-from auditor.reporters.terminal import clean
-from auditor.rules import Rule, default_rules_dir, load_rules
+from auditor.reporters.sanitize import clean
+from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.pipeline import GraphRequest, build_graph, index_urls, read_inputs
 from auditor.summaries import Summary, select_evidence
-from auditor.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_GITHUB_API = "https://api.github.com"
 SKIPPED_GITHUB = "skipped (--no-github)"

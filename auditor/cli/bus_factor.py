@@ -1,6 +1,6 @@
 """``auditor bus-factor TARGET``: the git-history bus-factor report for one repository.
 
-The command is thin on purpose: it turns flags into calls of ``auditor.gitstats`` and
+The command is thin on purpose: it turns flags into calls of ``auditor.collectors.backends.git`` and
 writes the rendered report. Problems (not a repository, empty, unknown revision, a
 clone that fails, a host not allowed) are raised as ``InputError`` for the main CLI to
 turn into a message and exit code 2.
@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor.gitstats import bus_factor, open_target, render_json, render_text
+from auditor.collectors.backends.git import bus_factor, open_target, render_json, render_text
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\

@@ -15,7 +15,7 @@ from pathlib import Path
 from auditor.config import default_cache_dir
 from auditor.errors import InputError
 from auditor.model import SourceOptions
-from auditor.pipeline import GraphRequest
+from auditor.resolve.pipeline import GraphRequest
 
 
 def global_parent() -> argparse.ArgumentParser:

@@ -19,10 +19,10 @@ from packaging.utils import canonicalize_name
 from auditor.cli.audit_cmd import gather, scoring_parent, scoring_setup, signals_parent
 from auditor.cli.common import input_parent, warn, write_output
 from auditor.errors import InputError
-from auditor.policy import apply_acceptances
+from auditor.judge.policy import apply_acceptances
+from auditor.judge.scoring import evaluate
+from auditor.judge.taxonomy import normalise
 from auditor.reporters.signals import render_explain_json, render_explain_text
-from auditor.scoring import evaluate
-from auditor.taxonomy import normalise
 
 
 def register(

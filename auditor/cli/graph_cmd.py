@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from auditor.cli.common import graph_request, input_parent, warn, write_output
-from auditor.pipeline import build_graph
 from auditor.reporters.graph import render_dot, render_json, render_tree
+from auditor.resolve.pipeline import build_graph
 
 
 def register(

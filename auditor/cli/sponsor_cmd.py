@@ -15,13 +15,13 @@ from pathlib import Path
 from auditor.cli.audit_cmd import gather, signals_parent
 from auditor.cli.common import input_parent, warn, write_output
 from auditor.cli.llm_options import llm_parent, summarizer_session
+from auditor.judge.rules import load_rules
+from auditor.judge.scoring import PackageScore, evaluate
+from auditor.judge.taxonomy import load_taxonomy
 from auditor.reporters.sponsor import FORMATS, render
-from auditor.rules import load_rules
-from auditor.scoring import PackageScore, evaluate
 from auditor.sponsor.large_companies import load_companies
 from auditor.sponsor.plan import Budget, Period, SponsorPlan, plan_sponsorship
 from auditor.summaries import MEMO_KEY, Summary
-from auditor.taxonomy import load_taxonomy
 
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from auditor.audit import PackageAudit
-from auditor.collectors.interface import JSONValue, RepositoryRef, Signal
-from auditor.scoring import PackageScore
+from auditor.collectors.interface import JSONValue, Signal
+from auditor.collectors.run import PackageAudit
+from auditor.judge.scoring import PackageScore
+from auditor.repository import RepositoryRef
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from auditor.collectors.backends.github.company import normalise_company
+from auditor.datafiles import read_toml_files
 from auditor.errors import InputError
-from auditor.github.company import normalise_company
-from auditor.tomlfiles import read_toml_files
 
 COMPANIES_FILE = "large-companies.toml"
 _FIELDS = frozenset({"name", "github", "names", "domains"})
@@ -119,7 +119,7 @@ def _merge(companies: Iterable[Company]) -> tuple[Company, ...]:
 
 
 def default_companies_file() -> Path:
-    from auditor.taxonomy import default_rules_root
+    from auditor.judge.taxonomy import default_rules_root
 
     return default_rules_root() / COMPANIES_FILE
 

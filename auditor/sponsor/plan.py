@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from auditor.audit import AuditResult
-from auditor.scoring import PackageScore
+from auditor.collectors.run import AuditResult
+from auditor.judge.scoring import PackageScore
 from auditor.sponsor.allocate import Allocation, allocate
 from auditor.sponsor.facts import PackageFacts, facts_from_scores
 from auditor.sponsor.large_companies import LargeCompanies

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.scoring import level_rank
+from auditor.judge.scoring import level_rank
 from auditor.sponsor.facts import PackageFacts
 from auditor.sponsor.large_companies import Company, LargeCompanies
 from auditor.sponsor.targets import FundingTarget, TargetSet

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from auditor.collectors.interface import JSONValue, RepositoryRef, Signal
+from auditor.collectors.interface import JSONValue, Signal
+from auditor.repository import RepositoryRef
 from auditor.sponsor.facts import PackageFacts
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from auditor.github import funding, metrics
-from auditor.github.company import normalise_company
-from auditor.github.signals import NAMES, REST_ONLY, RepoRecord
+from auditor.collectors.backends.github import funding, metrics
+from auditor.collectors.backends.github.company import normalise_company
+from auditor.collectors.backends.github.signals import NAMES, REST_ONLY, RepoRecord
 
 TOP_CONTRIBUTORS_FOR_ORGS = 3
 

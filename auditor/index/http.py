@@ -15,7 +15,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from auditor import __version__
-from auditor.http_defaults import DEFAULT_TIMEOUT
+from auditor.index.http_defaults import DEFAULT_TIMEOUT
 
 USER_AGENT = f"auditor/{__version__} (dependency risk audit)"
 

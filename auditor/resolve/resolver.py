@@ -28,10 +28,8 @@ from packaging.version import Version
 from resolvelib import BaseReporter, Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
-from auditor.direct import describe_direct
 from auditor.errors import ResolutionError
-from auditor.graph import DependencyGraph
-from auditor.index import IndexClient, PackageNotFoundError
+from auditor.index.client import IndexClient, PackageNotFoundError
 from auditor.model import (
     DependencyInput,
     LockedDependency,
@@ -41,7 +39,9 @@ from auditor.model import (
     ResolvedPackage,
     Target,
 )
-from auditor.provider import Cand, DirectInfo, Provider, Req
+from auditor.resolve.direct import describe_direct
+from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.provider import Cand, DirectInfo, Provider, Req
 
 if TYPE_CHECKING:
     import requests

@@ -423,7 +423,7 @@ def check_rules(
     """
     specs = known_signals() if signals is None else signals
     if categories is None:
-        from auditor.taxonomy import default_taxonomy
+        from auditor.judge.taxonomy import default_taxonomy
 
         categories = default_taxonomy().ids()
     problems: list[Problem] = []
@@ -491,6 +491,6 @@ def load_rules(
 
 def default_rules_dir() -> Path:
     """The shipped rule files."""
-    from auditor.taxonomy import default_rules_root
+    from auditor.judge.taxonomy import default_rules_root
 
     return default_rules_root() / CHECKS_DIR

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from auditor.cache import Cache
 from auditor.config import index_location, make_target, target_tags
-from auditor.graph import DependencyGraph
-from auditor.index import IndexClient
+from auditor.index.client import IndexClient
+from auditor.index.simple_api import wheel_prefilter
 from auditor.model import DependencyInput, SourceOptions
-from auditor.resolve import ResolveOptions, resolve
-from auditor.simple_api import wheel_prefilter
+from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.resolver import ResolveOptions, resolve
 
 if TYPE_CHECKING:
     import requests
@@ -121,6 +121,6 @@ def build_graph(
 
 
 def _make_session() -> requests.Session:
-    from auditor.http import make_session
+    from auditor.index.http import make_session
 
     return make_session()

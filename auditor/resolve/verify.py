@@ -19,7 +19,7 @@ from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from auditor.index import IndexClient
+from auditor.index.client import IndexClient
 from auditor.model import Target
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from auditor.errors import InputError
-from auditor.scoring import (
+from auditor.judge.scoring import (
     LEVELS,
     AcceptanceNote,
     Finding,
@@ -38,7 +38,7 @@ from auditor.scoring import (
     level_rank,
     rescore,
 )
-from auditor.taxonomy import normalise
+from auditor.judge.taxonomy import normalise
 
 EXIT_OK = 0
 EXIT_RISK = 1

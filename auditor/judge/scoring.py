@@ -29,7 +29,8 @@ from typing import Literal
 
 from auditor.collectors.interface import JSONValue, Signal, SignalSpec
 from auditor.errors import InputError
-from auditor.rules import (
+from auditor.judge.context import PackageContext
+from auditor.judge.rules import (
     SEVERITIES,
     AllOf,
     AnyOf,
@@ -53,23 +54,6 @@ SCORING_FILE = "scoring.toml"
 def level_rank(level: str) -> int:
     """Position of a level or severity in none < low < medium < high < critical."""
     return LEVELS.index(level)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PackageContext:
-    """Where a package sits in the user's graph; decides scope and weight."""
-
-    name: str
-    categories: tuple[str, ...] = ()
-    direct: bool = False
-    reach: int = 1
-    depth: int = 0
-    serving_path: bool = False
-
-    @property
-    def matters(self) -> bool:
-        """Direct, on the serving path, or reached from two or more direct requirements."""
-        return self.direct or self.serving_path or self.reach >= 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -544,8 +528,8 @@ def load_scoring_config(
     path: Path | None = None, *, signals: Mapping[str, SignalSpec] | None = None
 ) -> ScoringConfig:
     """Read and validate scoring.toml; every problem is raised at once as InputError."""
-    from auditor.rules import known_signals
-    from auditor.taxonomy import default_rules_root
+    from auditor.judge.rules import known_signals
+    from auditor.judge.taxonomy import default_rules_root
 
     source = path if path is not None else default_rules_root() / SCORING_FILE
     try:

@@ -14,10 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from auditor.github import funding, metrics
-from auditor.github.client import GitHubApi, NotFound, Unavailable
-from auditor.github.company import normalise_company
-from auditor.github.signals import COMMITS, COMMITTERS, CONTRIBUTORS, META, NAMES, RepoRecord
+from auditor.collectors.backends.github import funding, metrics
+from auditor.collectors.backends.github.client import GitHubApi, NotFound, Unavailable
+from auditor.collectors.backends.github.company import normalise_company
+from auditor.collectors.backends.github.signals import (
+    COMMITS,
+    COMMITTERS,
+    CONTRIBUTORS,
+    META,
+    NAMES,
+    RepoRecord,
+)
 
 MALFORMED = "GitHub returned malformed data"
 TOP_CONTRIBUTORS_FOR_ORGS = 3

@@ -16,9 +16,9 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from auditor.http_defaults import DEFAULT_TIMEOUT
-from auditor.index import MAX_WHEEL_BYTES, CoreMetadata, metadata_from_wheel, network_errors
-from auditor.provider import DirectInfo
+from auditor.index.client import MAX_WHEEL_BYTES, CoreMetadata, metadata_from_wheel, network_errors
+from auditor.index.http_defaults import DEFAULT_TIMEOUT
+from auditor.resolve.provider import DirectInfo
 
 if TYPE_CHECKING:
     import requests

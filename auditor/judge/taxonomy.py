@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from auditor.datafiles import read_toml_files, rules_root
 from auditor.errors import InputError
-from auditor.scoring import PackageContext
-from auditor.tomlfiles import read_toml_files
+from auditor.judge.context import PackageContext
 
 TAXONOMY_FILE = "taxonomy.toml"
 _NORMALISE = re.compile(r"[-_.]+")
@@ -28,12 +28,8 @@ def normalise(name: str) -> str:
 
 
 def default_rules_root() -> Path:
-    """The shipped ``rules/`` folder: inside the package when installed, else the tree's."""
-    package_dir = Path(__file__).resolve().parent
-    for candidate in (package_dir / "rules", package_dir.parent / "rules"):
-        if (candidate / TAXONOMY_FILE).is_file():
-            return candidate
-    return package_dir.parent / "rules"
+    """The shipped ``rules/`` folder (see :func:`auditor.datafiles.rules_root`)."""
+    return rules_root()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,8 @@
-"""Reading the data files of rules/ (and the user's additions), collecting every problem.
+"""Finding and reading the data files of rules/ (and the user's additions).
 
 Loaders report all problems at once, so a broken file does not stop the others from
-being read: each file that cannot be read or parsed becomes one problem line.
+being read: each file that cannot be read or parsed becomes one problem line. The
+shipped folder is found here, once, so no module needs to know how deep it sits.
 """
 
 from __future__ import annotations
@@ -10,6 +11,17 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+_MARKER = "taxonomy.toml"
+
+
+def rules_root() -> Path:
+    """The shipped ``rules/`` folder: inside the package when installed, else the tree's."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "rules", package_dir.parent / "rules"):
+        if (candidate / _MARKER).is_file():
+            return candidate
+    return package_dir.parent / "rules"
 
 
 def read_toml_files(

@@ -15,7 +15,7 @@ import struct
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from auditor.http_defaults import DEFAULT_TIMEOUT
+from auditor.index.http_defaults import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import requests

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from auditor.collectors.index import IndexCollector, RepoMapping, map_project
-from auditor.collectors.interface import Collector, RepositoryRef, Signal, SignalSpec, Subject
+from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
 from auditor.errors import AuditorError
-from auditor.graph import DependencyGraph
-from auditor.index import IndexClient
+from auditor.index.client import IndexClient
 from auditor.model import ResolvedPackage
-from auditor.repository import DEFAULT_GITHUB_HOSTS
+from auditor.repository import DEFAULT_GITHUB_HOSTS, RepositoryRef
+from auditor.resolve.graph import DependencyGraph
 
 OMITTED = "collector did not return it"
 

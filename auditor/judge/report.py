@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from auditor.audit import AuditResult, PackageAudit
-from auditor.policy import (
+from auditor.collectors.run import AuditResult, PackageAudit
+from auditor.judge.policy import (
     Acceptance,
     Baseline,
     Change,
@@ -22,8 +22,8 @@ from auditor.policy import (
     compare_baseline,
     gate,
 )
-from auditor.rules import Rule
-from auditor.scoring import (
+from auditor.judge.rules import Rule
+from auditor.judge.scoring import (
     LEVELS,
     Finding,
     Level,
@@ -32,7 +32,7 @@ from auditor.scoring import (
     evaluate,
     level_rank,
 )
-from auditor.taxonomy import Taxonomy
+from auditor.judge.taxonomy import Taxonomy
 
 _KIND_ORDER = {"person": 0, "vendor": 1}
 
@@ -177,7 +177,7 @@ def _action(signal: str, why: str, graphql_only: frozenset[str]) -> str:
 
 def resolutions(score: PackageScore) -> tuple[Resolution, ...]:
     """For the rules left undecided, which action would collect the missing signals."""
-    from auditor.github.signals import GRAPHQL_ONLY
+    from auditor.collectors.backends.github.signals import GRAPHQL_ONLY
 
     actions: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
     for finding in score.findings:

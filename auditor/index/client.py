@@ -29,9 +29,9 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.cache import Cache
 from auditor.errors import DataSourceError, OfflineMissError, ResolutionError
-from auditor.http_defaults import DEFAULT_TIMEOUT
-from auditor.lazy_wheel import read_wheel_member
-from auditor.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
+from auditor.index.http_defaults import DEFAULT_TIMEOUT
+from auditor.index.lazy_wheel import read_wheel_member
+from auditor.index.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
 
 if TYPE_CHECKING:
     import requests

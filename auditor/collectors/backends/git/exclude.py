@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.datafiles import rules_root
 from auditor.errors import InputError
 
 DEFAULT_RULES_NAME = "git-exclude.toml"
@@ -20,12 +21,7 @@ DEFAULT_RULES_NAME = "git-exclude.toml"
 
 def default_rules_path() -> Path:
     """The shipped list: inside the package when installed, else the source tree's."""
-    package_dir = Path(__file__).resolve().parent.parent
-    for candidate in (package_dir / "rules", package_dir.parent / "rules"):
-        path = candidate / DEFAULT_RULES_NAME
-        if path.is_file():
-            return path
-    return package_dir.parent / "rules" / DEFAULT_RULES_NAME
+    return rules_root() / DEFAULT_RULES_NAME
 
 
 def load_default_patterns(path: Path | None = None) -> tuple[str, ...]:

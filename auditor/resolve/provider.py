@@ -30,9 +30,9 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 from resolvelib import AbstractProvider
 
-from auditor.index import CoreMetadata, IndexClient
+from auditor.index.client import CoreMetadata, IndexClient
+from auditor.index.simple_api import DistFile
 from auditor.model import Origin, Target
-from auditor.simple_api import DistFile
 
 
 @dataclass(frozen=True, eq=False)
