@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from auditor.judge.scoring import Finding, PackageScore
     from auditor.model import SourceOptions
     from auditor.resolve.graph import DependencyGraph
-    from auditor.sponsor.plan import Budget, SponsorPlan
+    from auditor.sponsorship.plan import Budget, SponsorPlan
 
 # Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -61,8 +61,8 @@ _EXPORTS: dict[str, str] = {
     "Finding": "auditor.judge.scoring",
     "DependencyGraph": "auditor.resolve.graph",
     "BusFactorReport": "auditor.collectors.backends.git.report",
-    "Budget": "auditor.sponsor.plan",
-    "SponsorPlan": "auditor.sponsor.plan",
+    "Budget": "auditor.sponsorship.plan",
+    "SponsorPlan": "auditor.sponsorship.plan",
     "SourceOptions": "auditor.model",
     "AuditorError": "auditor.errors",
     "InputError": "auditor.errors",

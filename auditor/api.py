@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from auditor.judge.scoring import Level, PackageScore
     from auditor.judge.taxonomy import Taxonomy
     from auditor.resolve.graph import DependencyGraph
-    from auditor.sponsor.plan import Budget, SponsorPlan
+    from auditor.sponsorship.plan import Budget, SponsorPlan
 
 __all__ = [
     "DEFAULT_GITHUB_API",
@@ -445,8 +445,8 @@ def sponsor(
     from auditor.judge.rules import load_rules
     from auditor.judge.scoring import evaluate
     from auditor.judge.taxonomy import load_taxonomy
-    from auditor.sponsor.large_companies import load_companies
-    from auditor.sponsor.plan import plan_sponsorship
+    from auditor.sponsorship.large_companies import load_companies
+    from auditor.sponsorship.plan import plan_sponsorship
 
     chosen = settings or Settings()
     # The data files first: a typo in a companies file fails before any network use.

@@ -17,7 +17,7 @@ from auditor.cli.audit_cmd import signals_parent
 from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 from auditor.cli.llm_options import llm_parent, summarizer_session
 from auditor.reporters.sponsor import FORMATS, render
-from auditor.sponsor.plan import Budget, Period, SponsorPlan
+from auditor.sponsorship.plan import Budget, Period, SponsorPlan
 from auditor.summaries import MEMO_KEY, Summary
 
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
