@@ -119,6 +119,11 @@ class Metrics:
     """The figures the benchmark reports for one mode."""
 
     auc: float | None
+    # The same with every package the report gave no score ranked least risky: what the
+    # ranking is worth if "no score" were read as "no risk". Equal to ``auc`` when all
+    # packages have a score.
+    auc_unscored_low: float | None
+    unscored: tuple[str, ...]
     positives: int
     negatives: int
     abandoned_caught: int
@@ -252,6 +257,7 @@ def compute_metrics(labels: Sequence[Labelled], outcomes: Mapping[str, Outcome])
     """Every figure of one mode from the labels and the tool's outcomes (keyed normalised)."""
     pos_scores: list[float] = []
     neg_scores: list[float] = []
+    unscored: list[Labelled] = []
     counts = dict.fromkeys(("abandoned", "at-risk", "healthy"), 0)
     caught = dict.fromkeys(("abandoned", "at-risk", "healthy"), 0)
     decided = 0
@@ -274,9 +280,17 @@ def compute_metrics(labels: Sequence[Labelled], outcomes: Mapping[str, Outcome])
         levels[item.label][outcome.level or "?"] += 1
         if outcome.score is not None:
             (pos_scores if item.positive else neg_scores).append(outcome.score)
+        else:
+            unscored.append(item)
     auc = roc_auc(pos_scores, neg_scores) if pos_scores and neg_scores else None
+    floor = min([*pos_scores, *neg_scores], default=0.0) - 1.0
+    pos_low = pos_scores + [floor for i in unscored if i.positive]
+    neg_low = neg_scores + [floor for i in unscored if not i.positive]
+    auc_low = roc_auc(pos_low, neg_low) if pos_low and neg_low else None
     return Metrics(
         auc=auc,
+        auc_unscored_low=auc_low,
+        unscored=tuple(i.name for i in unscored),
         positives=len(pos_scores),
         negatives=len(neg_scores),
         abandoned_caught=caught["abandoned"],
@@ -387,6 +401,15 @@ def format_metrics(mode: str, m: Metrics, fail_on: str) -> str:
         f"== {mode}: {m.audited} packages audited ({m.positives} abandoned/at-risk, "
         f"{m.negatives} healthy/mature with a score)",
         f"ROC AUC (score; abandoned+at-risk vs healthy+mature): {auc}   goal >= 0.90",
+        *(
+            [
+                f"  {len(m.unscored)} package(s) without a numeric score are left out of it: "
+                f"{', '.join(m.unscored)}; ranked least risky instead, AUC "
+                + (f"{m.auc_unscored_low:.3f}" if m.auc_unscored_low is not None else "n/a")
+            ]
+            if m.unscored
+            else []
+        ),
         f"gate --fail-on {fail_on}: abandoned caught "
         f"{_fraction(m.abandoned_caught, m.abandoned_total)}   goal >= 80 %",
         f"gate --fail-on {fail_on}: at-risk caught {_fraction(m.at_risk_caught, m.at_risk_total)}",

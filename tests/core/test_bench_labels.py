@@ -346,3 +346,22 @@ def test_seed_clones_copies_a_local_clone_where_the_tool_looks(tmp_path: Path) -
         text=True,
     ).stdout
     assert log.strip() == "one"
+
+
+def test_unscored_packages_are_named_and_ranked_least_risky_in_the_second_auc() -> None:
+    def lab(name: str, label: str) -> Labelled:
+        return Labelled(name, label, "e", "https://example.org", date(2026, 1, 1))
+
+    labels = [lab("dead", "abandoned"), lab("unk", "abandoned"), lab("live", "healthy")]
+    report = {
+        "packages": [
+            _pkg("dead", "high", 70),
+            {"name": "unk", "risk": {"level": "unknown", "score": None}},
+            _pkg("live", "low", 10),
+        ]
+    }
+    m = compute_metrics(labels, parse_report(report, "high"))
+    assert m.unscored == ("unk",)
+    assert m.auc == pytest.approx(1.0)  # only dead vs live
+    assert m.auc_unscored_low == pytest.approx(0.5)  # unk ranked below live
+    assert (m.positives, m.negatives) == (1, 1)
