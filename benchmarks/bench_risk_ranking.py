@@ -484,8 +484,11 @@ def closed_loopback_port() -> int:
     return port
 
 
-def tool_fingerprint(python: str) -> str:
-    """A hash of the tool's code and shipped rules, so a cached report is reused only as-is."""
+def tool_fingerprint(python: str) -> tuple[Path, str]:
+    """Where ``python`` imports auditor from, and a hash of its code and shipped rules.
+
+    The hash keys the raw-report cache, so a report is reused only for the same tool.
+    """
     probe = "import auditor, pathlib; print(pathlib.Path(auditor.__file__).parent)"
     pkg = Path(
         subprocess.run(
@@ -501,7 +504,7 @@ def tool_fingerprint(python: str) -> str:
             if f.is_file() and f.suffix in {".py", ".toml", ".json"}:
                 digest.update(str(f.relative_to(root.parent)).encode())
                 digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
+    return pkg, digest.hexdigest()[:16]
 
 
 def clean_env(*, local_git: bool = False) -> dict[str, str]:
@@ -549,15 +552,18 @@ def _audit_once(
     ]
     if git:
         cmd.append("--git")
-    proc = subprocess.run(
-        cmd,
-        env=clean_env(local_git=git),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
     shown = " ".join(cmd[1:]).replace(str(work), "<work>").replace(str(cache_dir), "<cache>")
+    try:
+        proc = subprocess.run(
+            cmd,
+            env=clean_env(local_git=git),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, -1, f"error: the audit took longer than {timeout:.0f} s (--timeout)", shown
     report = None
     if out.is_file():
         try:
@@ -800,12 +806,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    fingerprint = tool_fingerprint(args.python)
+    try:
+        tool_dir, fingerprint = tool_fingerprint(args.python)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(
+            f"error: {args.python} cannot import auditor ({exc}); "
+            "run with the interpreter of auditor's environment or pass --python",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"auditor: {tool_dir} (code and rules fingerprint {fingerprint})")
     modes = ["index-only", "git"] if args.mode == "both" else [args.mode]
     # The git mode needs the repository URLs the tool finds; the index-only report has them.
     needs_index = "index-only" in modes or "git" in modes
     index_run = cached_run("index-only", args, labels, fingerprint, log) if needs_index else None
-    summary: dict[str, Any] = {"fingerprint": fingerprint, "labels": str(args.labels), "modes": {}}
+    summary: dict[str, Any] = {
+        "auditor": str(tool_dir),
+        "fingerprint": fingerprint,
+        "labels": str(args.labels),
+        "modes": {},
+    }
     for mode in modes:
         if mode == "index-only":
             assert index_run is not None
