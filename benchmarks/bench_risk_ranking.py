@@ -112,6 +112,8 @@ class Outcome:
     repository: str | None
     gate_fails: bool
     git_known: bool | None = None  # None: the report has no git-history signals at all
+    hits: int = 0  # rule findings with outcome "hit"
+    hits_with_evidence: int = 0  # ... that quote at least one signal that decided them
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class Metrics:
     state_decided: int
     audited: int
     git_known: int | None
+    hits: int
+    hits_with_evidence: int
     missing: tuple[str, ...]
     levels_by_label: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
@@ -263,6 +267,7 @@ def compute_metrics(labels: Sequence[Labelled], outcomes: Mapping[str, Outcome])
     decided = 0
     audited = 0
     git_known: int | None = None
+    hits = hits_with_evidence = 0
     missing: list[str] = []
     levels: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     for item in labels:
@@ -275,6 +280,8 @@ def compute_metrics(labels: Sequence[Labelled], outcomes: Mapping[str, Outcome])
         counts[group] += 1
         caught[group] += int(outcome.gate_fails)
         decided += int(outcome.state in DECIDED_STATES)
+        hits += outcome.hits
+        hits_with_evidence += outcome.hits_with_evidence
         if outcome.git_known is not None:
             git_known = (git_known or 0) + int(outcome.git_known)
         levels[item.label][outcome.level or "?"] += 1
@@ -302,6 +309,8 @@ def compute_metrics(labels: Sequence[Labelled], outcomes: Mapping[str, Outcome])
         state_decided=decided,
         audited=audited,
         git_known=git_known,
+        hits=hits,
+        hits_with_evidence=hits_with_evidence,
         missing=tuple(missing),
         levels_by_label={k: dict(v) for k, v in levels.items()},
     )
@@ -341,6 +350,16 @@ def _reasons(risk: Any, limit: int = 2) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _names_evidence(finding: Mapping[str, Any]) -> bool:
+    """A hit names its evidence: a signal with a value that met the rule's condition."""
+    evidence = finding.get("evidence")
+    if not isinstance(evidence, list):
+        return False
+    return any(
+        isinstance(e, Mapping) and e.get("result") is True and e.get("signal") for e in evidence
+    )
+
+
 def parse_report(report: Any, fail_on: str) -> dict[str, Outcome]:
     """Each package's outcome from a ``--format json`` report, keyed by normalised name.
 
@@ -375,6 +394,12 @@ def parse_report(report: Any, fail_on: str) -> dict[str, Outcome]:
             for sig in (_get(pkg, "signals") or {}).values()
             if isinstance(sig, Mapping) and str(sig.get("source", "")).split(":")[0] == "git"
         ]
+        findings = _get(risk, "findings")
+        hit_list = [
+            f
+            for f in (findings if isinstance(findings, list) else [])
+            if isinstance(f, Mapping) and f.get("outcome") == "hit"
+        ]
         key = normalise(name)
         gate = key in gate_names if gate_names is not None else level_at_least(level, fail_on)
         out[key] = Outcome(
@@ -386,6 +411,8 @@ def parse_report(report: Any, fail_on: str) -> dict[str, Outcome]:
             repository=repo if isinstance(repo, str) else None,
             gate_fails=gate,
             git_known=any("value" in sig for sig in git_signals) if git_signals else None,
+            hits=len(hit_list),
+            hits_with_evidence=sum(1 for f in hit_list if _names_evidence(f)),
         )
     return out
 
@@ -418,6 +445,7 @@ def format_metrics(mode: str, m: Metrics, fail_on: str) -> str:
         f"state decided (abandoned/mature/active): {_fraction(m.state_decided, m.audited)}"
         f"   goal with --git >= 90 %",
     ]
+    lines.append(f"rule hits naming their evidence: {_fraction(m.hits_with_evidence, m.hits)}")
     if m.git_known is not None:
         lines.append(f"git-history signals known: {_fraction(m.git_known, m.audited)}")
     thresholds = []

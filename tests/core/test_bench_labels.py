@@ -365,3 +365,20 @@ def test_unscored_packages_are_named_and_ranked_least_risky_in_the_second_auc() 
     assert m.auc == pytest.approx(1.0)  # only dead vs live
     assert m.auc_unscored_low == pytest.approx(0.5)  # unk ranked below live
     assert (m.positives, m.negatives) == (1, 1)
+
+
+def test_hits_are_counted_with_and_without_the_evidence_they_rest_on() -> None:
+    pkg = _pkg("a", "high", 60)
+    risk = pkg["risk"]
+    assert isinstance(risk, dict)
+    risk["findings"] = [
+        {"rule": "r1", "outcome": "hit", "evidence": [{"signal": "archived", "result": True}]},
+        {"rule": "r2", "outcome": "hit", "evidence": [{"signal": "x", "result": None}]},
+        {"rule": "r3", "outcome": "hit"},
+        {"rule": "r4", "outcome": "pass", "evidence": [{"signal": "y", "result": True}]},
+    ]
+    o = parse_report({"packages": [pkg]}, "high")["a"]
+    assert (o.hits, o.hits_with_evidence) == (3, 1)
+    labels = [Labelled("a", "abandoned", "e", "https://example.org", date(2026, 1, 1))]
+    m = compute_metrics(labels, {"a": o})
+    assert (m.hits, m.hits_with_evidence) == (3, 1)
