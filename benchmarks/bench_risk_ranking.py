@@ -31,6 +31,11 @@ Raw reports are cached under ``--raw-dir``: a rerun reuses a report while the la
 names, the mode and the tool's code and rules are unchanged (``--rerun`` forces a fresh
 audit). The tool's own cache lives there too, so a fresh audit is fast as well.
 
+Run it from the repository root with the project's interpreter: the auditor measured is
+the one ``--python`` imports from the current directory (``python -m auditor``), and the
+first line printed names it. Reports and the tool's cache go under ``--raw-dir``
+(default ``benchmarks/results/risk_ranking`` under the current directory).
+
 The report is read defensively: a missing field shows as ``?`` rather than failing, so
 the script keeps working while the JSON shape evolves.
 """
@@ -56,7 +61,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LABELS = ROOT / "benchmarks" / "labelled" / "packages.toml"
-DEFAULT_RAW_DIR = ROOT / "benchmarks" / "results" / "risk_ranking"
+DEFAULT_RAW_DIR = Path("benchmarks") / "results" / "risk_ranking"  # under the cwd
 
 LABELS = ("abandoned", "at-risk", "healthy", "mature")
 POSITIVE = frozenset({"abandoned", "at-risk"})
