@@ -110,8 +110,8 @@ def build_synthetic(path: Path, commits: int, files: int, authors: int) -> float
 def child(target: str) -> None:
     """Run one analysis in this (fresh) process and print its measurements as JSON."""
     sys.path.insert(0, str(ROOT))
+    from auditor.collectors.backends.git import bus_factor, open_target, render_json
     from auditor.errors import AuditorError
-    from auditor.gitstats import bus_factor, open_target, render_json
 
     began = time.perf_counter()
     try:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
-from auditor.graph import DependencyGraph
+from auditor.resolve.graph import DependencyGraph
 
 SPECS: tuple[SignalSpec, ...] = (
     SignalSpec(

@@ -12,9 +12,9 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+import auditor.sources._shape as shape
 from auditor.errors import ParseError
 from auditor.model import Origin, Requirement
-from auditor.sources import _shape as shape
 from auditor.sources._pep508 import and_markers, check_marker
 from auditor.sources.poetry_constraint import ConstraintError, python_marker, translate
 

@@ -12,9 +12,9 @@ from urllib.parse import unquote
 
 from packaging.utils import canonicalize_name
 
+import auditor.sources._shape as shape
 from auditor.errors import ParseError
 from auditor.model import DependencyInput, LockedDependency, LockedPackage, Origin, SourceOptions
-from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._graph import unrequired
 from auditor.sources._lockutil import pinned_root

@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 
 from packaging.utils import canonicalize_name
 
+import auditor.sources._shape as shape
 from auditor.errors import ParseError
 from auditor.model import DependencyInput, Requirement, SourceOptions
-from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._local import same_name
 from auditor.sources._pep508 import and_markers, requirement_from_string

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from packaging.utils import canonicalize_name
 
+import auditor.sources._shape as shape
 from auditor.errors import ParseError
 from auditor.model import (
     DependencyInput,
@@ -21,7 +22,6 @@ from auditor.model import (
     Requirement,
     SourceOptions,
 )
-from auditor.sources import _shape as shape
 from auditor.sources._base import BaseSource
 from auditor.sources._graph import unrequired
 from auditor.sources._lockutil import nth, package_lines, pinned_root, source_label

@@ -197,13 +197,15 @@ def test_endless_backtracking_gives_a_partial_audit_and_exit_3(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import auditor.cli.audit_cmd as audit_cmd
+    from auditor.api import Settings
 
     reqs = tmp_path / "requirements.txt"
     reqs.write_text(_backtracking_world(fake_index))
-    real = audit_cmd.graph_request
+    real = Settings.graph_request
     # the same behaviour as 2000 rounds on a real 150-line file, on a file small enough
-    monkeypatch.setattr(audit_cmd, "graph_request", lambda args: replace(real(args), max_rounds=25))
+    monkeypatch.setattr(
+        Settings, "graph_request", lambda self, files: replace(real(self, files), max_rounds=25)
+    )
     code, audited, err = audit_json(fake_index, monkeypatch, capsys, str(reqs))
     assert code == 3, err
     assert "the dependency graph is partial" in err

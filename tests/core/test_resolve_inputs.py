@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.cache import Cache
 from auditor.model import DependencyInput, LockedPackage, Origin
-from auditor.resolve import resolve
+from auditor.resolve.resolver import resolve
 from tests.core.conftest import client, options
 from tests.core.test_resolve import req, versions
 from tests.fakes import FakeIndex, Release
