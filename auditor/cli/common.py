@@ -16,6 +16,7 @@ from auditor.api import DEFAULT_GITHUB_API, Settings
 from auditor.config import default_cache_dir
 from auditor.errors import InputError
 from auditor.model import SourceOptions
+from auditor.sources._files import MAX_INPUT_BYTES
 
 
 def global_parent() -> argparse.ArgumentParser:
@@ -112,7 +113,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     GitHub token comes from ``GITHUB_TOKEN`` or ``GH_TOKEN`` and goes nowhere else.
     """
     files = list(getattr(args, "files", []) or [])
-    stdin_text = sys.stdin.read() if "-" in files else None
+    # one character past the cap is enough for the reader to refuse it (never all of it)
+    stdin_text = sys.stdin.read(MAX_INPUT_BYTES + 1) if "-" in files else None
     token = (os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or "").strip()
     api = (
         getattr(args, "github_api_url", None)

@@ -31,6 +31,45 @@ def _table(data: Any, *keys: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+#: tables whose dependencies the reader follows: a non-table there is an input error,
+#: because reading it as "nothing" would audit a project as if it had no dependencies
+_TABLES = (
+    ("project",),
+    ("project", "optional-dependencies"),
+    ("dependency-groups",),
+    ("tool",),
+    ("tool", "poetry"),
+    ("tool", "poetry", "dependencies"),
+    ("tool", "poetry", "dev-dependencies"),
+    ("tool", "poetry", "group"),
+    ("tool", "poetry", "extras"),
+    ("tool", "uv"),
+    ("tool", "pdm"),
+    ("tool", "pdm", "dev-dependencies"),
+)
+
+
+def _check_tables(data: dict[str, Any], lines: LineIndex, display: str) -> None:
+    for keys in _TABLES:
+        value: Any = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None and not isinstance(value, dict):
+            name = ".".join(keys)
+            at = lines.header(name)
+            if at is None:
+                parent = lines.header(".".join(keys[:-1])) if len(keys) > 1 else None
+                at = lines.key(keys[-1], parent or 0)
+            raise shape.wrong_type(display, None if at is None else at + 1, name, "a table", value)
+    groups = _table(data, "tool", "poetry", "group")
+    for group, body in groups.items():
+        where = f"tool.poetry.group.{group}"
+        at = lines.header(where)
+        line = None if at is None else at + 1
+        deps = shape.table(body, display, line, where).get("dependencies")
+        shape.optional_table(deps, display, line, f"{where}.dependencies")
+
+
 class _Reader:
     """Reads one parsed pyproject.toml; keeps the raw lines for origins."""
 
@@ -38,6 +77,7 @@ class _Reader:
         self.display = source.display
         self.data = load_toml(source.text, source.display)
         self.lines = LineIndex(source.text)
+        _check_tables(self.data, self.lines, self.display)
         self.base_dir = source.path.resolve().parent if source.path else Path.cwd()
         self.options = options
         self.warnings: list[str] = []

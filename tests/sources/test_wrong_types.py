@@ -144,3 +144,32 @@ def test_the_safety_net_turns_an_unforeseen_shape_into_an_input_error() -> None:
         read_as(Broken, source, SourceOptions())
     assert err.value.message.startswith("odd/uv.lock: cannot read it as a uv lock file")
     assert "TypeError" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('project = "app"\n', ":1: cannot parse 'project': expected a table, found a string"),
+        (
+            '[project]\nname = "a"\noptional-dependencies = ["x"]\n',
+            ":3: cannot parse 'project.optional-dependencies': expected a table, found a list",
+        ),
+        (
+            '[tool.poetry]\nname = "a"\ndependencies = ["requests"]\n',
+            ":3: cannot parse 'tool.poetry.dependencies': expected a table, found a list",
+        ),
+        (
+            '[tool.poetry.group.dev]\ndependencies = "pytest"\n',
+            ":1: cannot parse 'tool.poetry.group.dev.dependencies': expected a table",
+        ),
+    ],
+)
+def test_pyproject_tables_of_the_wrong_type_are_not_read_as_empty(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """A project whose dependency table is a string would otherwise audit as "no deps"."""
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        read_input(str(path), SourceOptions(all_groups=True))
+    assert f"{path}{expected}" in err.value.message, err.value.message
