@@ -57,6 +57,11 @@ def package_data(pkg: PackageAudit) -> dict[str, Any]:
     return {
         "name": pkg.name,
         "version": pkg.package.version,
+        # how the graph knows this package: an unresolvable one says why, so "?" is
+        # never read as "fine"
+        "status": pkg.package.status.value,
+        "status_reason": pkg.package.reason,
+        "dependencies_known": pkg.package.dependencies_known,
         "direct": pkg.direct,
         "depth": pkg.depth,
         "reach": pkg.reach,

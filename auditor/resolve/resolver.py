@@ -145,9 +145,22 @@ def resolve(
         roots,
         target=options.target,
         inputs=paths,
-        warnings=warnings + index.warnings,
+        warnings=warnings + index.warnings + _unresolvable_notes(graph, roots),
         partial=partial,
     )
+
+
+def _unresolvable_notes(graph: nx.DiGraph, roots: Mapping[str, Sequence[Requirement]]) -> list[str]:
+    """One warning per package kept in the graph without a release: reports show such a
+    package's version as "?", and the reason must be said somewhere every format keeps."""
+    notes: list[str] = []
+    for name in sorted(graph.nodes):
+        pkg: ResolvedPackage = graph.nodes[name]["package"]
+        if pkg.status is not PackageStatus.UNRESOLVABLE:
+            continue
+        where = f"{roots[name][0].origin}: " if roots.get(name) else ""
+        notes.append(f"{where}{name} is unresolvable: {pkg.reason or 'no reason recorded'}")
+    return notes
 
 
 def _settle(

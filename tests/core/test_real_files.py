@@ -72,6 +72,11 @@ def test_vendor_only_pin_stays_unresolvable_and_the_rest_is_audited(
     assert code in (0, 1), err
     assert {"flashinfer-cubin", "flashinfer-python", "requests", "idna"} <= set(audited)
     assert f"extra index {VENDOR_INDEX}" in err
+    # the audit report says what "?" means, in the package and in a warning
+    assert audited["flashinfer-cubin"]["status"] == "unresolvable"
+    assert "not on any reachable index" in str(audited["flashinfer-cubin"]["status_reason"])
+    assert audited["requests"]["status"] == "resolved"
+    assert f"{reqs}:5: flashinfer-cubin is unresolvable: pinned version" in err
     code, packages, err = audit_json(fake_index, monkeypatch, capsys, str(reqs), command="graph")
     assert code == 0, err
     cubin = packages["flashinfer-cubin"]
