@@ -40,6 +40,7 @@ from auditor.model import (
     ResolvedPackage,
     Target,
 )
+from auditor.resolve import settle
 from auditor.resolve.direct import describe_direct
 from auditor.resolve.graph import DependencyGraph
 from auditor.resolve.provider import Cand, DirectInfo, Provider, Req
@@ -175,8 +176,6 @@ def _settle(
     """No joint answer: a fully pinned file is read as a lock (its disagreements are
     reported, the graph is whole); a resolution that backtracked without end is done
     one direct requirement at a time (the graph is partial). Anything else is raised."""
-    from auditor.resolve import settle
-
     if settle.fully_pinned(roots) and settle.pins_exist(roots, index):
         notes: list[str] = []
         graph = _from_locks(
@@ -346,9 +345,7 @@ def _resolve(
         except ResolutionImpossible as exc:
             raise _conflict(exc, provider) from None
         except ResolutionTooDeep as exc:
-            from auditor.resolve.settle import conflict_names
-
-            names = conflict_names(counter.counts)
+            names = settle.conflict_names(counter.counts)
             raise TooDeepError(
                 f"resolution gave up after {exc.round_count} rounds of backtracking "
                 f"(around: {', '.join(names) or 'unknown'})",
