@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auditor.config import default_cache_dir
 from auditor.gitstats import bus_factor, open_target, render_json, render_text
 
 HELP = "truck factor and maintainer activity from a repository's git history"
@@ -21,9 +25,16 @@ Analyse a repository's history: the truck factor by degree of authorship (who wr
 source files present at the revision), the contributor absence factor, active authors,
 developer distribution and elephant factor. TARGET is an https:// URL (cloned blobless
 into the cache directory, fetched on later runs) or a local repository path. Only
-github.com is cloned unless --allow-host names another host. Vendored, generated,
-minified, documentation, example, build-output and binary files are left out (the list
-is rules/git-exclude.toml); --exclude adds patterns.
+github.com is cloned unless --allow-host names another host; clones live in the cache
+directory (--cache-dir, else $AUDITOR_CACHE_DIR, else the user cache directory).
+
+The files counted are those GitHub Linguist counts as the project's languages
+(programming and markup; vendored, documentation, generated, binary, data and prose
+files are left out), as in the study (Avelino et al., ICPC 2016), minus the study's
+manual rules in rules/git-exclude.toml (examples and docs folders, top-level build
+output and benchmarks). --exclude adds your own patterns. --list-files (text) or
+--format json shows every file analysed with its authors, and every file left out
+with the rule that left it out.
 """
 
 
@@ -70,6 +81,12 @@ def register(
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
+        "--list-files",
+        action="store_true",
+        help="text format: list every analysed file with its authors and every excluded "
+        "file with its rule (JSON always has both)",
+    )
+    parser.add_argument(
         "--now",
         type=_instant,
         default=None,
@@ -79,22 +96,36 @@ def register(
     parser.set_defaults(run=run)
 
 
+@contextmanager
+def _clone_dir(args: argparse.Namespace) -> Iterator[Path]:
+    """Where clones live: the cache directory, or a temporary one with --no-cache."""
+    if getattr(args, "no_cache", False):
+        with tempfile.TemporaryDirectory(prefix="auditor-bus-factor-") as tmp:
+            yield Path(tmp)
+        return
+    chosen: Path | None = getattr(args, "cache_dir", None)
+    yield chosen if chosen is not None else default_cache_dir()
+
+
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.target`` and write the report to standard output."""
-    cache_dir: Path = args.cache_dir
-    target = open_target(
-        args.target,
-        cache_dir=cache_dir,
-        allowed_hosts=tuple(args.allow_host or ()),
-        offline=bool(getattr(args, "offline", False)),
-    )
-    report = bus_factor(
-        target,
-        rev=args.rev,
-        excludes=tuple(args.exclude or ()),
-        use_default_excludes=not getattr(args, "no_default_excludes", False),
-        now=getattr(args, "now", None),
-    )
-    output = render_json(report) if args.format == "json" else render_text(report)
+    with _clone_dir(args) as cache_dir:
+        target = open_target(
+            args.target,
+            cache_dir=cache_dir,
+            allowed_hosts=tuple(args.allow_host or ()),
+            offline=bool(getattr(args, "offline", False)),
+        )
+        report = bus_factor(
+            target,
+            rev=args.rev,
+            excludes=tuple(args.exclude or ()),
+            use_default_excludes=not getattr(args, "no_default_excludes", False),
+            now=getattr(args, "now", None),
+        )
+    if args.format == "json":
+        output = render_json(report)
+    else:
+        output = render_text(report, list_files=bool(getattr(args, "list_files", False)))
     sys.stdout.write(output)
     return 0

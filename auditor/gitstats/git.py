@@ -96,8 +96,12 @@ def run_git(
     git_dir: Path | None = None,
     cwd: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    input: bytes | None = None,
 ) -> str:
-    """Run git and return its standard output (UTF-8, undecodable bytes escaped)."""
+    """Run git and return its standard output (UTF-8, undecodable bytes escaped).
+
+    ``input`` is written to git's standard input; without it git reads nothing.
+    """
     command = _command(args, git_dir)
     workdir = cwd if cwd is not None else git_dir
     try:
@@ -105,7 +109,8 @@ def run_git(
             command,
             cwd=workdir,
             env=git_env(),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if input is None else None,
+            input=input,
             capture_output=True,
             timeout=timeout,
             check=False,

@@ -37,12 +37,20 @@ def test_blobless_clone_then_fetch(tmp_path: Path) -> None:
             target.git_dir == cache / "git" / f"127.0.0.1_{server.port}" / "owner" / "project.git"
         )
         assert git("config", "remote.origin.promisor", cwd=target.git_dir).strip() == "true"
-        report = bus_factor(target, now=NOW)
-        assert report.truck_factor == 1
-        # The move is exact, so Alice keeps moved.py without any file being downloaded.
-        assert [a.name for a in report.truck_factor_authors] == ["Alice"]
         missing = git("rev-list", "--objects", "--missing=print", "--all", cwd=target.git_dir)
         assert sum(line.startswith("?") for line in missing.splitlines()) == 2
+        before = len(server.requests)
+        report = bus_factor(target, now=NOW)
+        # The move is exact, so the lineage carries over without reading old contents:
+        # Alice added moved.py's lineage (FA), Bob's rename is a change (DL 1), and both
+        # pass the thresholds; b.py is Alice's alone.
+        assert report.truck_factor == 2
+        assert [a.name for a in report.truck_factor_authors] == ["Alice", "Bob"]
+        # Classification read the contents of the files present, fetched in one request.
+        fetches = [r for r in server.requests[before:] if r.startswith("POST")]
+        assert len(fetches) == 1
+        missing = git("rev-list", "--objects", "--missing=print", "--all", cwd=target.git_dir)
+        assert sum(line.startswith("?") for line in missing.splitlines()) == 0
 
         add_commits(repo, [Commit("Carol <carol@initech.com>", 5, {"c.py": content("c")})])
         requests_before = len(server.requests)

@@ -1,0 +1,148 @@
+"""Which files the truck factor counts: GitHub Linguist's view, then the manual rules.
+
+Why Linguist: the study (Avelino et al., ICPC 2016) kept exactly the files GitHub's
+Linguist counts in a project's language statistics: not vendored, not documentation,
+not generated, not binary, and of a programming or markup language (data languages
+such as JSON or YAML and prose such as Markdown or plain text are left out). go-enry,
+the Go port of Linguist, answers the same questions through ``enry-python``.
+
+Why the order: the cheap questions that need only the path (the manual rules, the
+user's ``--exclude``, submodules and symlinks, vendored, documentation) go first, so
+content is read only for the files still in; that content comes from one batched
+``git cat-file`` and only its first 16 KiB are kept. A file whose content the
+repository lacks is classified by its name alone and named in a note, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import enry  # type: ignore[import-untyped]  # no type information shipped
+
+from .blobs import partial_clone_remote, prefetch, read_heads
+from .exclude import ExcludeMatcher
+from .git import GitFailed, run_git
+
+KEPT_TYPES = frozenset({"programming", "markup"})
+_MODE_SYMLINK = "120000"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreeFile:
+    """One entry of the analysed commit's tree."""
+
+    path: str
+    oid: str
+    mode: str
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Classification:
+    """The kept files with their language, and every other file with its reason."""
+
+    kept: Mapping[str, str]
+    excluded: Mapping[str, str]
+    notes: tuple[str, ...]
+
+
+def list_tree(git_dir: Path, sha: str) -> list[TreeFile]:
+    """Every entry of commit ``sha``'s tree, recursively (submodules included)."""
+    out = run_git(["ls-tree", "-r", "-z", "--full-tree", sha], git_dir=git_dir)
+    entries: list[TreeFile] = []
+    for record in out.split("\0"):
+        meta, _, path = record.partition("\t")
+        fields = meta.split(" ")
+        if path and len(fields) == 3:
+            entries.append(TreeFile(path=path, mode=fields[0], kind=fields[1], oid=fields[2]))
+    return entries
+
+
+def path_reason(entry: TreeFile, matcher: ExcludeMatcher) -> str | None:
+    """Why a file is out by its path alone, or None if its content must be looked at."""
+    if entry.kind != "blob":
+        return "submodule"
+    if entry.mode == _MODE_SYMLINK:
+        return "symlink"
+    rule = matcher.reason(entry.path)
+    if rule is not None:
+        return rule
+    if bool(enry.is_vendor(entry.path)):
+        return "linguist: vendored"
+    if bool(enry.is_documentation(entry.path)):
+        return "linguist: documentation"
+    return None
+
+
+def content_reason(path: str, head: bytes) -> tuple[str | None, str]:
+    """``(reason, language)``: why Linguist leaves the file out (None: kept), its language."""
+    if head and bool(enry.is_binary(head)):
+        return "linguist: binary", ""
+    if bool(enry.is_generated(path, head)):
+        return "linguist: generated", ""
+    language = str(enry.get_language(path, head) or "")
+    if not language:
+        return "linguist: no language", ""
+    kind = str(enry.get_language_type(language))
+    if kind not in KEPT_TYPES:
+        return f"linguist: {kind} language ({language})", language
+    return None, language
+
+
+Reader = Callable[[Path, Sequence[str]], Mapping[str, bytes | None]]
+
+
+def classify(
+    git_dir: Path,
+    entries: Sequence[TreeFile],
+    matcher: ExcludeMatcher,
+    *,
+    reader: Reader | None = None,
+) -> Classification:
+    """Split the tree into the files to analyse and the files left out, with reasons."""
+    excluded: dict[str, str] = {}
+    candidates: list[TreeFile] = []
+    for entry in entries:
+        reason = path_reason(entry, matcher)
+        if reason is None:
+            candidates.append(entry)
+        else:
+            excluded[entry.path] = reason
+    notes: list[str] = []
+    oids = [entry.oid for entry in candidates]
+    remote = partial_clone_remote(git_dir)
+    if remote is not None and oids:
+        try:
+            prefetch(git_dir, remote, oids)
+        except GitFailed as exc:
+            notes.append(
+                f"could not fetch file contents from {remote} ({exc.detail}); "
+                "files without content are classified by name only"
+            )
+    heads = (reader or _read)(git_dir, oids)
+    kept: dict[str, str] = {}
+    by_name: list[str] = []
+    for entry in candidates:
+        head = heads.get(entry.oid)
+        if head is None:
+            by_name.append(entry.path)
+        reason, language = content_reason(entry.path, head or b"")
+        if reason is None:
+            kept[entry.path] = language
+        else:
+            excluded[entry.path] = reason
+    if by_name:
+        shown = ", ".join(by_name[:10]) + (
+            f" and {len(by_name) - 10} more" if len(by_name) > 10 else ""
+        )
+        notes.append(
+            f"{len(by_name)} file(s) classified by name only, their content is not in the "
+            f"repository: {shown}"
+        )
+    return Classification(kept=kept, excluded=excluded, notes=tuple(notes))
+
+
+def _read(git_dir: Path, oids: Sequence[str]) -> Mapping[str, bytes | None]:
+    return read_heads(git_dir, oids)
