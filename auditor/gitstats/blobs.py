@@ -104,12 +104,28 @@ def read_heads(
 
 
 def partial_clone_remote(git_dir: Path) -> str | None:
-    """The promisor remote of a partial (blobless) clone, or None for a full repository."""
+    """The promisor remote of a partial (blobless) clone, or None for a full repository.
+
+    Older clones name it in ``extensions.partialClone``; newer git marks the remote
+    itself with ``remote.<name>.promisor``.
+    """
     try:
         out = run_git(["config", "--get", "extensions.partialClone"], git_dir=git_dir, timeout=30)
+        if out.strip():
+            return out.strip()
+    except GitFailed:
+        pass
+    try:
+        out = run_git(
+            ["config", "--get-regexp", r"^remote\..*\.promisor$"], git_dir=git_dir, timeout=30
+        )
     except GitFailed:
         return None
-    return out.strip() or None
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        if value.strip().lower() in {"true", "yes", "on", "1"}:
+            return key[len("remote.") : -len(".promisor")]
+    return None
 
 
 def prefetch(

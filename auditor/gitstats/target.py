@@ -16,7 +16,8 @@ from pathlib import Path
 
 from auditor.errors import InputError
 
-from .git import DEFAULT_TIMEOUT, GitFailed, run_git
+from .blobs import partial_clone_remote
+from .git import DEFAULT_TIMEOUT
 from .history import RenameMode
 from .remote import RemoteLocation, ensure_clone, parse_remote
 from .repo import open_local
@@ -67,8 +68,4 @@ def open_target(
 
 def _local_rename_mode(git_dir: Path) -> RenameMode:
     """Exact renames for a local partial clone (no contents), similarity otherwise."""
-    try:
-        run_git(["config", "--get", "extensions.partialClone"], git_dir=git_dir, timeout=30)
-    except GitFailed:
-        return "similar"
-    return "exact"
+    return "exact" if partial_clone_remote(git_dir) is not None else "similar"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.gitstats import bus_factor, open_target
+from auditor.gitstats import BusFactorReport, bus_factor, open_target
 
 from .gitrepo import NOW, Commit, add_commits, build_repo, content, git
 from .gitserver import serve_git
@@ -17,7 +17,11 @@ def served_repo(root: Path) -> Path:
     repo = build_repo(
         root / "owner" / "project.git",
         [
-            Commit("Alice <alice@acme.com>", 30, {"a.py": content("a"), "b.py": content("b")}),
+            Commit(
+                "Alice <alice@acme.com>",
+                30,
+                {"a.py": content("a"), **{f"b{i}.py": content(f"b{i}") for i in range(6)}},
+            ),
             Commit("Bob <bob@globex.com>", 20, {"a.py": None, "moved.py": content("a")}),
         ],
         bare=True,
@@ -25,6 +29,11 @@ def served_repo(root: Path) -> Path:
     git("config", "uploadpack.allowFilter", "true", cwd=repo)
     git("config", "uploadpack.allowAnySHA1InWant", "true", cwd=repo)
     return repo
+
+
+def authors_of(report: BusFactorReport, path: str) -> set[str]:
+    assert report.analysed_files is not None
+    return next({n for n, _ in f.authors} for f in report.analysed_files if f.path == path)
 
 
 def test_blobless_clone_then_fetch(tmp_path: Path) -> None:
@@ -38,17 +47,18 @@ def test_blobless_clone_then_fetch(tmp_path: Path) -> None:
         )
         assert git("config", "remote.origin.promisor", cwd=target.git_dir).strip() == "true"
         missing = git("rev-list", "--objects", "--missing=print", "--all", cwd=target.git_dir)
-        assert sum(line.startswith("?") for line in missing.splitlines()) == 2
+        assert sum(line.startswith("?") for line in missing.splitlines()) == 7
         before = len(server.requests)
         report = bus_factor(target, now=NOW)
         # The move is exact, so the lineage carries over without reading old contents:
         # Alice added moved.py's lineage (FA), Bob's rename is a change (DL 1), and both
-        # pass the thresholds; b.py is Alice's alone.
-        assert report.truck_factor == 2
-        assert [a.name for a in report.truck_factor_authors] == ["Alice", "Bob"]
-        # Classification read the contents of the files present, fetched in one request.
+        # pass the thresholds; the b*.py files are Alice's alone.
+        assert report.truck_factor == 1
+        assert authors_of(report, "moved.py") == {"Alice", "Bob"}
+        # Classification read the contents of the seven files present, all fetched in
+        # one fetch (its ref listing and its pack request), not one fetch per file.
         fetches = [r for r in server.requests[before:] if r.startswith("POST")]
-        assert len(fetches) == 1
+        assert len(fetches) <= 2
         missing = git("rev-list", "--objects", "--missing=print", "--all", cwd=target.git_dir)
         assert sum(line.startswith("?") for line in missing.splitlines()) == 0
 
@@ -59,7 +69,7 @@ def test_blobless_clone_then_fetch(tmp_path: Path) -> None:
         assert any("upload-pack" in r for r in server.requests[requests_before:])
         updated = bus_factor(again, now=NOW)
         assert updated.revision == git("rev-parse", "main", cwd=repo).strip()
-        assert updated.files_total == 3
+        assert updated.files_total == 8
 
         offline = open_target(url, cache_dir=cache, allow_insecure_loopback=True, offline=True)
         count = len(server.requests)
