@@ -77,12 +77,30 @@ def path_reason(entry: TreeFile, matcher: ExcludeMatcher) -> str | None:
 
 
 def content_reason(path: str, head: bytes) -> tuple[str | None, str]:
-    """``(reason, language)``: why Linguist leaves the file out (None: kept), its language."""
-    if head and bool(enry.is_binary(head)):
+    """``(reason, language)``: why Linguist leaves the file out (None: kept), its language.
+
+    An empty file has no language for Linguist (it detects none on an empty blob).
+    """
+    if not head:
+        return "linguist: empty file", ""
+    if bool(enry.is_binary(head)):
         return "linguist: binary", ""
     if bool(enry.is_generated(path, head)):
         return "linguist: generated", ""
     language = str(enry.get_language(path, head) or "")
+    if not language:
+        return "linguist: no language", ""
+    kind = str(enry.get_language_type(language))
+    if kind not in KEPT_TYPES:
+        return f"linguist: {kind} language ({language})", language
+    return None, language
+
+
+def name_reason(path: str) -> tuple[str | None, str]:
+    """``content_reason`` for a file whose content is missing: its name decides alone."""
+    if bool(enry.is_generated(path, b"")):
+        return "linguist: generated", ""
+    language = str(enry.get_language(path, b"") or "")
     if not language:
         return "linguist: no language", ""
     kind = str(enry.get_language_type(language))
@@ -128,7 +146,10 @@ def classify(
         head = heads.get(entry.oid)
         if head is None:
             by_name.append(entry.path)
-        reason, language = content_reason(entry.path, head or b"")
+        if head is None:
+            reason, language = name_reason(entry.path)
+        else:
+            reason, language = content_reason(entry.path, head)
         if reason is None:
             kept[entry.path] = language
         else:

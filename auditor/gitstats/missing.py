@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .git import GitFailed, run_git, stream_git
+from .git import GitFailed, stream_git
 from .history import History, RenameMode, read_history, split_nul
 
 _SHOWN = 10
@@ -36,8 +36,12 @@ class HistoryRead:
 
 def missing_blobs(git_dir: Path, sha: str) -> set[str]:
     """Ids of the objects reachable from ``sha`` that the repository does not have."""
-    out = run_git(["rev-list", "--objects", "--missing=print", sha], git_dir=git_dir)
-    return {line[1:].strip() for line in out.splitlines() if line.startswith("?")}
+    missing: set[str] = set()
+    with stream_git(["rev-list", "--objects", "--missing=print", sha], git_dir=git_dir) as out:
+        for line in out:
+            if line.startswith(b"?"):
+                missing.add(line[1:].strip().decode("ascii", "replace"))
+    return missing
 
 
 def paths_holding(git_dir: Path, sha: str, oids: set[str]) -> set[str]:

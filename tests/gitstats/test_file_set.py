@@ -59,6 +59,7 @@ def test_each_file_rule(analyse: Analyse) -> None:
                     "config.json": '{"a": 1}\n',
                     "NOTES.txt": content("prose"),
                     "data.bin": "\0\1\2 binary \0" * 20,
+                    "src/empty.py": "",
                 },
             ),
         ]
@@ -71,6 +72,7 @@ def test_each_file_rule(analyse: Analyse) -> None:
         "config.json": "linguist: data language (JSON)",
         "NOTES.txt": "linguist: prose language (Text)",
         "data.bin": "linguist: binary",
+        "src/empty.py": "linguist: empty file",
     }
     # The markup file stays: Linguist counts markup languages.
     assert {f.path: f.language for f in report.analysed_files or ()} == {
@@ -79,7 +81,7 @@ def test_each_file_rule(analyse: Analyse) -> None:
     }
     assert report.truck_factor == 1
     assert [a.name for a in report.truck_factor_authors] == ["Alice"]
-    assert (report.files_total, report.files_analysed) == (9, 2)
+    assert (report.files_total, report.files_analysed) == (10, 2)
 
 
 def test_user_excludes_add_to_linguist(analyse: Analyse) -> None:
