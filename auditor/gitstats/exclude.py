@@ -52,6 +52,33 @@ def load_default_groups(path: Path | None = None) -> tuple[tuple[str, str], ...]
     return tuple(patterns)
 
 
+_TYPES = frozenset({"programming", "markup", "data", "prose"})
+
+
+def load_language_types(path: Path | None = None) -> dict[str, str]:
+    """The ``[linguist_types]`` table: language name -> the type the study's Linguist gave."""
+    source = path if path is not None else default_rules_path()
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(
+            f"cannot read the default exclusion list {source}: {exc}",
+            hint="Reinstall auditor, or fix the file's TOML syntax.",
+        ) from exc
+    table = data.get("linguist_types", {})
+    if not isinstance(table, dict):
+        raise InputError(f"{source}: [linguist_types] must be a table of language = type")
+    types: dict[str, str] = {}
+    for language, kind in table.items():
+        if kind not in _TYPES:
+            raise InputError(
+                f"{source}: linguist_types.{language} = {kind!r} is not a language type",
+                hint=f"Use one of {', '.join(sorted(_TYPES))}.",
+            )
+        types[str(language)] = str(kind)
+    return types
+
+
 def load_default_patterns(path: Path | None = None) -> tuple[str, ...]:
     """Every pattern of the default list, in file order."""
     return tuple(pattern for _, pattern in load_default_groups(path))

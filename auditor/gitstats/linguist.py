@@ -22,7 +22,7 @@ from pathlib import Path
 import enry  # type: ignore[import-untyped]  # no type information shipped
 
 from .blobs import partial_clone_remote, prefetch, read_heads
-from .exclude import ExcludeMatcher
+from .exclude import ExcludeMatcher, load_language_types
 from .git import GitFailed, run_git
 
 KEPT_TYPES = frozenset({"programming", "markup"})
@@ -76,7 +76,15 @@ def path_reason(entry: TreeFile, matcher: ExcludeMatcher) -> str | None:
     return None
 
 
-def content_reason(path: str, head: bytes) -> tuple[str | None, str]:
+def language_type(language: str, overrides: Mapping[str, str]) -> str:
+    """The type of ``language``: the study's where ``overrides`` has it, else Linguist's."""
+    kind = overrides.get(language)
+    return kind if kind is not None else str(enry.get_language_type(language))
+
+
+def content_reason(
+    path: str, head: bytes, overrides: Mapping[str, str] | None = None
+) -> tuple[str | None, str]:
     """``(reason, language)``: why Linguist leaves the file out (None: kept), its language.
 
     An empty file has no language for Linguist (it detects none on an empty blob).
@@ -87,23 +95,20 @@ def content_reason(path: str, head: bytes) -> tuple[str | None, str]:
         return "linguist: binary", ""
     if bool(enry.is_generated(path, head)):
         return "linguist: generated", ""
-    language = str(enry.get_language(path, head) or "")
-    if not language:
-        return "linguist: no language", ""
-    kind = str(enry.get_language_type(language))
-    if kind not in KEPT_TYPES:
-        return f"linguist: {kind} language ({language})", language
-    return None, language
+    return _by_language(str(enry.get_language(path, head) or ""), overrides or {})
 
 
-def name_reason(path: str) -> tuple[str | None, str]:
+def name_reason(path: str, overrides: Mapping[str, str] | None = None) -> tuple[str | None, str]:
     """``content_reason`` for a file whose content is missing: its name decides alone."""
     if bool(enry.is_generated(path, b"")):
         return "linguist: generated", ""
-    language = str(enry.get_language(path, b"") or "")
+    return _by_language(str(enry.get_language(path, b"") or ""), overrides or {})
+
+
+def _by_language(language: str, overrides: Mapping[str, str]) -> tuple[str | None, str]:
     if not language:
         return "linguist: no language", ""
-    kind = str(enry.get_language_type(language))
+    kind = language_type(language, overrides)
     if kind not in KEPT_TYPES:
         return f"linguist: {kind} language ({language})", language
     return None, language
@@ -118,8 +123,14 @@ def classify(
     matcher: ExcludeMatcher,
     *,
     reader: Reader | None = None,
+    language_types: Mapping[str, str] | None = None,
 ) -> Classification:
-    """Split the tree into the files to analyse and the files left out, with reasons."""
+    """Split the tree into the files to analyse and the files left out, with reasons.
+
+    ``language_types`` overrides Linguist's type for some languages (default: the
+    study's types from ``rules/git-exclude.toml``).
+    """
+    overrides = load_language_types() if language_types is None else language_types
     excluded: dict[str, str] = {}
     candidates: list[TreeFile] = []
     for entry in entries:
@@ -147,9 +158,9 @@ def classify(
         if head is None:
             by_name.append(entry.path)
         if head is None:
-            reason, language = name_reason(entry.path)
+            reason, language = name_reason(entry.path, overrides)
         else:
-            reason, language = content_reason(entry.path, head)
+            reason, language = content_reason(entry.path, head, overrides)
         if reason is None:
             kept[entry.path] = language
         else:

@@ -12,8 +12,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from auditor.gitstats import BusFactorReport, bus_factor, open_target
+import pytest
+
+from auditor.errors import InputError
+from auditor.gitstats import BusFactorReport, bus_factor, make_matcher, open_target
 from auditor.gitstats.analysis import NO_HISTORY
+from auditor.gitstats.exclude import load_language_types
+from auditor.gitstats.linguist import classify, list_tree
 
 from .conftest import Analyse
 from .gitrepo import NOW, Commit, build_repo, content, git
@@ -217,3 +222,35 @@ def test_a_missing_blob_at_the_analysed_commit_is_classified_by_name(tmp_path: P
     assert report.truck_factor == 1
     assert set(authors(report)) == {"core.py", "lost.py"}
     assert any("by name only" in note and "lost.py" in note for note in report.notes)
+
+
+def test_language_types_follow_the_studys_linguist(tmp_path: Path) -> None:
+    path = build_repo(
+        tmp_path / "r",
+        [
+            Commit(
+                ALICE,
+                60,
+                {
+                    "Dockerfile": "FROM debian:stable\nRUN true\n",
+                    "api.proto": 'syntax = "proto3";\nmessage A { int32 x = 1; }\n',
+                    "main.go": "package main\n\nfunc main() {}\n",
+                },
+            )
+        ],
+    )
+    git_dir = path / ".git"
+    entries = list_tree(git_dir, "HEAD")
+    study = classify(git_dir, entries, make_matcher())
+    # In November 2016 Linguist called Dockerfile data and Protocol Buffer markup.
+    assert study.excluded == {"Dockerfile": "linguist: data language (Dockerfile)"}
+    assert set(study.kept) == {"api.proto", "main.go"}
+    today = classify(git_dir, entries, make_matcher(), language_types={})
+    assert today.excluded == {"api.proto": "linguist: data language (Protocol Buffer)"}
+
+
+def test_a_bad_language_type_is_a_clear_error(tmp_path: Path) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text('[linguist_types]\nDockerfile = "source"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="is not a language type"):
+        load_language_types(rules_file)
