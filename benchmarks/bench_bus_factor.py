@@ -113,10 +113,10 @@ def build_synthetic(path: Path, commits: int, files: int, authors: int) -> float
 def child(target: str) -> None:
     """Run one analysis in this (fresh) process and print its measurements as JSON."""
     sys.path.insert(0, str(ROOT))
+    from auditor.collectors.backends.git import bus_factor, make_matcher, open_target, render_json
+    from auditor.collectors.backends.git.linguist import classify, list_tree
+    from auditor.collectors.backends.git.repo import resolve_revision
     from auditor.errors import AuditorError
-    from auditor.gitstats import bus_factor, make_matcher, open_target, render_json
-    from auditor.gitstats.linguist import classify, list_tree
-    from auditor.gitstats.repo import resolve_revision
 
     began = time.perf_counter()
     try:

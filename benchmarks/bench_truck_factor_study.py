@@ -35,8 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditor.gitstats import bus_factor  # noqa: E402
-from auditor.gitstats.target import Target  # noqa: E402
+from auditor.collectors.backends.git import bus_factor  # noqa: E402
+from auditor.collectors.backends.git.target import Target  # noqa: E402
 
 BEFORE = "2016-12-01T00:00:00Z"
 

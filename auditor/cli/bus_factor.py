@@ -1,23 +1,20 @@
 """``auditor bus-factor TARGET``: the git-history bus-factor report for one repository.
 
-The command is thin on purpose: it turns flags into calls of ``auditor.gitstats`` and
-writes the rendered report. Problems (not a repository, empty, unknown revision, a
-clone that fails, a host not allowed) are raised as ``InputError`` for the main CLI to
-turn into a message and exit code 2.
+The command is thin on purpose: it turns flags into ``Settings``, calls
+``auditor.api.bus_factor`` and writes the rendered report. Problems (not a repository,
+empty, unknown revision, a clone that fails, a host not allowed) are raised as
+``InputError`` for the main CLI to turn into a message and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
-from auditor.config import default_cache_dir
-from auditor.gitstats import bus_factor, open_target, render_json, render_text
+from auditor.api import bus_factor
+from auditor.cli.common import settings_from_args
+from auditor.collectors.backends.git import render_json, render_text
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\
@@ -96,33 +93,16 @@ def register(
     parser.set_defaults(run=run)
 
 
-@contextmanager
-def _clone_dir(args: argparse.Namespace) -> Iterator[Path]:
-    """Where clones live: the cache directory, or a temporary one with --no-cache."""
-    if getattr(args, "no_cache", False):
-        with tempfile.TemporaryDirectory(prefix="auditor-bus-factor-") as tmp:
-            yield Path(tmp)
-        return
-    chosen: Path | None = getattr(args, "cache_dir", None)
-    yield chosen if chosen is not None else default_cache_dir()
-
-
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.target`` and write the report to standard output."""
-    with _clone_dir(args) as cache_dir:
-        target = open_target(
-            args.target,
-            cache_dir=cache_dir,
-            allowed_hosts=tuple(args.allow_host or ()),
-            offline=bool(getattr(args, "offline", False)),
-        )
-        report = bus_factor(
-            target,
-            rev=args.rev,
-            excludes=tuple(args.exclude or ()),
-            use_default_excludes=not getattr(args, "no_default_excludes", False),
-            now=getattr(args, "now", None),
-        )
+    report = bus_factor(
+        args.target,
+        settings_from_args(args),
+        rev=args.rev,
+        excludes=tuple(args.exclude or ()),
+        use_default_excludes=not getattr(args, "no_default_excludes", False),
+        now=getattr(args, "now", None),
+    )
     if args.format == "json":
         output = render_json(report)
     else:

@@ -28,15 +28,15 @@ from auditor.cache import Cache
 from auditor.collectors.interface import (
     Collector,
     JSONValue,
-    RepositoryRef,
     Signal,
     SignalSpec,
     SignalType,
     Subject,
 )
-from auditor.index import PROJECT_TTL, IndexClient, project_json_url
+from auditor.index.client import PROJECT_TTL, IndexClient, project_json_url
 from auditor.repository import (
     DEFAULT_GITHUB_HOSTS,
+    RepositoryRef,
     funding_links,
     is_ip_or_local,
     label_kind,

@@ -21,10 +21,11 @@ from importlib import resources
 from typing import Any
 
 from auditor import __version__
-from auditor.audit import PackageAudit
-from auditor.graph import DependencyGraph
-from auditor.report import ScoredReport, reason
+from auditor.collectors.run import PackageAudit
+from auditor.judge.report import ScoredReport, reason
+from auditor.judge.scoring import PackageScore
 from auditor.reporters.interface import RenderContext, Reporter
+from auditor.reporters.sanitize import clean
 from auditor.reporters.signals import (
     _activity,
     _bus_factor,
@@ -34,8 +35,7 @@ from auditor.reporters.signals import (
     _show,
     headline,
 )
-from auditor.reporters.terminal import clean
-from auditor.scoring import PackageScore
+from auditor.resolve.graph import DependencyGraph
 from auditor.summaries import Summary
 
 CSP = (

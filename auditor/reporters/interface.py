@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from auditor.report import ScoredReport
-    from auditor.rules import Rule
+    from auditor.judge.report import ScoredReport
+    from auditor.judge.rules import Rule
     from auditor.summaries import Summary
 
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from auditor.audit import PackageAudit
-from auditor.report import ScoredReport, counting_hits, reason
+from auditor.collectors.run import PackageAudit
+from auditor.judge.report import ScoredReport, counting_hits, reason
+from auditor.judge.scoring import LEVELS, PackageScore
 from auditor.reporters.interface import RenderContext, Reporter
+from auditor.reporters.sanitize import clean
 from auditor.reporters.signals import _activity, _bus_factor, _funding, _place, headline
-from auditor.reporters.terminal import clean
-from auditor.scoring import LEVELS, PackageScore
 from auditor.summaries import Summary
 
 MAX_BYTES = 1024 * 1024 - 16 * 1024  # GitHub's job-summary limit, minus a safety margin

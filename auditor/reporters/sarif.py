@@ -30,13 +30,13 @@ from urllib.parse import quote
 import networkx as nx
 
 from auditor import __version__
-from auditor.audit import PackageAudit
+from auditor.collectors.run import PackageAudit
+from auditor.judge.report import ScoredReport
+from auditor.judge.rules import Rule
+from auditor.judge.scoring import Finding, PackageScore
 from auditor.model import Requirement
-from auditor.report import ScoredReport
 from auditor.reporters.interface import RenderContext, Reporter
-from auditor.reporters.terminal import clean
-from auditor.rules import Rule
-from auditor.scoring import Finding, PackageScore
+from auditor.reporters.sanitize import clean
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"

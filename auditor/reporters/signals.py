@@ -22,12 +22,12 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor import __version__
-from auditor.audit import AuditResult, PackageAudit
 from auditor.collectors.interface import JSONValue, Signal
-from auditor.policy import Change
-from auditor.report import ScoredReport, counting_hits, reason, resolutions
-from auditor.reporters.terminal import clean
-from auditor.scoring import LEVELS, Evidence, PackageScore, level_rank
+from auditor.collectors.run import AuditResult, PackageAudit
+from auditor.judge.policy import Change
+from auditor.judge.report import ScoredReport, counting_hits, reason, resolutions
+from auditor.judge.scoring import LEVELS, Evidence, PackageScore, level_rank
+from auditor.reporters.sanitize import clean
 
 if TYPE_CHECKING:
     from auditor.summaries import Summary

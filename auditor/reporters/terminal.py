@@ -11,7 +11,7 @@ differently from how it is stored.
 
 from __future__ import annotations
 
-from auditor.report import ScoredReport
+from auditor.judge.report import ScoredReport
 from auditor.reporters.interface import RenderContext, Reporter
 from auditor.reporters.sanitize import clean
 

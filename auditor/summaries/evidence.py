@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 from auditor.collectors.interface import JSONValue
 
 if TYPE_CHECKING:
-    from auditor.audit import AuditResult, PackageAudit
-    from auditor.graph import DependencyGraph
-    from auditor.scoring import PackageScore
+    from auditor.collectors.run import AuditResult, PackageAudit
+    from auditor.judge.scoring import PackageScore
+    from auditor.resolve.graph import DependencyGraph
 
 # The signals that say who holds a package up and whether they are still there.
 KEY_SIGNALS: tuple[str, ...] = (

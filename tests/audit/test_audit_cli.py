@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from auditor.collectors.backends.github.signals import NAMES as GITHUB_NAMES
 from auditor.collectors.catalog import all_specs
-from auditor.github.signals import NAMES as GITHUB_NAMES
 from tests.audit.conftest import TOKEN
 from tests.fakes.github_server import FakeGitHub
 

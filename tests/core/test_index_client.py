@@ -9,9 +9,9 @@ import pytest
 from auditor.cache import Cache
 from auditor.config import make_target, target_tags
 from auditor.errors import DataSourceError, OfflineMissError
-from auditor.http import make_session
-from auditor.index import IndexClient, PackageNotFoundError
-from auditor.simple_api import parse_html_page
+from auditor.index.client import IndexClient, PackageNotFoundError
+from auditor.index.http import make_session
+from auditor.index.simple_api import parse_html_page
 from tests.core.conftest import client
 from tests.fakes import FakeIndex, Release
 
@@ -157,7 +157,7 @@ def test_html_pages_from_vendor_indexes() -> None:
 def test_wheels_for_other_targets_are_dropped_after_the_cache(
     empty_index: FakeIndex, tmp_path: Path
 ) -> None:
-    from auditor.simple_api import wheel_prefilter
+    from auditor.index.simple_api import wheel_prefilter
 
     files = [
         "gpu-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",

@@ -5,7 +5,7 @@ code in tests and in use; only its base URL changes. A loopback server exercises
 parts a mock skips (content negotiation, redirects, status codes, retries, threads,
 keep-alive, hashes that must match the bytes served).
 
-What it speaks, enough for `auditor.index`:
+What it speaks, enough for `auditor.index.client`:
 
 - ``GET /simple/``  and ``GET /simple/<name>/`` — PEP 503 HTML or PEP 691 JSON by
   ``Accept`` (api-version 1.1: PEP 700 ``versions``, ``size``, ``upload-time``), PEP 592

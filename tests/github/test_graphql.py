@@ -18,10 +18,10 @@ import pytest
 import requests
 
 from auditor.cache import Cache
+from auditor.collectors.backends.github.graphql import Limits, build_history_query, build_query
+from auditor.collectors.backends.github.signals import NAMES
 from auditor.collectors.github import GitHubCollector
 from auditor.errors import DataSourceError
-from auditor.github.graphql import Limits, build_history_query, build_query
-from auditor.github.signals import NAMES
 from tests.fakes.github_server import FIXED_NOW, FakeGitHub, Fault, synthetic_repository
 from tests.github.conftest import TOKEN, subject
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor.collectors.backends.git import BusFactorReport, bus_factor, open_target
 from auditor.errors import InputError
-from auditor.gitstats import BusFactorReport, bus_factor, open_target
 
 from .gitrepo import NOW, Commit, add_commits, build_repo, content, git
 from .gitserver import serve_git

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from auditor.collectors.backends.git import BusFactorReport, bus_factor, make_matcher, open_target
+from auditor.collectors.backends.git.analysis import NO_HISTORY
+from auditor.collectors.backends.git.exclude import load_language_types
+from auditor.collectors.backends.git.linguist import classify, list_tree
 from auditor.errors import InputError
-from auditor.gitstats import BusFactorReport, bus_factor, make_matcher, open_target
-from auditor.gitstats.analysis import NO_HISTORY
-from auditor.gitstats.exclude import load_language_types
-from auditor.gitstats.linguist import classify, list_tree
 
 from .conftest import Analyse
 from .gitrepo import NOW, Commit, build_repo, content, git

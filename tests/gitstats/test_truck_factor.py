@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.gitstats import BusFactorReport, bus_factor, open_target
-from auditor.gitstats.target import Target
+from auditor.collectors.backends.git import BusFactorReport, bus_factor, open_target
+from auditor.collectors.backends.git.target import Target
 
 from .conftest import Analyse
 from .gitrepo import NOW, Commit, build_repo, content

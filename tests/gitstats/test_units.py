@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor.collectors.backends.git.doa import degree_of_authorship, file_authors, truck_factor
+from auditor.collectors.backends.git.exclude import ExcludeMatcher, make_matcher
+from auditor.collectors.backends.git.identities import is_bot, resolve
+from auditor.collectors.backends.git.orgs import organisation
+from auditor.collectors.backends.git.remote import parse_remote
 from auditor.errors import InputError
-from auditor.gitstats.doa import degree_of_authorship, file_authors, truck_factor
-from auditor.gitstats.exclude import ExcludeMatcher, make_matcher
-from auditor.gitstats.identities import is_bot, resolve
-from auditor.gitstats.orgs import organisation
-from auditor.gitstats.remote import parse_remote
 
 
 def test_doa_formula() -> None:

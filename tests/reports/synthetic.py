@@ -13,17 +13,18 @@ from pathlib import Path
 
 import networkx as nx
 
-from auditor.audit import AuditResult, PackageAudit
 from auditor.collectors.catalog import all_specs
-from auditor.collectors.interface import JSONValue, RepositoryRef, Signal
+from auditor.collectors.interface import JSONValue, Signal
+from auditor.collectors.run import AuditResult, PackageAudit
 from auditor.config import make_target
-from auditor.graph import DependencyGraph
+from auditor.judge.policy import Acceptance
+from auditor.judge.report import ScoredReport, score_audit
+from auditor.judge.rules import Rule, default_rules_dir, load_rules
+from auditor.judge.taxonomy import load_taxonomy
 from auditor.model import Origin, PackageStatus, Requirement, ResolvedPackage
-from auditor.policy import Acceptance
-from auditor.report import ScoredReport, score_audit
-from auditor.rules import Rule, default_rules_dir, load_rules
+from auditor.repository import RepositoryRef
+from auditor.resolve.graph import DependencyGraph
 from auditor.summaries import Summary
-from auditor.taxonomy import load_taxonomy
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 HOSTILE = (

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import build_parser
-from auditor.policy import Acceptance
+from auditor.judge.policy import Acceptance
 from auditor.reporters.interface import OutputFormat, RenderContext, Reporter, reporter_for
 from auditor.reporters.markdown import MAX_BYTES, MarkdownReporter, escape, render_markdown
 from auditor.reporters.sarif import FINGERPRINT_KEY, SRCROOT, fingerprint

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from auditor.collectors.interface import Signal
-from auditor.rules import AllOf, AnyOf, Compare, Condition, Missing, Rule, Scope, load_rules
-from auditor.scoring import (
+from auditor.judge.rules import AllOf, AnyOf, Compare, Condition, Missing, Rule, Scope, load_rules
+from auditor.judge.scoring import (
     Evidence,
     PackageContext,
     default_config,
