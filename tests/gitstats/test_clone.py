@@ -89,3 +89,18 @@ def test_missing_remote_repository(tmp_path: Path) -> None:
 def test_loopback_http_needs_the_explicit_option(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="only https://"):
         open_target("http://127.0.0.1:1/o/r", cache_dir=tmp_path)
+
+
+def test_offline_blobless_clone_classifies_by_name_without_the_network(tmp_path: Path) -> None:
+    served_repo(tmp_path / "served")
+    cache = tmp_path / "cache"
+    with serve_git(tmp_path / "served") as server:
+        url = server.url("owner/project")
+        open_target(url, cache_dir=cache, allow_insecure_loopback=True)  # clone, no contents
+        count = len(server.requests)
+        offline = open_target(url, cache_dir=cache, allow_insecure_loopback=True, offline=True)
+        report = bus_factor(offline, now=NOW)
+        assert len(server.requests) == count  # not one fetch, not even per file
+    assert report.files_analysed == 7
+    assert report.truck_factor == 1
+    assert any("by name only" in note for note in report.notes)

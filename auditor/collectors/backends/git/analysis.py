@@ -31,10 +31,15 @@ def analyse(
     *,
     matcher: ExcludeMatcher,
     rename: RenameMode = "similar",
+    fetch: bool = True,
 ) -> HistoryFacts:
-    """Analyse the history reachable from commit ``sha`` of the repository at ``git_dir``."""
+    """Analyse the history reachable from commit ``sha`` of the repository at ``git_dir``.
+
+    ``fetch`` false (``--offline``): a partial clone's missing file contents are not
+    fetched; those files are classified by name.
+    """
     entries = list_tree(git_dir, sha)
-    classification = classify(git_dir, entries, matcher)
+    classification = classify(git_dir, entries, matcher, commit=sha, fetch=fetch)
     read = read_history_resilient(git_dir, sha, rename=rename)
     resolution = resolve(read.history.identities, read.history.commit_weights())
     return summarise(

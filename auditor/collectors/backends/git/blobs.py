@@ -128,6 +128,19 @@ def partial_clone_remote(git_dir: Path) -> str | None:
     return None
 
 
+def absent_blobs(git_dir: Path, commit: str) -> set[str]:
+    """Blobs of ``commit``'s tree that the repository lacks, found without fetching any.
+
+    Why: in a partial clone, asking ``cat-file`` for a missing blob makes git fetch it
+    (one network round trip per file) or, offline, stops it outright; ``rev-list
+    --missing=print`` only reports.
+    """
+    out = run_git(
+        ["rev-list", "--objects", "--no-walk", "--missing=print", commit], git_dir=git_dir
+    )
+    return {line[1:].strip() for line in out.splitlines() if line.startswith("?")}
+
+
 def prefetch(
     git_dir: Path, remote: str, oids: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT
 ) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import enry  # type: ignore[import-untyped]  # no type information shipped
 
-from .blobs import partial_clone_remote, prefetch, read_heads
+from .blobs import absent_blobs, partial_clone_remote, prefetch, read_heads
 from .exclude import ExcludeMatcher, load_language_types
 from .git import GitFailed, run_git
 
@@ -124,11 +124,16 @@ def classify(
     *,
     reader: Reader | None = None,
     language_types: Mapping[str, str] | None = None,
+    commit: str | None = None,
+    fetch: bool = True,
 ) -> Classification:
     """Split the tree into the files to analyse and the files left out, with reasons.
 
     ``language_types`` overrides Linguist's type for some languages (default: the
-    study's types from ``rules/git-exclude.toml``).
+    study's types from ``rules/git-exclude.toml``). ``commit`` is the commit the
+    entries come from: in a partial clone its missing contents are fetched in one
+    request (unless ``fetch`` is false, as with ``--offline``) and whatever is still
+    missing is classified by name, never fetched file by file.
     """
     overrides = load_language_types() if language_types is None else language_types
     excluded: dict[str, str] = {}
@@ -141,15 +146,18 @@ def classify(
             excluded[entry.path] = reason
     notes: list[str] = []
     oids = [entry.oid for entry in candidates]
-    remote = partial_clone_remote(git_dir)
-    if remote is not None and oids:
-        try:
-            prefetch(git_dir, remote, oids)
-        except GitFailed as exc:
-            notes.append(
-                f"could not fetch file contents from {remote} ({exc.detail}); "
-                "files without content are classified by name only"
-            )
+    remote = partial_clone_remote(git_dir) if commit is not None else None
+    if remote is not None and commit is not None and oids:
+        if fetch:
+            try:
+                prefetch(git_dir, remote, oids)
+            except GitFailed as exc:
+                notes.append(
+                    f"could not fetch file contents from {remote} ({exc.detail}); "
+                    "files without content are classified by name only"
+                )
+        absent = absent_blobs(git_dir, commit)
+        oids = [oid for oid in oids if oid not in absent]
     heads = (reader or _read)(git_dir, oids)
     kept: dict[str, str] = {}
     by_name: list[str] = []

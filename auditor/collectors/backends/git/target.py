@@ -33,6 +33,8 @@ class Target:
     git_dir: Path
     remote: RemoteLocation | None
     rename: RenameMode
+    offline: bool = False
+    """Never reach the network: a partial clone's missing contents stay missing."""
 
 
 def looks_like_url(target: str) -> bool:
@@ -61,9 +63,17 @@ def open_target(
             allow_insecure_loopback=allow_insecure_loopback,
         )
         git_dir = ensure_clone(remote, cache_dir, offline=offline, timeout=timeout)
-        return Target(label=remote.url, git_dir=git_dir, remote=remote, rename="exact")
+        return Target(
+            label=remote.url, git_dir=git_dir, remote=remote, rename="exact", offline=offline
+        )
     git_dir = open_local(Path(target))
-    return Target(label=target, git_dir=git_dir, remote=None, rename=_local_rename_mode(git_dir))
+    return Target(
+        label=target,
+        git_dir=git_dir,
+        remote=None,
+        rename=_local_rename_mode(git_dir),
+        offline=offline,
+    )
 
 
 def _local_rename_mode(git_dir: Path) -> RenameMode:
