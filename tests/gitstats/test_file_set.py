@@ -254,3 +254,48 @@ def test_a_bad_language_type_is_a_clear_error(tmp_path: Path) -> None:
     rules_file.write_text('[linguist_types]\nDockerfile = "source"\n', encoding="utf-8")
     with pytest.raises(InputError, match="is not a language type"):
         load_language_types(rules_file)
+
+
+def test_gitattributes_overrides_apply_as_on_github(tmp_path: Path) -> None:
+    attributes = (
+        "gen/** linguist-generated\n"
+        "third_party/** linguist-vendored=false\n"
+        "src/odd.py linguist-vendored\n"
+        "*.tpl linguist-language=HTML\n"
+        "config.json linguist-detectable\n"
+        "src/skip.py -linguist-detectable\n"
+    )
+    path = build_repo(
+        tmp_path / "r",
+        [
+            Commit(
+                ALICE,
+                60,
+                {
+                    ".gitattributes": attributes,
+                    "gen/api.py": content("generated"),
+                    "third_party/ours.c": "int x = 1;\n",
+                    "src/odd.py": content("odd"),
+                    "src/page.tpl": "<p>{{ x }}</p>\n",
+                    "config.json": '{"a": 1}\n',
+                    "src/skip.py": content("skip"),
+                    "src/core.py": content("core"),
+                },
+            )
+        ],
+    )
+    git_dir = path / ".git"
+    result = classify(git_dir, list_tree(git_dir, "HEAD"), make_matcher(), commit="HEAD")
+    assert result.kept == {
+        "third_party/ours.c": "C",
+        "src/page.tpl": "HTML",
+        "config.json": "JSON",
+        "src/core.py": "Python",
+    }
+    assert result.excluded["gen/api.py"] == "linguist: generated (.gitattributes)"
+    assert result.excluded["src/odd.py"] == "linguist: vendored (.gitattributes)"
+    assert result.excluded["src/skip.py"] == "linguist: not detectable (.gitattributes)"
+    # Without the commit there are no overrides: Linguist's own verdicts.
+    plain = classify(git_dir, list_tree(git_dir, "HEAD"), make_matcher())
+    assert plain.excluded["third_party/ours.c"] == "linguist: vendored"
+    assert "gen/api.py" in plain.kept

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import enry  # type: ignore[import-untyped]  # no type information shipped
 
+from .attributes import flag, read_attributes
 from .blobs import absent_blobs, partial_clone_remote, prefetch, read_heads
 from .exclude import ExcludeMatcher, load_language_types
 from .git import GitFailed, run_git
@@ -60,8 +61,14 @@ def list_tree(git_dir: Path, sha: str) -> list[TreeFile]:
     return entries
 
 
-def path_reason(entry: TreeFile, matcher: ExcludeMatcher) -> str | None:
-    """Why a file is out by its path alone, or None if its content must be looked at."""
+def path_reason(
+    entry: TreeFile, matcher: ExcludeMatcher, attributes: Mapping[str, str] | None = None
+) -> str | None:
+    """Why a file is out by its path alone, or None if its content must be looked at.
+
+    ``attributes`` are the file's Linguist attributes from ``.gitattributes``; where one
+    is set it overrides Linguist's own rule, as on GitHub.
+    """
     if entry.kind != "blob":
         return "submodule"
     if entry.mode == _MODE_SYMLINK:
@@ -69,10 +76,13 @@ def path_reason(entry: TreeFile, matcher: ExcludeMatcher) -> str | None:
     rule = matcher.reason(entry.path)
     if rule is not None:
         return rule
-    if bool(enry.is_vendor(entry.path)):
-        return "linguist: vendored"
-    if bool(enry.is_documentation(entry.path)):
-        return "linguist: documentation"
+    attrs = attributes or {}
+    vendored = flag(attrs, "linguist-vendored")
+    if vendored if vendored is not None else bool(enry.is_vendor(entry.path)):
+        return "linguist: vendored" + (" (.gitattributes)" if vendored else "")
+    documentation = flag(attrs, "linguist-documentation")
+    if documentation if documentation is not None else bool(enry.is_documentation(entry.path)):
+        return "linguist: documentation" + (" (.gitattributes)" if documentation else "")
     return None
 
 
@@ -83,32 +93,32 @@ def language_type(language: str, overrides: Mapping[str, str]) -> str:
 
 
 def content_reason(
-    path: str, head: bytes, overrides: Mapping[str, str] | None = None
+    path: str,
+    head: bytes | None,
+    overrides: Mapping[str, str] | None = None,
+    attributes: Mapping[str, str] | None = None,
 ) -> tuple[str | None, str]:
     """``(reason, language)``: why Linguist leaves the file out (None: kept), its language.
 
-    An empty file has no language for Linguist (it detects none on an empty blob).
+    ``head`` None: the content is missing and the name decides alone. An empty file has
+    no language for Linguist (it detects none on an empty blob).
     """
-    if not head:
+    attrs = attributes or {}
+    if head is not None and not head:
         return "linguist: empty file", ""
-    if bool(enry.is_binary(head)):
+    if head is not None and bool(enry.is_binary(head)):
         return "linguist: binary", ""
-    if bool(enry.is_generated(path, head)):
-        return "linguist: generated", ""
-    return _by_language(str(enry.get_language(path, head) or ""), overrides or {})
-
-
-def name_reason(path: str, overrides: Mapping[str, str] | None = None) -> tuple[str | None, str]:
-    """``content_reason`` for a file whose content is missing: its name decides alone."""
-    if bool(enry.is_generated(path, b"")):
-        return "linguist: generated", ""
-    return _by_language(str(enry.get_language(path, b"") or ""), overrides or {})
-
-
-def _by_language(language: str, overrides: Mapping[str, str]) -> tuple[str | None, str]:
+    generated = flag(attrs, "linguist-generated")
+    if generated if generated is not None else bool(enry.is_generated(path, head or b"")):
+        return "linguist: generated" + (" (.gitattributes)" if generated else ""), ""
+    named = attrs.get("linguist-language")
+    language = named or str(enry.get_language(path, head or b"") or "")
     if not language:
         return "linguist: no language", ""
-    kind = language_type(language, overrides)
+    detectable = flag(attrs, "linguist-detectable")
+    if detectable is not None:
+        return (None if detectable else "linguist: not detectable (.gitattributes)"), language
+    kind = language_type(language, overrides or {})
     if kind not in KEPT_TYPES:
         return f"linguist: {kind} language ({language})", language
     return None, language
@@ -131,31 +141,26 @@ def classify(
 
     ``language_types`` overrides Linguist's type for some languages (default: the
     study's types from ``rules/git-exclude.toml``). ``commit`` is the commit the
-    entries come from: in a partial clone its missing contents are fetched in one
-    request (unless ``fetch`` is false, as with ``--offline``) and whatever is still
-    missing is classified by name, never fetched file by file.
+    entries come from: its ``.gitattributes`` overrides apply, and in a partial clone
+    its missing contents are fetched in one request (unless ``fetch`` is false, as with
+    ``--offline``) and whatever is still missing is classified by name, never fetched
+    file by file.
     """
     overrides = load_language_types() if language_types is None else language_types
+    notes: list[str] = []
+    remote = partial_clone_remote(git_dir) if commit is not None else None
+    attributes = _attributes(git_dir, commit, entries, remote, fetch, notes)
     excluded: dict[str, str] = {}
     candidates: list[TreeFile] = []
     for entry in entries:
-        reason = path_reason(entry, matcher)
+        reason = path_reason(entry, matcher, attributes.get(entry.path))
         if reason is None:
             candidates.append(entry)
         else:
             excluded[entry.path] = reason
-    notes: list[str] = []
     oids = [entry.oid for entry in candidates]
-    remote = partial_clone_remote(git_dir) if commit is not None else None
     if remote is not None and commit is not None and oids:
-        if fetch:
-            try:
-                prefetch(git_dir, remote, oids)
-            except GitFailed as exc:
-                notes.append(
-                    f"could not fetch file contents from {remote} ({exc.detail}); "
-                    "files without content are classified by name only"
-                )
+        _fetch(git_dir, remote, oids, fetch, notes)
         absent = absent_blobs(git_dir, commit)
         oids = [oid for oid in oids if oid not in absent]
     heads = (reader or _read)(git_dir, oids)
@@ -165,10 +170,7 @@ def classify(
         head = heads.get(entry.oid)
         if head is None:
             by_name.append(entry.path)
-        if head is None:
-            reason, language = name_reason(entry.path, overrides)
-        else:
-            reason, language = content_reason(entry.path, head, overrides)
+        reason, language = content_reason(entry.path, head, overrides, attributes.get(entry.path))
         if reason is None:
             kept[entry.path] = language
         else:
@@ -182,6 +184,46 @@ def classify(
             f"repository: {shown}"
         )
     return Classification(kept=kept, excluded=excluded, notes=tuple(notes))
+
+
+def _fetch(git_dir: Path, remote: str, oids: Sequence[str], fetch: bool, notes: list[str]) -> None:
+    if not fetch:
+        return
+    try:
+        prefetch(git_dir, remote, oids)
+    except GitFailed as exc:
+        notes.append(
+            f"could not fetch file contents from {remote} ({exc.detail}); "
+            "files without content are classified by name only"
+        )
+
+
+def _attributes(
+    git_dir: Path,
+    commit: str | None,
+    entries: Sequence[TreeFile],
+    remote: str | None,
+    fetch: bool,
+    notes: list[str],
+) -> dict[str, dict[str, str]]:
+    """Every file's Linguist attributes, or none when the tree has no .gitattributes."""
+    sources = [
+        e for e in entries if e.kind == "blob" and e.path.rsplit("/", 1)[-1] == ".gitattributes"
+    ]
+    if commit is None or not sources:
+        return {}
+    if remote is not None:
+        _fetch(git_dir, remote, [e.oid for e in sources], fetch, notes)
+        if absent_blobs(git_dir, commit) & {e.oid for e in sources}:
+            notes.append(".gitattributes not available offline: Linguist overrides not applied")
+            return {}
+    try:
+        return read_attributes(git_dir, commit, [e.path for e in entries if e.kind == "blob"])
+    except GitFailed as exc:
+        notes.append(
+            f"could not read .gitattributes ({exc.detail}): Linguist overrides not applied"
+        )
+        return {}
 
 
 def _read(git_dir: Path, oids: Sequence[str]) -> Mapping[str, bytes | None]:
