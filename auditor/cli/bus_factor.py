@@ -27,9 +27,10 @@ directory (--cache-dir, else $AUDITOR_CACHE_DIR, else the user cache directory).
 
 The files counted are those GitHub Linguist counts as the project's languages
 (programming and markup; vendored, documentation, generated, binary, data and prose
-files are left out), as in the study (Avelino et al., ICPC 2016), minus the study's
-manual rules in rules/git-exclude.toml (examples and docs folders, top-level build
-output and benchmarks). --exclude adds your own patterns. --list-files (text) or
+files are left out; the repository's .gitattributes linguist-* overrides apply), as in
+the study (Avelino et al., ICPC 2016), minus the study's manual rules in
+rules/git-exclude.toml (examples and docs folders, top-level build output and
+benchmarks). --exclude adds your own patterns. --list-files (text) or
 --format json shows every file analysed with its authors, and every file left out
 with the rule that left it out.
 """

@@ -4,7 +4,8 @@ Why Linguist: the study (Avelino et al., ICPC 2016) kept exactly the files GitHu
 Linguist counts in a project's language statistics: not vendored, not documentation,
 not generated, not binary, and of a programming or markup language (data languages
 such as JSON or YAML and prose such as Markdown or plain text are left out). go-enry,
-the Go port of Linguist, answers the same questions through ``enry-python``.
+the Go port of Linguist, answers the same questions through ``enry-python``; the
+project's own ``.gitattributes`` overrides (``attributes``) take precedence, as on GitHub.
 
 Why the order: the cheap questions that need only the path (the manual rules, the
 user's ``--exclude``, submodules and symlinks, vendored, documentation) go first, so
