@@ -175,7 +175,8 @@ def _settle(
 ) -> tuple[nx.DiGraph, list[str], bool]:
     """No joint answer: a fully pinned file is read as a lock (its disagreements are
     reported, the graph is whole); a resolution that backtracked without end is done
-    one direct requirement at a time (the graph is partial). Anything else is raised."""
+    in groups of direct requirements that settle (the graph is partial). Anything else is
+    raised."""
     if settle.fully_pinned(roots) and settle.pins_exist(roots, index):
         notes: list[str] = []
         graph = _from_locks(
@@ -189,7 +190,7 @@ def _settle(
     if not isinstance(exc, TooDeepError):
         raise exc
 
-    def alone(subset: settle.Roots, rounds: int) -> nx.DiGraph:
+    def group(subset: settle.Roots, rounds: int) -> nx.DiGraph:
         return _resolve(
             subset,
             constraints,
@@ -198,8 +199,8 @@ def _settle(
             session=session,
         )
 
-    graph, reasons = settle.one_by_one(
-        roots, alone, conflict=exc.conflict, rounds=options.max_rounds
+    graph, reasons = settle.in_groups(
+        roots, group, conflict=exc.conflict, rounds=options.max_rounds
     )
     return graph, reasons, True
 

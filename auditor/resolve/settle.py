@@ -5,10 +5,11 @@ Two real cases stopped audits with exit 2 and nothing to show:
 - a fully pinned file (pip-compile output, one pin bumped by hand) whose pins disagree:
   it is a lock, so exactly its pins are audited, and every disagreement between a pinned
   release's requirements and another pin is reported with both lines;
-- a large loose file where the resolver backtracks without end: each direct requirement
-  is resolved on its own (bounded), the answers are merged, packages whose versions
-  differ between them and requirements that could not be settled are marked, and the
-  graph is flagged partial (the CLI exits 3).
+- a large loose file where the resolver backtracks without end: the direct requirements
+  are resolved in groups, halved until each settles within a bounded number of rounds
+  (the conflicting ones end up alone), the answers are merged, packages whose releases
+  differ between groups and requirements that do not settle even alone are marked, and
+  the graph is flagged partial (the CLI exits 3).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from auditor.errors import ResolutionError
 from auditor.index.client import IndexClient, PackageNotFoundError
 from auditor.model import LockedPackage, PackageStatus, Requirement, ResolvedPackage
 
-#: rounds each direct requirement may take on its own, after the joint attempt gave up
+#: rounds each group of direct requirements may take, after the joint attempt gave up
 ROUNDS_EACH = 300
 
 Roots = Mapping[str, Sequence[Requirement]]
@@ -126,49 +127,47 @@ def _origin(roots: Roots, name: str) -> str:
     return str(reqs[0].origin) if reqs else name
 
 
-def one_by_one(
+def in_groups(
     roots: Roots, resolve_one: ResolveFn, *, conflict: Sequence[str], rounds: int
 ) -> tuple[nx.DiGraph, list[str]]:
-    """Resolve each direct requirement on its own and merge the answers.
+    """Resolve the direct requirements in groups that settle, and merge the answers.
 
-    Returns the merged graph and the reasons it is partial: the requirements that could
-    not be settled even alone, and the packages whose release differs between answers
-    (the merged graph keeps the first answer's release and says so on the node).
+    The requirements are split in halves, and a half that does not settle within
+    ROUNDS_EACH rounds is split again, down to single requirements: the ones in conflict
+    end up on their own, the others are resolved together as usual. Returns the merged
+    graph and the reasons it is partial: requirements that did not settle even alone,
+    and packages whose release differs between groups (the first group's release is
+    kept, and the node says so).
     """
     merged = nx.DiGraph()
     chosen: dict[str, dict[str | None, list[str]]] = {}
     unsettled: list[str] = []
-    for name, reqs in roots.items():
+    pending: list[list[str]] = [list(roots)]
+    while pending:
+        names = pending.pop(0)
         try:
-            graph = resolve_one({name: reqs}, ROUNDS_EACH)
+            graph = resolve_one({n: roots[n] for n in names}, ROUNDS_EACH)
         except PackageNotFoundError:
             raise
         except ResolutionError as exc:
-            why = exc.message.splitlines()[0]
-            unsettled.append(f"{reqs[0].origin}: {reqs[0].text}: not settled ({why})")
-            merged.add_node(
-                name,
-                package=ResolvedPackage(
-                    name=name,
-                    display_name=reqs[0].display_name,
-                    version=None,
-                    status=PackageStatus.UNRESOLVABLE,
-                    reason=f"could not be resolved even on its own: {why}",
-                    dependencies_known=False,
-                ),
-            )
+            if len(names) > 1:
+                half = len(names) // 2
+                pending[:0] = [names[:half], names[half:]]
+                continue
+            unsettled.append(_unsettled(merged, names[0], roots[names[0]], exc))
             continue
+        label = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
         for node in graph.nodes:
             pkg: ResolvedPackage = graph.nodes[node]["package"]
-            chosen.setdefault(node, {}).setdefault(pkg.version, []).append(name)
+            chosen.setdefault(node, {}).setdefault(pkg.version, []).append(label)
             if node not in merged:
                 merged.add_node(node, package=pkg)
         merged.add_edges_from(graph.edges(data=True))
     reasons = [
         f"resolution backtracked for more than {rounds} rounds without an answer "
-        f"(the conflict is around: {', '.join(conflict) or 'unknown'}); each direct "
-        "requirement was resolved on its own instead, so the graph may hold releases that "
-        "cannot be installed together",
+        f"(the conflict is around: {', '.join(conflict) or 'unknown'}); the direct "
+        "requirements were resolved in groups that settle instead, so the graph may hold "
+        "releases that cannot be installed together",
         *unsettled,
     ]
     for node, versions in sorted(chosen.items()):
@@ -177,10 +176,31 @@ def one_by_one(
         described = "; ".join(
             f"{version} for {', '.join(sorted(by))}" for version, by in versions.items()
         )
-        reasons.append(f"{node}: not settled, the direct requirements need different releases")
+        reasons.append(
+            f"{node}: not settled, the direct requirements need different releases ({described})"
+        )
         pkg = merged.nodes[node]["package"]
         merged.nodes[node]["package"] = replace(pkg, reason=f"release not settled: {described}")
     return merged, reasons
+
+
+def _unsettled(
+    merged: nx.DiGraph, name: str, reqs: Sequence[Requirement], exc: ResolutionError
+) -> str:
+    """Keep a requirement that does not settle even alone as unresolvable; say why."""
+    why = exc.message.splitlines()[0]
+    merged.add_node(
+        name,
+        package=ResolvedPackage(
+            name=name,
+            display_name=reqs[0].display_name,
+            version=None,
+            status=PackageStatus.UNRESOLVABLE,
+            reason=f"could not be resolved even on its own: {why}",
+            dependencies_known=False,
+        ),
+    )
+    return f"{reqs[0].origin}: {reqs[0].text}: not settled ({why})"
 
 
 def conflict_names(counts: Mapping[str, int], limit: int = 6) -> list[str]:
