@@ -114,10 +114,28 @@ def strip_comment(line: str) -> str:
     return line.strip()
 
 
+#: credentials of the CI job itself, never put into a URL a dependency file chooses: a
+#: pull request could otherwise add ``--extra-index-url https://x:${GITHUB_TOKEN}@host/``
+#: and receive the token with the audit's first request
+NEVER_EXPANDED = frozenset(
+    {"GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}
+)
+
+
+def withheld(line: str) -> list[str]:
+    """The NEVER_EXPANDED variables ``line`` refers to (left as written)."""
+    if "${" not in line:
+        return []
+    return [m.group(1) for m in _ENV_VAR.finditer(line) if m.group(1) in NEVER_EXPANDED]
+
+
 def _expand(line: str, env: Mapping[str, str]) -> str:
     if "${" not in line:
         return line
-    return _ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), line)
+    return _ENV_VAR.sub(
+        lambda m: m.group(0) if m.group(1) in NEVER_EXPANDED else env.get(m.group(1), m.group(0)),
+        line,
+    )
 
 
 def split_line(line: str) -> tuple[str, str]:

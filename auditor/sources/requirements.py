@@ -24,6 +24,7 @@ from auditor.sources._req_lines import (
     logical_lines,
     parse_options,
     split_line,
+    withheld,
 )
 from auditor.sources.interface import InputFile
 
@@ -91,6 +92,11 @@ class _Collector:
             except ParseError as exc:
                 raise _unexpanded(exc, logical) from exc
             self._note_unknown(opts, source.display, logical.number)
+            for name in withheld(logical.written):
+                self.warnings.append(
+                    f"{source.display}:{logical.number}: ${{{name}}} is left unexpanded: "
+                    "the CI job's own token is never sent where a dependency file says"
+                )
             self._take_index_options(opts)
             for target in opts.get("requirement"):
                 self._include(target, frame, constraint=False, line=logical.number)

