@@ -46,7 +46,13 @@ def read_regular_bytes(path: Path, display: str, *, limit: int | None = None) ->
     cannot slip a device in.
     """
     limit = MAX_INPUT_BYTES if limit is None else limit
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    # O_BINARY: on Windows os.open is otherwise in text mode (CRLF folded, Ctrl-Z ends it)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_BINARY", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOCTTY", 0)
+    )
     try:
         fd = os.open(path, flags)
     except FileNotFoundError as exc:
