@@ -186,7 +186,13 @@ def _settle(
         for name, message in found:
             pkg: ResolvedPackage = graph.nodes[name]["package"]
             graph.nodes[name]["package"] = replace(pkg, pin_conflicts=(*pkg.pin_conflicts, message))
-        return graph, [message for _, message in found] + notes, False
+        said = [message for _, message in found]
+        if not said:  # no pin excludes another: say why the set did not resolve instead
+            said.append(
+                f"{exc.message.splitlines()[0].rstrip(':')}; the file pins every package, "
+                "so the pins are audited as written"
+            )
+        return graph, said + notes, False
     if not isinstance(exc, TooDeepError):
         raise exc
 

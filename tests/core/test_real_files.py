@@ -238,3 +238,22 @@ def test_credentials_in_an_unreachable_index_url_are_never_shown(
     assert "extra index http://***@127.0.0.1:9/whl/cu128" in err
     assert "***@127.0.0.1:9" in str(packages["flashinfer-cubin"]["reason"])
     assert token not in err and token not in json.dumps(packages)
+
+
+def test_pinned_set_that_does_not_resolve_for_the_target_says_why(
+    empty_index: FakeIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No pin excludes another, yet the set fails (a release for newer Pythons only):
+    the pins are audited as written and the reason is not lost."""
+    empty_index.add_project("cuda-only", [Release("1.0", requires_python=">=3.13")])
+    empty_index.add_project("idna", [Release("3.7")])
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("cuda-only==1.0\nidna==3.7\n")
+    code, packages, err = audit_json(empty_index, monkeypatch, capsys, str(reqs), command="graph")
+    assert code == 0, err
+    assert {n: p["version"] for n, p in packages.items()} == {"cuda-only": "1.0", "idna": "3.7"}
+    assert "cannot be satisfied together for Python 3.12 on linux" in err
+    assert "the pins are audited as written" in err
