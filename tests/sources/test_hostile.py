@@ -293,3 +293,15 @@ def test_the_jobs_own_token_is_never_expanded_into_an_index_url(
     )
     assert any("${GITHUB_TOKEN} is left unexpanded" in w for w in result.warnings)
     assert SECRET not in repr(result)
+
+
+def test_cli_error_printing_is_clean_and_bounded() -> None:
+    from auditor.cli import printable
+
+    message = "a\x1b]0;title\x07b\x1b[2Jc\n" + "x" * 5000 + "\n" + "line\n" * 200
+    shown = printable(message)
+    lines = shown.splitlines()
+    assert lines[0] == "abc"
+    assert len(lines[1]) <= 1003 and lines[1].endswith("...")
+    assert len(lines) <= 81 and lines[-1].startswith("... (")
+    assert "\x1b" not in shown and "\x07" not in shown
