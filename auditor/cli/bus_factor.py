@@ -69,7 +69,7 @@ def register(
         metavar="HOST",
         help="also clone https:// URLs on HOST (repeatable; github.com is always allowed)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-f", "--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--now",
         type=_instant,

@@ -44,7 +44,7 @@ def register(
         metavar="FILE",
         help="the dependency file(s) whose graph PACKAGE is in (repeatable)",
     )
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("-f", "--format", choices=["text", "json"], default="text")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     parser.set_defaults(run=run_explain)
 

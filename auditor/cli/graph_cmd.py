@@ -19,7 +19,7 @@ def register(
         help="show the resolved dependency tree",
         description="Show the resolved dependency tree, and why a package is in it.",
     )
-    graph.add_argument("--format", choices=["text", "json", "dot"], default="text")
+    graph.add_argument("-f", "--format", choices=["text", "json", "dot"], default="text")
     graph.add_argument("--why", metavar="PACKAGE", help="show the paths that bring PACKAGE in")
     graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     graph.set_defaults(run=run_graph)

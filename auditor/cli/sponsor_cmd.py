@@ -75,7 +75,7 @@ def register(
         metavar="PATH",
         help="extra taxonomy file or directory (serving-path categories weigh more)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="markdown")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="markdown")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE")
     parser.set_defaults(run=run_sponsor)
 
