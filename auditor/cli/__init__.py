@@ -18,7 +18,6 @@ import sys
 from collections.abc import Sequence
 
 from auditor import __version__
-from auditor.cli.common import global_parent
 from auditor.errors import AuditorError
 
 VERSION = f"auditor {__version__}"
@@ -48,6 +47,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=VERSION)
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    from auditor.cli.common import global_parent
+
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     parents = [global_parent()]
     modules = [COMMANDS[only]] if only in COMMANDS else list(COMMAND_MODULES)
@@ -88,6 +89,9 @@ def _limit_malloc_arenas() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):  # answered before any parser is built
+        sys.stdout.write(f"{VERSION}\n")
+        return 0
     _limit_malloc_arenas()
     parser = build_parser(_command_of(args_list))
     try:

@@ -21,7 +21,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.api import audit, load_scoring
+from typing import TYPE_CHECKING
+
 from auditor.cli import VERSION
 from auditor.cli.common import (
     input_parent,
@@ -31,15 +32,18 @@ from auditor.cli.common import (
     write_output,
 )
 from auditor.cli.llm_options import llm_parent, summarizer_from_args, summarizer_session
-from auditor.collectors.run import Progress
-from auditor.judge.policy import (
-    FAIL_ON_CHOICES,
-)
-from auditor.judge.report import ScoredReport
-from auditor.judge.rules import Rule
 from auditor.reporters.interface import OutputFormat, RenderContext, reporter_for
 from auditor.reporters.sanitize import clean
-from auditor.summaries import Summary, select_evidence
+
+if TYPE_CHECKING:
+    from auditor.collectors.run import Progress
+    from auditor.judge.report import ScoredReport
+    from auditor.judge.rules import Rule
+    from auditor.summaries import Summary
+
+# ``judge.policy.FAIL_ON_CHOICES``, repeated so that ``--help`` loads no scoring code
+# (a test holds the two equal).
+FAIL_ON_CHOICES = ("low", "medium", "high", "critical")
 
 
 def signals_parent() -> argparse.ArgumentParser:
@@ -185,6 +189,8 @@ def register(
 
 
 def run_audit(args: argparse.Namespace) -> int:
+    from auditor.api import audit, load_scoring
+
     settings = settings_from_args(args)
     setup = load_scoring(settings)  # a bad rule or policy file fails before network work
     summarizer_from_args(args, None)  # a malformed --llm-url fails now, not after the audit
@@ -223,6 +229,8 @@ def summarize(
     """
     if not getattr(args, "summarize", False):
         return {}, []
+    from auditor.summaries import select_evidence
+
     with summarizer_session(args) as (summarizer, cache):
         if summarizer is None:
             return {}, []

@@ -11,12 +11,18 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.api import DEFAULT_GITHUB_API, Settings
 from auditor.cli.token import github_token
-from auditor.config import default_cache_dir
 from auditor.errors import InputError
 from auditor.model import SourceOptions
+
+if TYPE_CHECKING:
+    from auditor.api import Settings
+
+# The public GitHub API; the same value as ``auditor.api.DEFAULT_GITHUB_API``, which is
+# not imported here so that ``--help`` does not load the resolver and networkx.
+DEFAULT_GITHUB_API = "https://api.github.com"
 
 
 def global_parent() -> argparse.ArgumentParser:
@@ -115,7 +121,11 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
     if getattr(args, "no_cache", False):
         return None
     chosen: Path | None = args.cache_dir
-    return chosen if chosen is not None else default_cache_dir()
+    if chosen is not None:
+        return chosen
+    from auditor.config import default_cache_dir
+
+    return default_cache_dir()
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -125,6 +135,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     GitHub token (``cli.token``) goes into ``Settings`` and nowhere else. Acceptances
     come from ``--policy``, else from the configuration file the layers found.
     """
+    from auditor.api import Settings
+
     files = list(getattr(args, "files", []) or [])
     stdin_text = sys.stdin.read() if "-" in files else None
     api = (

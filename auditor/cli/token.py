@@ -12,8 +12,6 @@ name accounts); a failure of any kind simply means "no token".
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -51,6 +49,9 @@ def github_token(
 def token_from_gh(host: str, environ: Mapping[str, str], *, timeout: float) -> str | None:
     """``gh auth token --hostname HOST``'s answer, or None (not installed, not logged in
     to that host, too slow, or an answer that does not look like a token)."""
+    import shutil
+    import subprocess
+
     gh = shutil.which("gh", path=environ.get("PATH"))
     if gh is None or not host:
         return None
