@@ -271,3 +271,12 @@ def test_precommit_hook_matches_dependency_files() -> None:
     args = re.search(r"^  args: \[(.*)\]$", text, re.M)
     assert args is not None
     assert "--all" not in args.group(1) and "json" not in args.group(1)
+
+
+def test_example_workflow_matches_readme_and_uploads_sarif_only_when_written() -> None:
+    example = (ROOT / "examples" / "github-workflow.yml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    body = example.split("\n", 1)[1]  # after the comment line
+    assert f"```yaml\n{body}```" in readme
+    upload = example.split("upload-sarif@", 1)[0].rsplit("- if:", 1)[1]
+    assert "steps.audit.outputs.sarif != ''" in upload
