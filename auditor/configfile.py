@@ -53,7 +53,6 @@ class ConfigFile:
     text: str = field(default="", repr=False)
     prefix: str = ""  # the table auditor's keys are in: "tool.auditor" in pyproject.toml
 
-
     def where(self, key: str, table: str | None = None) -> str:
         """``path:line`` of ``key`` (in the command ``table``), or the path alone."""
         line = line_of(self.text, _join(self.prefix, table), key)
@@ -82,8 +81,7 @@ def unknown_name(message: str, name: str, known: Collection[str]) -> InputError:
     hint = (
         f"Did you mean {' or '.join(repr(c) for c in close)}?"
         if close
-        else "Valid keys are the long flag names without the dashes; see `auditor COMMAND "
-        "--help`."
+        else "Valid keys are the long flag names without the dashes; see `auditor COMMAND --help`."
     )
     return InputError(message, hint=hint)
 
@@ -115,7 +113,11 @@ def _headers(text: str, name: str) -> list[int]:
     out: list[int] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(raw)
-        if header and raw.strip().startswith("[[") and re.sub(r"[\s\"']", "", header.group(1)) == name:
+        if (
+            header
+            and raw.strip().startswith("[[")
+            and re.sub(r"[\s\"']", "", header.group(1)) == name
+        ):
             out.append(number)
     return out
 
@@ -191,8 +193,7 @@ def read_config(path: Path) -> ConfigFile:
             commands[key] = value
         elif is_table:
             raise unknown_name(
-                f"{_where(path, text, prefix, key)}: unknown table "
-                f"[{_join(prefix, key)}]",
+                f"{_where(path, text, prefix, key)}: unknown table [{_join(prefix, key)}]",
                 key,
                 tables,
             )

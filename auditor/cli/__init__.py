@@ -95,7 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _limit_malloc_arenas()
     parser = build_parser(_command_of(args_list))
     try:
-        args = parser.parse_args(args_list)
+        args, unknown = parser.parse_known_args(args_list)
+        if unknown:  # the command's usage, not the top level's (`audit -r x --typo`)
+            from auditor.cli.configuration import command_parsers
+
+            owner = command_parsers(parser).get(getattr(args, "command", None) or "", parser)
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # argparse already printed the usage message
         return 0 if exc.code == 0 else 2
     if getattr(args, "run", None) is None:
@@ -137,7 +142,9 @@ def _layered(
     try:
         layered, found = apply_layers(parser, args, argv)
     except SystemExit as exc:  # pragma: no cover - the first parse already succeeded
-        raise AuditorError("the command line could not be parsed with the configured values") from exc
+        raise AuditorError(
+            "the command line could not be parsed with the configured values"
+        ) from exc
     merge_requirements(layered)
     layered.config_file = found.config
     _log_level(getattr(layered, "verbose", 0))

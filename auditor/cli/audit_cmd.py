@@ -20,7 +20,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from auditor.cli import VERSION
@@ -134,7 +133,7 @@ def register(
         "configuration error; 3 untrustworthy result (a data source failed, or --strict "
         "with undecided rules on packages that matter); 4 internal error (a bug: please "
         "report it). Every flag is also a key in .auditor.toml or [tool.auditor] "
-        "(fail-on = \"medium\") and a variable (AUDITOR_FAIL_ON=medium); a flag beats "
+        '(fail-on = "medium") and a variable (AUDITOR_FAIL_ON=medium); a flag beats '
         "the variable, which beats the file. GitHub token: GITHUB_TOKEN, GH_TOKEN, else "
         "`gh auth token` when the GitHub CLI is logged in.",
     )

@@ -69,8 +69,7 @@ def input_parent() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="a dependency file to audit, as pip-audit spells it (repeatable; same as "
-        "naming FILE)",
+        help="a dependency file to audit, as pip-audit spells it (repeatable; same as naming FILE)",
     )
     src.add_argument(
         "--env", action="store_true", help="audit the running interpreter's installed packages"

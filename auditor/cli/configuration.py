@@ -82,8 +82,7 @@ def all_keys() -> dict[str, frozenset[str]]:
     from auditor.cli import build_parser
 
     return {
-        name: frozenset(keyed_actions(sub))
-        for name, sub in command_parsers(build_parser()).items()
+        name: frozenset(keyed_actions(sub)) for name, sub in command_parsers(build_parser()).items()
     }
 
 
@@ -137,11 +136,13 @@ def _from_config(
     """Defaults from the file: the shared table, then the command's own table."""
     known = all_keys()
     config.check_keys(frozenset().union(*known.values()))
-    for table in config.commands:
-        config.check_keys(known.get(table, frozenset()), table=table)
+    for name in config.commands:
+        config.check_keys(known.get(name, frozenset()), table=name)
     out: dict[str, object] = {}
-    shared = [(k, v, None) for k, v in config.values.items()]
-    own = [(k, v, command) for k, v in config.commands.get(command, {}).items()]
+    shared: list[tuple[str, object, str | None]] = [(k, v, None) for k, v in config.values.items()]
+    own: list[tuple[str, object, str | None]] = [
+        (k, v, command) for k, v in config.commands.get(command, {}).items()
+    ]
     for key, raw, table in (*shared, *own):
         action = actions.get(key)
         if action is None:

@@ -57,7 +57,7 @@ def token_from_gh(host: str, environ: Mapping[str, str], *, timeout: float) -> s
         return None
     env = {**environ, "GH_PROMPT_DISABLED": "1", "GH_NO_UPDATE_NOTIFIER": "1", "NO_COLOR": "1"}
     try:
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - argument list, no shell, fixed words
             [gh, "auth", "token", "--hostname", host],
             stdin=subprocess.DEVNULL,
             capture_output=True,

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from auditor.cli.token import github_host, github_token
 from auditor.cli import main
+from auditor.cli.token import github_host, github_token
 from tests.audit.conftest import TARGET, TOKEN
 from tests.fakes.github_server import FakeGitHub
 
@@ -96,7 +96,9 @@ def test_the_gh_token_reaches_github_and_is_never_shown(
 def test_without_a_token_the_warning_says_how_to_get_one(
     run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PATH", fake_gh(tmp_path, "exit 1\n")["PATH"] + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv(
+        "PATH", fake_gh(tmp_path, "exit 1\n")["PATH"] + os.pathsep + os.environ["PATH"]
+    )
     result = run("audit", "tensorkit\n")
     assert "no GitHub token" in result.err
     assert "GITHUB_TOKEN" in result.err and "gh auth login" in result.err

@@ -24,9 +24,7 @@ from auditor.judge.policy import load_acceptances
 ACCEPT = '[[tool.auditor.accept]]\npackage = "x"\nreason = "r"\nexpires = 2030-01-01\n'
 
 
-def layered(
-    argv: list[str], env: dict[str, str] | None = None
-) -> argparse.Namespace:
+def layered(argv: list[str], env: dict[str, str] | None = None) -> argparse.Namespace:
     parser = build_parser(argv[0])
     args = parser.parse_args(argv)
     out, _ = apply_layers(parser, args, argv, environ=env or {})

@@ -110,7 +110,9 @@ def make_files(cwd: Path) -> Path:
     return cwd
 
 
-def environment(tmp: Path, index: FakeIndex, github: FakeGitHub, server: GitServer) -> dict[str, str]:
+def environment(
+    tmp: Path, index: FakeIndex, github: FakeGitHub, server: GitServer
+) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -159,9 +161,11 @@ def test_readme_commands_run_as_written(world: World) -> None:
         )
         ran[line] = done.stdout
         log = f"$ {line}\nexit {done.returncode}\n{done.stderr[-2000:]}"
-        if done.returncode not in EXPECTED.get(program(line), DEFAULT_EXPECTED):
-            failures.append(log)
-        elif "Traceback" in done.stderr or "internal error" in done.stderr:
+        if (
+            done.returncode not in EXPECTED.get(program(line), DEFAULT_EXPECTED)
+            or "Traceback" in done.stderr
+            or "internal error" in done.stderr
+        ):
             failures.append(log)
     assert not failures, "\n\n".join(failures)
     # The runs did real work against the fakes, not an early exit.

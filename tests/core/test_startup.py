@@ -12,14 +12,14 @@ import pytest
 
 HEAVY = ("networkx", "github", "requests", "urllib3", "rich", "resolvelib", "sqlite_utils")
 
-PROBE = """
+PROBE = f"""
 import contextlib, io, json, sys
 from auditor.cli import main
 with contextlib.redirect_stdout(io.StringIO()) as out:
     code = main(sys.argv[1:])
-print(json.dumps({"code": code, "out": out.getvalue(),
-                  "loaded": sorted(m for m in %r if m in sys.modules)}))
-""" % (HEAVY,)
+print(json.dumps({{"code": code, "out": out.getvalue(),
+                  "loaded": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
+"""
 
 
 @pytest.mark.parametrize(

@@ -179,9 +179,7 @@ def test_install_failure_is_reported_not_raised(tmp_path: Path) -> None:
     blocker = tmp_path / "runner-temp"
     blocker.mkdir()
     (blocker / "auditor-venv").write_text("a file where the venv should go")
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("ACTION_AUDITOR_PYTHON",)
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("ACTION_AUDITOR_PYTHON",)}
     env.update(
         RUNNER_TEMP=str(blocker),
         GITHUB_OUTPUT=str(tmp_path / "out.txt"),

@@ -20,9 +20,7 @@ def test_a_thinking_model_still_answers(tmp_path: Path) -> None:
     with FakeLLMServer("ollama", models=("qwen3:4b",), thinks=True) as server:
         cache = Cache(tmp_path / "cache.sqlite3")
         try:
-            batch = Summarizer(server.url, "qwen3:4b", cache=cache).summarize_packages(
-                [package()]
-            )
+            batch = Summarizer(server.url, "qwen3:4b", cache=cache).summarize_packages([package()])
         finally:
             cache.close()
     assert batch.warnings == []

@@ -63,7 +63,7 @@ def install(runner_temp: Path, log: list[str]) -> Path | None:
     ]
     for command in steps:
         try:
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - argument list, no shell
         except OSError as exc:
             log.append(f"`{command[0]}` cannot run: {exc.strerror or exc}")
             return None
@@ -150,7 +150,8 @@ def main() -> int:
         env = dict(os.environ)
         env.setdefault("AUDITOR_CACHE_DIR", str(runner_temp / "auditor-cache"))
         try:
-            code = subprocess.run(audit_command(python, out_dir), env=env, check=False).returncode
+            command = audit_command(python, out_dir)
+            code = subprocess.run(command, env=env, check=False).returncode  # noqa: S603 - list, no shell
         except OSError as exc:
             log.append(f"cannot run {python}: {exc.strerror or exc}")
             code = EXIT_NOT_INSTALLED
