@@ -148,7 +148,16 @@ def _from_config(
         if action is None:
             continue  # a key for another command
         where = f"{config.where(key, table)}: {key} = {raw!r}"
-        value = _config_value(action, key, raw, where)
+        try:
+            value = _config_value(action, key, raw, where)
+        except InputError as exc:
+            if table is not None or exc.hint:
+                raise
+            section = f"{config.prefix}.{command}" if config.prefix else command
+            raise InputError(
+                f"{exc.message} (for `{command}`)",
+                hint=f"A value for one command only goes in its own table: [{section}].",
+            ) from exc
         out[action.dest] = _relative(value, key, config.path.parent)
     return out
 

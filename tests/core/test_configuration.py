@@ -279,3 +279,16 @@ def test_read_config_of_a_dotfile_with_tool_auditor_spelling(tmp_path: Path) -> 
     assert dict(config.values) == {"fail-on": "low"}
     assert config.accept_lines == (3,)
     assert config.where("fail-on") == f"{path}:2"
+
+
+def test_a_shared_value_one_command_cannot_take_points_to_its_table(tmp_path: Path) -> None:
+    (tmp_path / "r.txt").write_text("idna\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor]\nformat = "sarif"\n')
+    assert layered(["audit", str(tmp_path / "r.txt")]).format == "sarif"
+    with pytest.raises(InputError) as info:
+        layered(["graph", str(tmp_path / "r.txt")])
+    assert "pyproject.toml:2: format = 'sarif': not one of text, json, dot" in info.value.message
+    assert (
+        info.value.hint
+        == "A value for one command only goes in its own table: [tool.auditor.graph]."
+    )
