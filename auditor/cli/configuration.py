@@ -28,7 +28,9 @@ ENV_PREFIX = "AUDITOR_"
 # Variables other tools already use for the same thing, read after AUDITOR_*.
 ENV_ALIASES: Mapping[str, tuple[str, ...]] = {"github-api-url": ("GITHUB_API_URL",)}
 # Keys whose relative paths in a configuration file are relative to that file's folder.
-PATH_KEYS = frozenset({"requirement", "output", "cache-dir", "baseline", "policy"})
+PATH_KEYS = frozenset(
+    {"requirement", "output", "report", "cache-dir", "baseline", "policy", "rules", "taxonomy"}
+)
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -167,6 +169,8 @@ def _relative(value: object, key: str, base: Path) -> object:
         return value
     if isinstance(value, list):
         return [_relative(v, key, base) for v in value]
+    if isinstance(value, tuple) and len(value) == 2:  # --report FORMAT=FILE
+        return (value[0], _relative(value[1], key, base))
     if isinstance(value, Path):
         return value if value.is_absolute() else base / value
     if isinstance(value, str) and value != "-" and not Path(value).is_absolute():

@@ -201,12 +201,15 @@ def test_paths_in_the_file_are_relative_to_the_file(
     (app / "requirements.txt").write_text("idna\n")
     (app / ".auditor.toml").write_text(
         'baseline = "ci/base.json"\noutput = "out/report.json"\ncache-dir = "/abs/cache"\n'
+        'report = ["sarif=out/a.sarif"]\nrules = ["my-rules"]\n'
     )
     monkeypatch.chdir(tmp_path)
     args = layered(["audit", "app/requirements.txt"])
     assert args.baseline == app / "ci" / "base.json"
     assert args.output == str(app / "out" / "report.json")
     assert args.cache_dir == Path("/abs/cache")
+    assert args.report == [("sarif", str(app / "out" / "a.sarif"))]
+    assert args.rules == [app / "my-rules"]
 
 
 def test_requirements_from_the_file_and_r_are_inputs(
