@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from auditor.api import graph as api_graph
 from auditor.cli.common import input_parent, settings_from_args, warn, write_output
-from auditor.reporters.graph import render_dot, render_json, render_tree
 
 
 def register(
@@ -26,6 +24,10 @@ def register(
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    # Imported here so that `graph --help` loads neither the resolver nor networkx.
+    from auditor.api import graph as api_graph
+    from auditor.reporters.graph import render_dot, render_json, render_tree
+
     resolved = api_graph(args.files, settings_from_args(args))
     graph = resolved.graph
     warn(args, list(resolved.warnings))
