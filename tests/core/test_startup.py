@@ -33,6 +33,7 @@ print(json.dumps({{"code": code, "out": out.getvalue(),
         ["graph", "--help"],
         ["explain", "--help"],
         ["bus-factor", "--help"],
+        ["sponsor", "--help"],
     ],
 )
 def test_version_and_help_load_nothing_heavy(argv: list[str]) -> None:
@@ -52,11 +53,13 @@ def test_version_and_help_load_nothing_heavy(argv: list[str]) -> None:
 
 def test_repeated_constants_match_their_sources() -> None:
     from auditor import api, summaries
-    from auditor.cli import audit_cmd, common, llm_options
+    from auditor.cli import audit_cmd, common, llm_options, sponsor_cmd
     from auditor.judge import policy
+    from auditor.reporters import sponsor
 
     assert audit_cmd.FAIL_ON_CHOICES == policy.FAIL_ON_CHOICES
     assert common.DEFAULT_GITHUB_API == api.DEFAULT_GITHUB_API
     assert llm_options.API_CHOICES == summaries.API_CHOICES
     assert llm_options.DEFAULT_URL == summaries.DEFAULT_URL
     assert llm_options.DEFAULT_MODEL == summaries.DEFAULT_MODEL
+    assert sponsor_cmd.FORMATS == sponsor.FORMATS
