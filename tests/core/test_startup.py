@@ -27,6 +27,7 @@ print(json.dumps({{"code": code, "out": out.getvalue(),
     [
         ["--version"],
         ["-V"],
+        ["--help"],
         ["audit", "--help"],
         ["audit", "-V"],
         ["audit", "--version"],
