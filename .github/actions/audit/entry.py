@@ -131,7 +131,8 @@ def append(path_var: str, text: str) -> None:
     if not target:
         sys.stdout.write(text)
         return
-    with open(target, "a", encoding="utf-8") as handle:
+    # "\n" even on Windows: a "\r" would end up inside the output's value.
+    with open(target, "a", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
 
 
