@@ -12,9 +12,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from auditor.api import bus_factor
 from auditor.cli.common import settings_from_args
-from auditor.collectors.backends.git import render_json, render_text
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\
@@ -77,7 +75,7 @@ def register(
         metavar="HOST",
         help="also clone https:// URLs on HOST (repeatable; github.com is always allowed)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-f", "--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--list-files",
         action="store_true",
@@ -96,6 +94,10 @@ def register(
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.target`` and write the report to standard output."""
+    # Imported here so that `bus-factor --help` loads neither the resolver nor networkx.
+    from auditor.api import bus_factor
+    from auditor.collectors.backends.git import render_json, render_text
+
     report = bus_factor(
         args.target,
         settings_from_args(args),
