@@ -1,10 +1,11 @@
 """The on-disk cache: one SQLite database through sqlite-utils.
 
 Why SQLite: two audits running at once (a laptop and a pre-commit hook) must share it
-safely, which WAL mode gives (and idempotent migrations, for two first runs at once); a crash mid-write must not leave half a value, which a
-transaction gives. The cache is an optimisation, never a requirement: if the database is
-corrupt, locked or unwritable, the cache turns itself off and records a warning, and the
-audit goes on from the network.
+safely, which WAL mode gives (and idempotent migrations, for two first runs at once); a
+crash mid-write must not leave half a value, which a transaction gives. The cache is an
+optimisation, never a requirement: if the database is corrupt, locked or unwritable, the
+cache turns itself off and records a warning, and the audit goes on from the network. A
+row of the wrong shape (another version wrote it) is a warning and a refetch.
 
 Values are JSON. ``ttl=None`` marks immutable data (a release's metadata) that is kept for
 good; project-level data carries a time to live and is refetched once it expires.

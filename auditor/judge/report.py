@@ -65,11 +65,19 @@ class ScoredReport:
             ),
         )
 
-    def counts(self) -> dict[Level, int]:
-        """How many packages sit at each level, every level present (zeros included)."""
-        out: dict[Level, int] = dict.fromkeys(LEVELS, 0)
+    def shown_level(self, name: str) -> str:
+        """The level a report shows: "unknown" for a package whose data source failed
+        and that nothing else lifts above none (never a green "none")."""
+        level = self.scores[name].level
+        return "unknown" if name in self.result.faults and level == "none" else level
+
+    def counts(self) -> dict[str, int]:
+        """How many packages sit at each level, every level present (zeros included);
+        plus ``unknown`` (only when some are) for packages whose data source failed."""
+        out: dict[str, int] = dict.fromkeys(LEVELS, 0)
         for s in self.scores.values():
-            out[s.level] += 1
+            level = self.shown_level(s.name)
+            out[level] = out.get(level, 0) + 1
         return out
 
 
@@ -106,7 +114,7 @@ def score_audit(
     """Score, apply the user's acceptances, compare with the baseline, and gate."""
     scores = package_scores(result, rules, taxonomy, config)
     accepted = apply_acceptances(scores, acceptances, today, config)
-    decided = gate(accepted.scores, fail_on, strict, baseline)
+    decided = gate(accepted.scores, fail_on, strict, baseline, faults=result.faults)
     changes = (
         {c.name: c for c in compare_baseline(accepted.scores, baseline)}
         if baseline is not None

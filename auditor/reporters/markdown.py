@@ -127,9 +127,13 @@ def _head(report: ScoredReport) -> list[str]:
                 continue
             score = report.score(pkg)
             why = reason(score) if f.kind == "risk" else f"undecided rules: {f.reason}"
+            if pkg.name in report.result.faults:
+                why = f.reason
+            shown = report.shown_level(pkg.name)
+            level = _level(score) if shown == score.level else shown
             blocks.append(
                 f"| **{escape(pkg.name)}** | {escape(pkg.package.version or '?')} | "
-                f"{_level(score)} | {escape(why)} | {escape(_place(pkg))} | "
+                f"{level} | {escape(why)} | {escape(_place(pkg))} | "
                 f"{escape(', '.join(pkg.origins[:3]) or '-')} |\n"
             )
         if len(failing) > MAX_FAILING_ROWS:
@@ -153,7 +157,12 @@ def _details(report: ScoredReport, pkg: PackageAudit, summary: Summary | None) -
     why = reason(score)
     title = (
         f"<b>{escape(pkg.name)}</b> {escape(pkg.package.version or '?')}: "
-        f"{escape(score.level)} {score.risk}" + (f": {escape(why)}" if why else "")
+        + (
+            f"{escape(score.level)} {score.risk}"
+            if report.shown_level(pkg.name) == score.level
+            else "unknown"
+        )
+        + (f": {escape(why)}" if why else "")
     )
     lines = [
         f"<details><summary>{title}</summary>\n",

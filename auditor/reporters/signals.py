@@ -432,6 +432,8 @@ def _place(pkg: PackageAudit) -> str:
 def headline(report: ScoredReport) -> str:
     counts = report.counts()
     levels = ", ".join(f"{counts[lv]} {lv}" for lv in reversed(LEVELS))
+    if counts.get("unknown"):
+        levels += f", {counts['unknown']} unknown (a data source failed)"
     g = report.gate
     verdict = {0: "PASS", 1: "FAIL", 3: "UNTRUSTWORTHY"}.get(g.exit_code, "FAIL")
     mode = " --strict" if report.strict else ""
@@ -470,7 +472,11 @@ def render_report_text(
         if previous is not None and score.level != previous:
             table.add_section()
         previous = score.level
-        risk = Text(f"{score.level} {score.risk}", style=_LEVEL_STYLE[score.level])
+        shown = report.shown_level(pkg.name)
+        risk = Text(
+            f"{score.level} {score.risk}" if shown == score.level else shown,
+            style=_LEVEL_STYLE.get(shown, "bold magenta"),
+        )
         if score.vendor_level != "none":
             risk.append(f" (vendor {score.vendor_level})")
         cells: list[str | Text] = [
