@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.cache import Cache
 from auditor.errors import DataSourceError, OfflineMissError, ResolutionError
-from auditor.index.failures import describe, describe_status
+from auditor.index.failures import describe, describe_status, is_timeout
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
 from auditor.index.lazy_wheel import read_wheel_member
 from auditor.index.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
@@ -263,7 +263,7 @@ class IndexClient:
         try:
             resp = self._get(url, headers={"Accept": ACCEPT})
         except network_errors() as exc:
-            self._unreachable(index, exc)
+            self._unreachable(index, describe(exc, timeout=DEFAULT_TIMEOUT[1]))
             return None
         if resp.status_code == 404:
             self.cache.put("simple", cache_key, {"missing": True}, ttl=self.project_ttl)
@@ -454,10 +454,14 @@ class IndexClient:
             self._note_read()
             return dict(cached["doc"])
         if self.offline:
-            return None
+            return self._json_fault(name, "--offline, and the cache has no copy of it")
         try:
             resp = self._get(url)
         except network_errors() as exc:
+            if not is_timeout(exc):
+                # Refused or unresolvable: the index is unreachable, exactly as when its
+                # simple API is (exit 3), not a per-package gap to warn about.
+                self._unreachable(self.index_urls[0], describe(exc))
             return self._json_fault(name, describe(exc, timeout=DEFAULT_TIMEOUT[1]))
         status = resp.status_code
         if status == 404:

@@ -35,8 +35,13 @@ def is_timeout(exc: BaseException) -> bool:
     import requests
     import urllib3.exceptions
 
+    chain = list(_chain(exc))
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError for old callers, but a
+    # refused connection or an unknown host is not slowness.
+    if any(isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+        return False
     kinds = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
-    return any(isinstance(e, kinds) for e in _chain(exc))
+    return any(isinstance(e, kinds) for e in chain)
 
 
 def retry_status(exc: BaseException) -> int | None:

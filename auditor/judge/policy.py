@@ -391,7 +391,7 @@ def gate(
     elif any(f.name in (faults or {}) for f in failing):
         reasons.append(
             "a data source failed, so the result is untrustworthy: rerun when the index "
-            "answers (failures are never cached)"
+            "answers (failures are never cached; with --offline, run once online first)"
         )
         code = EXIT_UNTRUSTWORTHY
     elif failing:
