@@ -47,9 +47,7 @@ def test_a_404_the_simple_api_contradicts_is_a_fault(world: FakeIndex, cache: Ca
     assert client(world, cache).project_json("alpha") is not None  # not cached for 6 hours
 
 
-def test_a_404_for_an_unknown_project_is_trusted_and_cached(
-    world: FakeIndex, cache: Cache
-) -> None:
+def test_a_404_for_an_unknown_project_is_trusted_and_cached(world: FakeIndex, cache: Cache) -> None:
     c = client(world, cache)
     assert c.project_json("nosuchthing") is None
     assert c.project_json_failure("nosuchthing") is None
@@ -58,9 +56,7 @@ def test_a_404_for_an_unknown_project_is_trusted_and_cached(
     assert world.count("/pypi/") == 0  # the trusted answer came from the cache
 
 
-def test_an_index_without_a_json_api_is_a_fact_not_a_fault(
-    world: FakeIndex, cache: Cache
-) -> None:
+def test_an_index_without_a_json_api_is_a_fact_not_a_fault(world: FakeIndex, cache: Cache) -> None:
     world.fail("/pypi/", 404)
     c = client(world, cache)
     for name in ("alpha", "beta", "gamma"):

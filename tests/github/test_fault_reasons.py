@@ -3,6 +3,8 @@ timeout is not "ConnectionError"."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from auditor.collectors.github import GitHubCollector
@@ -49,3 +51,14 @@ def test_refused_connection_still_says_unreachable() -> None:
     why = " ".join(s.unknown_reason or "" for s in signals)
     assert "could not be reached" in why or "cannot reach" in why
     assert "timed out" not in why
+
+
+def test_retries_print_nothing_of_their_own() -> None:
+    """PyGithub attaches a stderr handler at INFO on import; its retry lines ("Request POST
+    /graphql failed with 403") must not reach the terminal: the library never prints."""
+    code = (
+        "import logging, auditor.collectors.backends.github.client\n"
+        "logging.getLogger('github.GithubRetry').info('Request POST /graphql failed with 403')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr == ""

@@ -31,9 +31,16 @@ from auditor.index.failures import describe, is_timeout, retry_status
 
 DEFAULT_API_URL = "https://api.github.com"
 
-# PyGithub logs redirects and retries; without a handler Python's last-resort handler
-# would print them, and the library never prints. The CLI's handlers still receive them.
-logging.getLogger("github").addHandler(logging.NullHandler())
+# PyGithub logs redirects and retries ("Request POST /graphql failed with 403") and, on
+# import, attaches its own stderr StreamHandler at INFO, so every retry of a rate limit
+# printed a raw line. The library never prints: that handler is removed, and a
+# NullHandler keeps Python's last-resort handler quiet. Handlers the CLI (or an
+# embedding application) installs still receive the records.
+_GITHUB_LOG = logging.getLogger("github")
+for _handler in list(_GITHUB_LOG.handlers):
+    if type(_handler) is logging.StreamHandler:
+        _GITHUB_LOG.removeHandler(_handler)
+_GITHUB_LOG.addHandler(logging.NullHandler())
 USER_AGENT = "auditor (dependency health audit)"
 
 

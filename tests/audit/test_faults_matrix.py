@@ -1,0 +1,223 @@
+"""Every fault mode x default gate / --strict / the next run on the same cache.
+
+The stack is ``orgkit``: healthy when every source answers (exit 0), so any other exit
+code below is the fault's doing. For each fault the run must: exit with the code the
+README's exit-code table documents, say on stderr what failed and for which package,
+and never show what it could not learn as healthy (no values, no "pass", no "none" for
+a package whose data source failed). The next run on the same cache, with the fault
+still there, must give the same answer (the failure was not cached as a fact); once
+the source answers again, the audit is whole.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import auditor.index.client as client_module
+from auditor.cli import main
+from tests.audit.conftest import HEALTHY, TOKEN, add_gate_stacks
+from tests.audit.test_gate import validate
+from tests.fakes import FakeIndex
+from tests.fakes.github_server import FakeGitHub, Fault
+
+INDEX_SIGNALS = ("index_publishers", "index_organization", "days_since_release")
+GITHUB_SIGNALS = ("archived", "stars", "contributors_count")
+
+
+@pytest.fixture(autouse=True)
+def stacks(index: FakeIndex, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    add_gate_stacks(index)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    # A read timeout in tenths of a second, so the timeout mode is quick.
+    monkeypatch.setattr(client_module, "DEFAULT_TIMEOUT", (2.0, 0.3))
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One fault: how to cause it, the exit codes (default, --strict), what stderr says."""
+
+    inject: Callable[[FakeIndex, FakeGitHub], None]
+    default: int
+    strict: int
+    says: str  # a phrase of the warning that names the failure
+    source: str  # "index" (the project JSON) or "github"
+
+
+MODES = {
+    "json-500": Mode(
+        lambda i, g: i.fail("/pypi/orgkit/json", 500), 3, 3, "server error (HTTP 500)", "index"
+    ),
+    "json-404-listed": Mode(
+        lambda i, g: i.fail("/pypi/orgkit/json", 404), 3, 3, "simple API lists", "index"
+    ),
+    "json-malformed": Mode(
+        lambda i, g: i.malformed("/pypi/orgkit/json"), 3, 3, "not valid JSON", "index"
+    ),
+    "json-wrong-shape": Mode(
+        lambda i, g: i.wrong_shape("/pypi/orgkit/json"), 3, 3, "not a project document", "index"
+    ),
+    "json-timeout": Mode(
+        lambda i, g: i.delay(0.8, "/pypi/orgkit/json"), 3, 3, "timed out", "index"
+    ),
+    "github-5xx": Mode(
+        lambda i, g: g.add_fault(Fault(prefix="/", status=502)), 0, 3, "server error", "github"
+    ),
+    "github-secondary-rate-limit": Mode(
+        lambda i, g: g.add_fault(
+            Fault(
+                prefix="/",
+                status=403,
+                retry_after=1,
+                message="You have exceeded a secondary rate limit.",
+            )
+        ),
+        0,
+        3,
+        "rate limit",
+        "github",
+    ),
+}
+
+
+def package(doc: dict[str, Any], name: str = "orgkit") -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in doc["packages"] if p["name"] == name)
+    return found
+
+
+def check_unknown_not_healthy(doc: dict[str, Any], mode: Mode) -> None:
+    """What the fault hid is unknown with its reason, in signals, findings and levels."""
+    pkg = package(doc)
+    lost = GITHUB_SIGNALS + (INDEX_SIGNALS if mode.source == "index" else ())
+    for name in lost:
+        sig = pkg["signals"][name]
+        assert "value" not in sig and sig["unknown"], (name, sig)
+    for finding in pkg["risk"]["findings"]:
+        if any(e["signal"] in lost for e in finding["evidence"]):
+            assert finding["outcome"] != "pass", finding
+    if mode.source == "index":
+        assert mode.says in pkg["signals"]["index_publishers"]["unknown"]
+        assert "repository link is unknown" in pkg["signals"]["archived"]["unknown"]
+        levels = doc["summary"]["levels"]
+        assert levels["none"] == 0 and levels["unknown"] == 1, levels
+        failing = doc["summary"]["gate"]["failing"]
+        assert {"name": "orgkit", "kind": "unknown"}.items() <= failing[0].items()
+    else:
+        assert mode.says in pkg["signals"]["archived"]["unknown"].lower()
+
+
+@pytest.mark.parametrize("mode_name", list(MODES))
+def test_fault_matrix(run: Any, index: FakeIndex, github: FakeGitHub, mode_name: str) -> None:
+    mode = MODES[mode_name]
+    mode.inject(index, github)
+    for flags, expected in (((), mode.default), (("--strict",), mode.strict)):
+        for attempt in ("first run", "next run, same cache"):
+            result = run("audit", HEALTHY, "--format", "json", *flags)
+            where = f"{mode_name} {flags} {attempt}"
+            assert result.code == expected, (where, result.err)
+            assert "Traceback" not in result.err, result.err
+            warnings = [line for line in result.err.splitlines() if line.startswith("warning:")]
+            assert any(mode.says in w.lower() or mode.says in w for w in warnings), (
+                where,
+                result.err,
+            )
+            if mode.source == "index":
+                assert any("orgkit" in w for w in warnings), result.err
+            doc = result.json()
+            validate(doc)
+            check_unknown_not_healthy(doc, mode)
+            assert doc["summary"]["gate"]["exit_code"] == expected
+    # The source answers again: nothing of the failure was remembered.
+    index.clear_faults()
+    github.faults.clear()
+    healed = run("audit", HEALTHY, "--format", "json")
+    assert healed.code == 0, healed.err
+    signals = package(healed.json())["signals"]
+    assert signals["index_organization"]["value"] == "aifoundry"
+    assert signals["archived"]["value"] is False
+    if mode_name == "json-timeout":
+        time.sleep(1.0)  # let abandoned answers leave before the fake stops
+
+
+def test_the_text_report_shows_unknown_not_none(run: Any, index: FakeIndex) -> None:
+    index.fail("/pypi/orgkit/json", 500)
+    result = run("audit", HEALTHY)
+    assert result.code == 3
+    row = next(line for line in result.out.splitlines() if "orgkit" in line)
+    assert "unknown" in row and "none 0" not in row
+    assert "1 unknown (a data source failed)" in result.out
+    assert "gate: orgkit: risk unknown" in result.err
+    markdown = run("audit", HEALTHY, "--format", "markdown")
+    assert "| **orgkit** | 2.0 | unknown |" in markdown.out
+
+
+def test_wrong_shape_rows_in_the_cache_warn_and_are_refetched(run: Any, cache_dir: Path) -> None:
+    assert run("audit", HEALTHY).code == 0
+    db = cache_dir / "cache.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("update entries set value = '[\"another version\"]'")
+        conn.execute("update entries set value = '{broken' where namespace = 'simple'")
+    for attempt in ("damaged", "rewritten"):
+        result = run("audit", HEALTHY, "--format", "json")
+        assert result.code == 0, (attempt, result.err)
+        assert "Traceback" not in result.err and "internal error" not in result.err
+        assert package(result.json())["signals"]["index_organization"]["value"] == "aifoundry"
+        if attempt == "damaged":
+            assert "wrong shape" in result.err
+        else:
+            assert "wrong shape" not in result.err  # the refetch overwrote the rows
+
+
+# -- lock files: the index unreachable, or --offline with nothing cached -------------------
+
+UV_LOCK = Path(__file__).resolve().parents[1] / "sources" / "data" / "uv" / "uv.lock"
+PYLOCK = Path(__file__).resolve().parents[1] / "sources" / "data" / "pylock" / "pylock.toml"
+
+
+@pytest.mark.parametrize("lock", [UV_LOCK, PYLOCK], ids=["uv.lock", "pylock.toml"])
+@pytest.mark.parametrize("how", ["unreachable", "offline-empty-cache"])
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_a_lock_file_without_its_index_is_untrustworthy(
+    lock: Path,
+    how: str,
+    strict: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    copy = tmp_path / "app" / lock.name
+    copy.parent.mkdir()
+    shutil.copy(lock, copy)
+    flags = ["--index-url", "http://127.0.0.1:9/simple"] if how == "unreachable" else ["--offline"]
+    for _attempt in ("first run", "next run, same cache"):
+        code = main(
+            [
+                "audit",
+                str(copy),
+                "--no-github",
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--format",
+                "json",
+                *flags,
+                *(["--strict"] if strict else []),
+            ]
+        )
+        out, err = capsys.readouterr()
+        assert code == 3, err
+        assert "Traceback" not in err
+        assert "cannot read the package index" in err or "offline" in err, err
+        if out.strip():  # the audit finished: every package is unknown, none is "none"
+            doc = json.loads(out)
+            assert doc["summary"]["levels"]["none"] == 0
+            assert doc["summary"]["levels"]["unknown"] == len(doc["packages"])
