@@ -15,6 +15,7 @@ from pathlib import Path
 from auditor.config import default_cache_dir
 from auditor.errors import InputError
 from auditor.model import SourceOptions
+from auditor.reporters.sanitize import clean
 from auditor.resolve.pipeline import GraphRequest
 
 
@@ -153,4 +154,5 @@ def warn(args: argparse.Namespace, messages: list[str]) -> None:
     if getattr(args, "quiet", False):
         return
     for message in messages:
-        sys.stderr.write(f"warning: {message}\n")
+        # Warnings quote package names, URLs and server answers: never raw to a terminal.
+        sys.stderr.write(f"warning: {clean(message)}\n")
