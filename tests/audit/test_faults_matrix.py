@@ -150,6 +150,20 @@ def test_fault_matrix(run: Any, index: FakeIndex, github: FakeGitHub, mode_name:
         time.sleep(1.0)  # let abandoned answers leave before the fake stops
 
 
+def test_an_index_without_the_json_api_is_a_fact_not_a_fault(run: Any, index: FakeIndex) -> None:
+    """A plain mirror: the simple API works, every project JSON is 404. Said once; the
+    gate judges what is known (no exit 3 on every audit against such a mirror)."""
+    index.fail("/pypi/", 404)
+    for flags, expected in (((), 0), (("--strict",), 3)):
+        result = run("audit", "requests>=2.30\n", "--no-github", "--format", "json", *flags)
+        assert result.code == expected, result.err
+        assert "seems to offer no project JSON API" in result.err
+        doc = result.json()
+        assert "unknown" not in doc["summary"]["levels"]
+        reason = package(doc, "requests")["signals"]["index_publishers"]["unknown"]
+        assert "no project JSON API" in reason
+
+
 def test_the_text_report_shows_unknown_not_none(run: Any, index: FakeIndex) -> None:
     index.fail("/pypi/orgkit/json", 500)
     result = run("audit", HEALTHY)
