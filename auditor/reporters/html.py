@@ -158,7 +158,7 @@ def _package(
     return {
         "name": pkg.name,
         "version": pkg.package.version,
-        "level": score.level,
+        "level": report.shown_level(pkg.name),  # "unknown" when its data source failed
         "risk": score.risk,
         "vendor_level": score.vendor_level,
         "unknown_heavy": score.unknown_heavy,

@@ -174,6 +174,8 @@ def test_the_text_report_shows_unknown_not_none(run: Any, index: FakeIndex) -> N
     assert "gate: orgkit: risk unknown" in result.err
     markdown = run("audit", HEALTHY, "--format", "markdown")
     assert "| **orgkit** | 2.0 | unknown |" in markdown.out
+    page = run("audit", HEALTHY, "--format", "html")
+    assert '"level": "unknown"' in page.out or '"level":"unknown"' in page.out
 
 
 def test_wrong_shape_rows_in_the_cache_warn_and_are_refetched(run: Any, cache_dir: Path) -> None:
