@@ -42,6 +42,7 @@ T = TypeVar("T")
 PROJECT_TTL = 6 * 3600.0
 LISTED_404 = "HTTP 404, although the index's simple API lists the project"
 UNSUPPORTED_AFTER = 3  # listed projects answering 404, none answering 200: no JSON API
+BREAKER = 5  # project JSON failures in a row (5xx, timeouts) before we stop asking
 MAX_SDIST_BYTES = 64 * 1024 * 1024
 MAX_WHEEL_BYTES = 32 * 1024 * 1024  # direct wheel URLs are downloaded up to this size
 
@@ -122,6 +123,7 @@ class IndexClient:
         # timeout, garbage, a 404 the simple API contradicts), never cached, never a fact.
         self.project_json_failures: dict[str, str] = {}
         self.project_json_read = 0  # documents this run did get (from cache or the index)
+        self._json_failing: list[str] = []  # this run's failures in a row (the breaker)
         self._dead: set[str] = set()
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
@@ -455,6 +457,18 @@ class IndexClient:
             return dict(cached["doc"])
         if self.offline:
             return self._json_fault(name, "--offline, and the cache has no copy of it")
+        with self._lock:
+            tripped = len(self._json_failing) >= BREAKER
+            last = self._json_failing[-1] if self._json_failing else ""
+        if tripped:
+            # A storm of 5xx or timeouts costs minutes per package with retries: after
+            # BREAKER in a row, the rest are not asked (and still count as faults).
+            return self._json_fault(
+                name,
+                f"not asked: the project JSON failed {BREAKER} times in a row this run "
+                f"(last: {last})",
+                storm=False,
+            )
         try:
             resp = self._get(url)
         except network_errors() as exc:
@@ -462,7 +476,7 @@ class IndexClient:
                 # Refused or unresolvable: the index is unreachable, exactly as when its
                 # simple API is (exit 3), not a per-package gap to warn about.
                 self._unreachable(self.index_urls[0], describe(exc))
-            return self._json_fault(name, describe(exc, timeout=DEFAULT_TIMEOUT[1]))
+            return self._json_fault(name, describe(exc, timeout=DEFAULT_TIMEOUT[1]), storm=True)
         status = resp.status_code
         if status == 404:
             if self._listed(name):
@@ -471,7 +485,9 @@ class IndexClient:
             return None
         if status != 200:
             return self._json_fault(
-                name, describe_status(status, retry_after="Retry-After" in resp.headers)
+                name,
+                describe_status(status, retry_after="Retry-After" in resp.headers),
+                storm=status >= 500 or status == 429,
             )
         try:
             doc = resp.json()
@@ -483,12 +499,19 @@ class IndexClient:
         slim = _trim_project_json(doc)
         self.cache.put("project-json", name, {"doc": slim}, ttl=self.project_ttl)
         self._note_read()
+        with self._lock:
+            self._json_failing.clear()
         return slim
 
-    def _json_fault(self, name: str, why: str) -> dict[str, Any] | None:
-        """Record why the project JSON failed; the document is None (callers return it)."""
+    def _json_fault(self, name: str, why: str, *, storm: bool = False) -> dict[str, Any] | None:
+        """Record why the project JSON failed; the document is None (callers return it).
+
+        ``storm`` marks the failures that count towards the breaker (server errors and
+        timeouts, which cost retries); a bad body or a doubtful 404 is one project's."""
         with self._lock:
             self.project_json_failures[name] = why
+            if storm:
+                self._json_failing.append(why)
         return None
 
     def _note_read(self) -> None:

@@ -149,3 +149,28 @@ def test_a_cache_row_of_the_wrong_shape_is_a_warning_and_a_refetch(
     meta = c.metadata("alpha", "1.0", TAGS)
     assert meta.requires_dist == ("idna",)
     assert cache.warnings and "wrong shape" in cache.warnings[0]
+
+
+def test_a_storm_of_server_errors_stops_asking(empty_index: FakeIndex, cache: Cache) -> None:
+    names = [f"pkg{i}" for i in range(12)]
+    for name in names:
+        empty_index.add_project(name, ["1.0"])
+    empty_index.fail("/pypi/", 503)
+    c = client(empty_index, cache)
+    for name in names:
+        assert c.project_json(name) is None
+    assert empty_index.count("/pypi/") == client_module.BREAKER  # retries=0 in this client
+    assert c.project_json_failure(names[0]) == "server error (HTTP 503)"
+    assert (c.project_json_failure(names[-1]) or "").startswith("not asked")
+
+
+def test_a_success_resets_the_breaker(empty_index: FakeIndex, cache: Cache) -> None:
+    names = [f"pkg{i}" for i in range(12)]
+    for name in names:
+        empty_index.add_project(name, ["1.0"])
+    for name in names[::2]:
+        empty_index.fail(f"/pypi/{name}/json", 500)
+    c = client(empty_index, cache)
+    for name in names:
+        c.project_json(name)
+    assert all(not (c.project_json_failure(n) or "").startswith("not asked") for n in names)
