@@ -28,7 +28,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from auditor.cache import Cache
-from auditor.errors import DataSourceError, OfflineMissError, ResolutionError
+from auditor.errors import AuditorError, DataSourceError, OfflineMissError, ResolutionError
 from auditor.index.failures import describe, describe_status, is_timeout
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
 from auditor.index.lazy_wheel import read_wheel_member
@@ -523,7 +523,7 @@ class IndexClient:
         so a doubtful 404 is never remembered as a fact."""
         try:
             return self._index_files(self.index_urls[0], name) is not None
-        except Exception:
+        except AuditorError:
             return True
 
     # -- HTTP -------------------------------------------------------------------------
