@@ -13,7 +13,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor.collectors.backends.git import bus_factor, open_target, render_json, render_text
+from auditor.collectors.backends.git import (
+    BusFactorReport,
+    bus_factor,
+    open_target,
+    render_json,
+    render_text,
+)
+from auditor.reporters.sanitize import clean
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\
@@ -95,6 +102,14 @@ def run(args: argparse.Namespace) -> int:
         use_default_excludes=not getattr(args, "no_default_excludes", False),
         now=getattr(args, "now", None),
     )
-    output = render_json(report) if args.format == "json" else render_text(report)
+    output = render_json(report) if args.format == "json" else text_output(report)
     sys.stdout.write(output)
     return 0
+
+
+def text_output(report: BusFactorReport) -> str:
+    """The text report with every line cleaned: commit author names, e-mail domains and
+    the target are written by strangers and may carry terminal escapes. Cleaned here, in
+    the layer that owns the terminal (the report module sits below the sanitiser); a
+    name without control characters renders exactly as before."""
+    return "".join(clean(line) + "\n" for line in render_text(report).splitlines())

@@ -1,5 +1,7 @@
 """Commit author names and e-mail domains are written by anyone who commits: the text
-report of ``auditor bus-factor`` must not pass their escape sequences to the terminal."""
+report of ``auditor bus-factor`` must not pass their escape sequences to the terminal.
+(``run`` writes ``text_output``; the JSON report keeps the data, with control characters
+escaped by JSON itself.)"""
 
 from __future__ import annotations
 
@@ -7,12 +9,8 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor.collectors.backends.git.report import (
-    AuthorShare,
-    BusFactorReport,
-    OrgShare,
-    render_text,
-)
+from auditor.cli.bus_factor import text_output
+from auditor.collectors.backends.git.report import AuthorShare, BusFactorReport, OrgShare
 
 ESC = "\x1b]0;owned\x07\x1b[2J\x1b[31m"
 
@@ -47,7 +45,7 @@ def hostile_report() -> BusFactorReport:
 
 
 def test_text_report_carries_no_escape_sequences() -> None:
-    text = render_text(hostile_report())
+    text = text_output(hostile_report())
     assert "Mallory" in text and "evil" in text and "main" in text
     for bad in ("\x1b", "\x07", "\u202e"):
         assert bad not in text

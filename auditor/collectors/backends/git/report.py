@@ -38,9 +38,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-# A renderer's dependency, not a reporter's: pure stdlib, loads nothing of the report stack.
-from auditor.reporters.sanitize import clean
-
 SCHEMA = "auditor.bus-factor/1"
 
 
@@ -175,8 +172,7 @@ def render_text(report: BusFactorReport, *, width: int = 100) -> str:
     console = Console(file=buffer, width=width, color_system=None, highlight=False, markup=False)
     short = report.revision[:12]
     console.print(
-        f"Bus factor of {clean(report.target)} at {short}"
-        + (f" ({clean(report.ref)})" if report.ref else "")
+        f"Bus factor of {report.target} at {short}" + (f" ({report.ref})" if report.ref else "")
     )
     summary = Table(show_header=False, box=None, pad_edge=False)
     summary.add_column("metric", style="bold")
@@ -217,7 +213,7 @@ def render_text(report: BusFactorReport, *, width: int = 100) -> str:
         for rank, author in enumerate(report.truck_factor_authors, start=1):
             authors.add_row(
                 str(rank),
-                clean(f"{author.name} <{author.email}>"),  # commit authors write anything
+                f"{author.name} <{author.email}>",
                 str(author.files),
                 f"{author.share:.0%}",
             )
@@ -228,8 +224,8 @@ def render_text(report: BusFactorReport, *, width: int = 100) -> str:
         orgs.add_column("commits", justify="right")
         orgs.add_column("share", justify="right")
         for org in report.organisations:
-            orgs.add_row(clean(org.name), str(org.commits), f"{org.share:.0%}")
+            orgs.add_row(org.name, str(org.commits), f"{org.share:.0%}")
         console.print(orgs)
     if report.bots_excluded:
-        console.print(clean(f"Bots left out: {', '.join(report.bots_excluded)}"))
+        console.print(f"Bots left out: {', '.join(report.bots_excluded)}")
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
