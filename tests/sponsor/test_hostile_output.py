@@ -17,8 +17,8 @@ import pytest
 
 from auditor.reporters.sanitize import csv_cell, markdown, markdown_url
 from auditor.reporters.sponsor import render
-from auditor.sponsor.large_companies import LargeCompanies
-from auditor.sponsor.plan import Budget, plan_from_facts
+from auditor.sponsorship.large_companies import LargeCompanies
+from auditor.sponsorship.plan import Budget, plan_from_facts
 from tests.sponsor.helpers import links, pkg
 
 ESC = "\x1b]0;pwned\x07\x1b[2J"
