@@ -182,6 +182,13 @@ class IndexClient:
             return None
         return why
 
+    @property
+    def had_faults(self) -> bool:
+        """Something failed this run (a project JSON, an extra index): answers built on
+        this run's data must not be cached as if they were whole."""
+        with self._lock:
+            return bool(self.project_json_failures or self._dead)
+
     def project_json_unsupported(self) -> bool:
         """The index seems to offer no project JSON API at all (a plain mirror): several
         projects it lists answered 404 and none answered. A fact about the index, not a

@@ -102,7 +102,8 @@ def resolve(
     graph = _load_resolution(index, key)
     if graph is None:
         graph = _resolve(roots, constraints, index=index, options=options, session=session)
-        if key is not None:
+        # A resolution made while a source failed carries that failure: never reused.
+        if key is not None and not index.had_faults:
             index.cache.put("resolution", key, _dump_graph(graph), ttl=index.project_ttl)
     return DependencyGraph(
         graph, roots, target=options.target, inputs=paths, warnings=warnings + index.warnings

@@ -174,3 +174,22 @@ def test_a_success_resets_the_breaker(empty_index: FakeIndex, cache: Cache) -> N
     for name in names:
         c.project_json(name)
     assert all(not (c.project_json_failure(n) or "").startswith("not asked") for n in names)
+
+
+def test_a_resolution_made_during_a_fault_is_not_reused(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    """zipsdist's dependencies come from its project JSON: while that fails they are
+    unknown, and the resolution built on it must not be served for the next 6 hours."""
+    from tests.core.test_resolve import req, run
+
+    empty_index.add_project("dep", ["1.0"])
+    empty_index.add_project(
+        "zipsdist", [Release("1.0", requires_dist=["dep"], files=["zipsdist-1.0.zip"])]
+    )
+    empty_index.fail("/pypi/zipsdist/json", 500)
+    broken = run(empty_index, cache, req("zipsdist"))
+    assert "dep" not in {p.name for p in broken.packages()}
+    empty_index.clear_faults()
+    healed = run(empty_index, cache, req("zipsdist"))
+    assert "dep" in {p.name for p in healed.packages()}
