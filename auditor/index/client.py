@@ -526,10 +526,11 @@ class IndexClient:
             self.project_json_read += 1
 
     def _listed(self, name: str) -> bool:
-        """Does the primary index's simple API know the project? Unsure counts as yes,
-        so a doubtful 404 is never remembered as a fact."""
+        """Does the primary index's simple API list files of the project? Unsure counts
+        as yes, so a doubtful 404 is never remembered as a fact. (A project whose every
+        file was removed has no project JSON either: its 404 is trusted.)"""
         try:
-            return self._index_files(self.index_urls[0], name) is not None
+            return bool(self._index_files(self.index_urls[0], name))
         except AuditorError:
             return True
 
