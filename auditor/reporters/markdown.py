@@ -140,7 +140,7 @@ def _level(score: PackageScore) -> str:
 
 def _details(report: ScoredReport, pkg: PackageAudit, summary: Summary | None) -> str:
     score = report.score(pkg)
-    why = reason(score)
+    why = report.shown_reason(pkg.name)
     title = (
         f"<b>{escape(pkg.name)}</b> {escape(pkg.package.version or '?')}: "
         + (

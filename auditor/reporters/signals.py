@@ -487,7 +487,7 @@ def render_report_text(
             _bus_factor(pkg),
             _activity(pkg),
             _funding(pkg),
-            reason(score),
+            report.shown_reason(pkg.name),
             _place(pkg),
         ]
         table.add_row(*(c if isinstance(c, Text) else Text(clean(c)) for c in cells))

@@ -170,6 +170,7 @@ def test_the_text_report_shows_unknown_not_none(run: Any, index: FakeIndex) -> N
     assert result.code == 3
     row = next(line for line in result.out.splitlines() if "orgkit" in line)
     assert "unknown" in row and "none 0" not in row
+    assert "risk unknown: the index" in row  # the reason column says what failed
     assert "1 unknown (a data source failed)" in result.out
     assert "gate: orgkit: risk unknown" in result.err
     markdown = run("audit", HEALTHY, "--format", "markdown")
