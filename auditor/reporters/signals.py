@@ -267,7 +267,10 @@ def render_explain_text(
     )
     lines.append("")
     lines.append("repository:")
-    if pkg.repository is not None:
+    fault = result.faults.get(pkg.name)
+    if pkg.repository is None and fault is not None:
+        lines.append(f"  unknown: {fault}")
+    elif pkg.repository is not None:
         lines.append(f"  {pkg.repository.url}  (confidence {pkg.repository.confidence})")
         lines.append(f"  found via {pkg.repository_how or pkg.repository.how}")
     elif _known(pkg, "repository_url"):
@@ -282,7 +285,7 @@ def render_explain_text(
         lines.append("  " + " -> ".join(item["path"]) + where)
     lines.append("")
     if score is not None:
-        lines.extend(explain_score_lines(score))
+        lines.extend(explain_score_lines(score, fault=fault))
         lines.append("")
     lines.extend(_signal_lines(pkg.signals, now))
     if result.warnings:
@@ -558,10 +561,12 @@ def lower_risk(score: PackageScore) -> dict[str, Any]:
     }
 
 
-def explain_score_lines(score: PackageScore) -> list[str]:
-    """Text for ``explain``: risk and its parts, state, every rule, what would lower it."""
+def explain_score_lines(score: PackageScore, *, fault: str | None = None) -> list[str]:
+    """Text for ``explain``: risk and its parts, state, every rule, what would lower it.
+    ``fault``: the data source that failed for the package (its risk is then unknown)."""
+    failed = fault is not None and score.level == "none"
     lines = [
-        f"risk: {score.level} {score.risk}/100"
+        (f"risk: unknown ({fault})" if failed else f"risk: {score.level} {score.risk}/100")
         + (f"; vendor risk {score.vendor_level}" if score.vendor_level != "none" else ""),
         "  categories: "
         + (", ".join(score.context.categories) or "none")

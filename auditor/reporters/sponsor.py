@@ -326,7 +326,7 @@ def _unfunded_md(u: Unfunded) -> list[str]:
     if d is not None:
         out.append(
             f"Risk {d.risk} ({_md(d.level)}); needed by {_md(', '.join(d.via) or '?')}; "
-            f"repository {_md(d.repository or 'unknown')}."
+            f"repository {_md_link(d.repository, d.repository) if d.repository else 'unknown'}."
         )
         out.append("")
     out += _factors_md(a.factors)

@@ -238,3 +238,11 @@ def test_a_lock_file_without_its_index_is_untrustworthy(
             doc = json.loads(out)
             assert doc["summary"]["levels"]["none"] == 0
             assert doc["summary"]["levels"]["unknown"] == len(doc["packages"])
+
+
+def test_explain_says_the_risk_is_unknown_and_why(run: Any, index: FakeIndex) -> None:
+    index.fail("/pypi/orgkit/json", 500)
+    result = run("explain", "orgkit\n", "orgkit")
+    assert "risk: unknown (the index's project JSON could not be read" in result.out
+    assert "risk: none" not in result.out
+    assert "unknown: the index's project JSON could not be read" in result.out  # repository
