@@ -246,3 +246,46 @@ def test_explain_says_the_risk_is_unknown_and_why(run: Any, index: FakeIndex) ->
     assert "risk: unknown (the index's project JSON could not be read" in result.out
     assert "risk: none" not in result.out
     assert "unknown: the index's project JSON could not be read" in result.out  # repository
+
+
+def test_two_audits_on_a_fresh_cache_both_use_it(
+    index: FakeIndex, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Two CI jobs (or a laptop and a pre-commit hook) starting at the same moment."""
+    import os
+    import subprocess
+    import sys
+
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(HEALTHY)
+    env = {
+        **os.environ,
+        "PIP_INDEX_URL": index.simple_url,
+        "PIP_CONFIG_FILE": os.devnull,
+        "GITHUB_TOKEN": TOKEN,
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "auditor",
+        "audit",
+        str(reqs),
+        "--python-version",
+        "3.12",
+        "--platform",
+        "linux",
+        "--cache-dir",
+        str(tmp_path / "fresh-cache"),
+        "--github-api-url",
+        github.base_url,
+        "--max-wait",
+        "1",
+    ]
+    procs = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert "cache" not in err, err  # no "cannot use the cache ... continuing without it"
