@@ -286,6 +286,6 @@ def test_two_audits_on_a_fresh_cache_both_use_it(
         for _ in range(3)
     ]
     for proc in procs:
-        out, err = proc.communicate(timeout=300)
+        _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         assert "cache" not in err, err  # no "cannot use the cache ... continuing without it"
