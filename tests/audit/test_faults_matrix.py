@@ -289,3 +289,21 @@ def test_two_audits_on_a_fresh_cache_both_use_it(
         _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         assert "cache" not in err, err  # no "cannot use the cache ... continuing without it"
+
+
+@pytest.mark.parametrize("fault", ["index-unreachable", "token-rejected"])
+def test_failures_that_stop_the_audit(
+    run: Any, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """No partial audit here: the error names the source, 3 in every mode, every run."""
+    if fault == "index-unreachable":
+        monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+        says = "cannot read the package index"
+    else:
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrong_token_value")
+        says = "rejected the token"
+    for flags in ((), ("--strict",), ()):
+        result = run("audit", HEALTHY, *flags)
+        assert result.code == 3, result.err
+        assert says in result.err and "Traceback" not in result.err
+        assert "ghp_wrong_token_value" not in result.err + result.out
