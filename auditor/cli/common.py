@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from auditor.cli.token import github_token
 from auditor.errors import InputError
 from auditor.model import SourceOptions
+from auditor.reporters.sanitize import clean
 
 if TYPE_CHECKING:
     from auditor.api import Settings
@@ -213,4 +214,5 @@ def warn(args: argparse.Namespace, messages: list[str]) -> None:
     if getattr(args, "quiet", False):
         return
     for message in messages:
-        sys.stderr.write(f"warning: {message}\n")
+        # Warnings quote package names, URLs and server answers: never raw to a terminal.
+        sys.stderr.write(f"warning: {clean(message)}\n")

@@ -5,7 +5,9 @@ Exit codes (the CLI returns ``GateResult.exit_code`` unchanged)::
     0  nothing at or above --fail-on (or only risk already in the --baseline)
     1  a package's risk level is at or above --fail-on (new or worse than the baseline)
     2  usage or input error (bad flags, rule files, policy files)        -- from errors
-    3  the result is untrustworthy: a data source failed, or --strict and a package that
+    3  the result is untrustworthy: a data source failed (the index unreachable, or its
+       project JSON failing for a package, whose risk then cannot be judged), or --strict
+       and a package that
        matters (direct, serving path, or reach >= 2) has rules at or above --fail-on
        whose outcome is unknown
 
@@ -300,8 +302,12 @@ def gate(
     fail_on: str = "high",
     strict: bool = False,
     baseline: Baseline | None = None,
+    faults: Mapping[str, str] | None = None,
 ) -> GateResult:
-    """Decide the exit code (see the module docstring) and say why, package by package."""
+    """Decide the exit code (see the module docstring) and say why, package by package.
+
+    ``faults`` (package -> the source that failed for it this run) fail the gate with 3
+    even without --strict: a package nothing could be learnt about is not a pass."""
     threshold = level_rank(check_fail_on(fail_on))
     changes = (
         {c.name: c for c in compare_baseline(scores, baseline)} if baseline is not None else {}
@@ -345,6 +351,18 @@ def gate(
                         f"signals: {', '.join(sigs)}",
                     )
                 )
+    flagged = {f.name for f in failing}
+    for s in scores:
+        fault = (faults or {}).get(s.name)
+        if fault is not None and s.name not in flagged:
+            failing.append(
+                GateFailure(
+                    name=s.name,
+                    kind="unknown",
+                    level=s.level,
+                    reason=f"{s.name}: risk unknown: {fault}",
+                )
+            )
     risky = [f for f in failing if f.kind == "risk"]
     reasons = [f.reason for f in failing]
     if risky:
@@ -353,6 +371,12 @@ def gate(
             "reduce the risk, or accept it with a reason and an expiry in [tool.auditor]"
         )
         code = EXIT_RISK
+    elif any(f.name in (faults or {}) for f in failing):
+        reasons.append(
+            "a data source failed, so the result is untrustworthy: rerun when the index "
+            "answers (failures are never cached; with --offline, run once online first)"
+        )
+        code = EXIT_UNTRUSTWORTHY
     elif failing:
         reasons.append(
             "--strict: the result is untrustworthy; provide the missing data (for example "
