@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from auditor.api import bus_factor
 from auditor.cli.common import settings_from_args
-from auditor.collectors.backends.git import render_json, render_text
+
+if TYPE_CHECKING:
+    from auditor.collectors.backends.git import BusFactorReport
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\
@@ -77,7 +79,7 @@ def register(
         metavar="HOST",
         help="also clone https:// URLs on HOST (repeatable; github.com is always allowed)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-f", "--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--list-files",
         action="store_true",
@@ -96,6 +98,10 @@ def register(
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.target`` and write the report to standard output."""
+    # Imported here so that `bus-factor --help` loads neither the resolver nor networkx.
+    from auditor.api import bus_factor
+    from auditor.collectors.backends.git import render_json
+
     report = bus_factor(
         args.target,
         settings_from_args(args),
@@ -107,6 +113,18 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         output = render_json(report)
     else:
-        output = render_text(report, list_files=bool(getattr(args, "list_files", False)))
+        output = text_output(report, list_files=bool(getattr(args, "list_files", False)))
     sys.stdout.write(output)
     return 0
+
+
+def text_output(report: BusFactorReport, *, list_files: bool = False) -> str:
+    """The text report with every line cleaned: commit author names, e-mail domains and
+    the target are written by strangers and may carry terminal escapes. Cleaned here, in
+    the layer that owns the terminal (the report module sits below the sanitiser); a
+    name without control characters renders exactly as before."""
+    from auditor.collectors.backends.git import render_text
+    from auditor.reporters.sanitize import clean
+
+    text = render_text(report, list_files=list_files)
+    return "".join(clean(line) + "\n" for line in text.splitlines())

@@ -234,6 +234,15 @@ class IndexCollector(Collector):
     # -- internals ------------------------------------------------------------------------
 
     def _missing_reason(self, name: str) -> str:
+        failure = self.client.project_json_failure(name)
+        if failure is not None:
+            return project_json_fault(failure)
+        if self.client.project_json_unsupported():
+            return (
+                "this index answers 404 for the project JSON of projects it lists: it "
+                "seems to offer no project JSON API, so publishers and release history "
+                "are not available"
+            )
         if project_json_url(self.client.index_urls[0], name) is None:
             return (
                 "this index offers no project JSON API (its URL does not end in /simple), "
@@ -241,10 +250,7 @@ class IndexCollector(Collector):
             )
         if self.client.offline:
             return "the project JSON is not in the cache and --offline was given"
-        return (
-            "the index did not provide this project's JSON document (not found there, "
-            "or the index did not answer)"
-        )
+        return "the index has no project JSON document for this project (404)"
 
     def _source(self, name: str) -> str:
         url = project_json_url(self.client.index_urls[0], name) or self.client.index_urls[0]
@@ -267,6 +273,11 @@ class IndexCollector(Collector):
                 return stamp
         cache.put(FETCHED_NAMESPACE, key, now.isoformat(), ttl=PROJECT_TTL)
         return now
+
+
+def project_json_fault(failure: str) -> str:
+    """The unknown reason for every signal lost when the project JSON failed this run."""
+    return f"the index's project JSON could not be read this run: {failure}"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from auditor.collectors.index import IndexCollector, RepoMapping, map_project
@@ -84,6 +84,9 @@ class AuditResult:
     specs: Mapping[str, SignalSpec]
     unknown: tuple[UnknownCount, ...]
     finished_at: datetime
+    # Package -> the data source that failed for it this run (not a fact about the
+    # package): its risk cannot be judged, so the gate must not pass it silently.
+    faults: Mapping[str, str] = field(default_factory=dict)
 
     def package(self, name: str) -> PackageAudit | None:
         return next((p for p in self.packages if p.name == name), None)
@@ -160,7 +163,8 @@ def collect_signals(
     run = sorted(collectors, key=lambda c: 0 if isinstance(c, IndexCollector) else 1)
     signals: dict[str, dict[str, Signal]] = {name: {} for name in ordered}
     specs: dict[str, SignalSpec] = {}
-    warnings: list[str] = []
+    faults = index_faults(index_client, ordered)
+    warnings: list[str] = fault_warnings(faults, index_client)
     for step, collector in enumerate(run):
         for spec in collector.provides:
             specs[spec.name] = spec
@@ -172,9 +176,19 @@ def collect_signals(
         for name in ordered:
             got = {s.name: s for s in results.get(name, ())}
             for spec in collector.provides:
-                signals[name][spec.name] = got.get(spec.name) or Signal.unknown(
+                signal = got.get(spec.name) or Signal.unknown(
                     spec.name, collector.name, moment, failure or OMITTED
                 )
+                if (
+                    name in faults
+                    and not signal.known
+                    and mappings[name].ref is None
+                    and not isinstance(collector, IndexCollector)
+                ):
+                    signal = Signal.unknown(
+                        spec.name, signal.source, signal.fetched_at, lost_link(faults[name])
+                    )
+                signals[name][spec.name] = signal
         warnings.extend(_collector_warnings(collector, subjects, signals))
         if progress is not None:
             progress(f"collecting {collector.name} signals", step + 1, len(run))
@@ -209,7 +223,47 @@ def collect_signals(
         specs=specs,
         unknown=summarise_unknown(packages),
         finished_at=moment,
+        faults=faults,
     )
+
+
+def index_faults(index_client: IndexClient | None, names: Iterable[str]) -> dict[str, str]:
+    """Package -> how its project JSON failed this run (only faults, never facts)."""
+    if index_client is None:
+        return {}
+    out: dict[str, str] = {}
+    for name in names:
+        why = index_client.project_json_failure(name)
+        if why is not None:
+            out[name] = f"the index's project JSON could not be read ({why})"
+    return out
+
+
+def lost_link(fault: str) -> str:
+    """Why a repository-based signal is unknown when the link itself was lost."""
+    return f"the repository link is unknown because {fault}"
+
+
+def fault_warnings(faults: Mapping[str, str], index_client: IndexClient | None) -> list[str]:
+    """One warning per kind of failure, naming the packages (a few, then a count)."""
+    out: list[str] = []
+    if index_client is not None and index_client.project_json_unsupported():
+        out.append(
+            f"the index {index_client.index_urls[0]} answers 404 for the project JSON of "
+            "projects it lists: it seems to offer no project JSON API; publishers, release "
+            "history and repository links are unknown"
+        )
+    by_reason: dict[str, list[str]] = {}
+    for name, why in faults.items():
+        by_reason.setdefault(why, []).append(name)
+    for why, names in by_reason.items():
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        out.append(
+            f"index: {why} for {len(names)} package(s): {shown}; their index signals and "
+            "repository links (so GitHub and git signals) are unknown, and their risk cannot "
+            "be judged; the next run asks again"
+        )
+    return out
 
 
 def _run_one(

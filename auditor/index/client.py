@@ -28,7 +28,8 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from auditor.cache import Cache
-from auditor.errors import DataSourceError, OfflineMissError, ResolutionError
+from auditor.errors import AuditorError, DataSourceError, OfflineMissError, ResolutionError
+from auditor.index.failures import describe, describe_status, is_timeout
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
 from auditor.index.lazy_wheel import read_wheel_member
 from auditor.index.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PROJECT_TTL = 6 * 3600.0
+LISTED_404 = "HTTP 404, although the index's simple API lists the project"
+UNSUPPORTED_AFTER = 3  # listed projects answering 404, none answering 200: no JSON API
+BREAKER = 5  # project JSON failures in a row (5xx, timeouts) before we stop asking
 MAX_SDIST_BYTES = 64 * 1024 * 1024
 MAX_WHEEL_BYTES = 32 * 1024 * 1024  # direct wheel URLs are downloaded up to this size
 
@@ -127,6 +131,11 @@ class IndexClient:
         self.keep_file = keep_file
         self.warnings: list[str] = []
         self.requests_made = 0
+        # Project -> why its project JSON could not be read this run: a fault (5xx,
+        # timeout, garbage, a 404 the simple API contradicts), never cached, never a fact.
+        self.project_json_failures: dict[str, str] = {}
+        self.project_json_read = 0  # documents this run did get (from cache or the index)
+        self._json_failing: list[str] = []  # this run's failures in a row (the breaker)
         self._dead: set[str] = set()
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
@@ -177,9 +186,40 @@ class IndexClient:
         )
 
     def project_json(self, name: str) -> dict[str, Any] | None:
-        """The project JSON document from the primary index, None if not offered."""
+        """The project JSON document from the primary index, None if not offered.
+
+        None with ``project_json_failure(name)`` set means the index failed to give it
+        (not that it has none): callers must say so rather than read "nothing declared".
+        """
         key = canonicalize_name(name)
         return self._once(("json", key), lambda: self._project_json(key))
+
+    def project_json_failure(self, name: str) -> str | None:
+        """Why this run could not read the project's JSON document, when that was a fault."""
+        why = self.project_json_failures.get(canonicalize_name(name))
+        if why is not None and why.startswith(LISTED_404) and self.project_json_unsupported():
+            return None
+        return why
+
+    @property
+    def had_faults(self) -> bool:
+        """Something failed this run (a project JSON, an extra index): answers built on
+        this run's data must not be cached as if they were whole."""
+        with self._lock:
+            return bool(self.project_json_failures or self._dead)
+
+    def project_json_unsupported(self) -> bool:
+        """The index seems to offer no project JSON API at all (a plain mirror): several
+        projects it lists answered 404 and none answered. A fact about the index, not a
+        fault of this run; one 404 among documents that did come is a fault."""
+        with self._lock:
+            failures = list(self.project_json_failures.values())
+            read = self.project_json_read
+        return (
+            read == 0
+            and len(failures) >= UNSUPPORTED_AFTER
+            and all(f.startswith(LISTED_404) for f in failures)
+        )
 
     def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
         """Tag -> preference rank, built once per tag list (hundreds of tags)."""
@@ -232,7 +272,9 @@ class IndexClient:
     def _index_files(self, index: str, name: str) -> list[list[Any]] | None:
         """Rows of files on one index, None when the index lacks the project."""
         cache_key = f"{index}|{name}"
-        cached = self.cache.get("simple", cache_key, allow_expired=self.offline)
+        cached = self.cache.get(
+            "simple", cache_key, allow_expired=self.offline, valid=_valid_simple_entry
+        )
         if cached is not None:
             return None if cached.get("missing") else list(cached["files"])
         if self.offline:
@@ -249,7 +291,7 @@ class IndexClient:
         try:
             resp = self._get(url, headers={"Accept": ACCEPT})
         except network_errors() as exc:
-            self._unreachable(index, exc)
+            self._unreachable(index, describe(exc, timeout=DEFAULT_TIMEOUT[1]))
             return None
         if resp.status_code == 404:
             self.cache.put("simple", cache_key, {"missing": True}, ttl=self.project_ttl)
@@ -292,7 +334,11 @@ class IndexClient:
     # -- metadata ---------------------------------------------------------------------
 
     def _metadata(self, name: str, version: str, tags: Sequence[Tag]) -> CoreMetadata:
-        cached = self.cache.get("metadata", f"{name}=={version}", allow_expired=True)
+        # A definite answer never expires; an expired "unknown" is asked again (offline
+        # takes whatever there is).
+        cached = self.cache.get(
+            "metadata", f"{name}=={version}", allow_expired=self.offline, valid=_valid_metadata
+        )
         if cached is not None:
             return CoreMetadata.from_json(cached)
         if self.offline:
@@ -301,6 +347,8 @@ class IndexClient:
                 hint="Run the audit once with network access to fill the cache.",
             )
         result = self._fetch_metadata(name, version, tags)
+        if result.requires_dist is None and self.project_json_failure(name):
+            return result  # unknown because the index failed: not remembered at all
         # Only a definite answer is immutable; "unknown" is retried on a later run.
         self.cache.put(
             "metadata",
@@ -353,10 +401,23 @@ class IndexClient:
         except InvalidVersion:
             return None
         rd = info.get("requires_dist")
+        if not isinstance(rd, list) or not all(isinstance(r, str) for r in rd):
+            # null is what the index says when the metadata did not give Requires-Dist
+            # (a zip-only sdist, Requires-Dist marked dynamic): unknown, not "none".
+            return CoreMetadata(
+                name=name,
+                version=version,
+                requires_dist=None,
+                requires_python=info.get("requires_python") or None,
+                source="project JSON (latest release)",
+                reason="the index's project JSON does not list this release's dependencies "
+                "(requires_dist is null: metadata not given or declared dynamic); its "
+                "dependencies are unknown",
+            )
         return CoreMetadata(
             name=name,
             version=version,
-            requires_dist=tuple(rd or ()),
+            requires_dist=tuple(rd),
             requires_python=info.get("requires_python") or None,
             source="project JSON (latest release)",
         )
@@ -402,30 +463,95 @@ class IndexClient:
     # -- project JSON -----------------------------------------------------------------
 
     def _project_json(self, name: str) -> dict[str, Any] | None:
+        """The trimmed document; None when absent (a trusted 404) or failed (recorded).
+
+        Only answers we trust are cached: a document of the right shape, or a 404 for a
+        project the simple API does not know either. A 5xx, a timeout, a body that is not
+        a project document, or a 404 the simple API contradicts is a fault of this run:
+        recorded in ``project_json_failures`` and asked again next time.
+        """
         url = project_json_url(self.index_urls[0], name)
         if url is None:
             return None
-        cached = self.cache.get("project-json", name, allow_expired=self.offline)
+        cached = self.cache.get(
+            "project-json", name, allow_expired=self.offline, valid=_valid_project_entry
+        )
         if cached is not None:
-            return None if cached.get("missing") else dict(cached["doc"])
+            if cached.get("missing"):
+                return None
+            self._note_read()
+            return dict(cached["doc"])
         if self.offline:
-            return None
+            return self._json_fault(name, "--offline, and the cache has no copy of it")
+        with self._lock:
+            tripped = len(self._json_failing) >= BREAKER
+            last = self._json_failing[-1] if self._json_failing else ""
+        if tripped:
+            # A storm of 5xx or timeouts costs minutes per package with retries: after
+            # BREAKER in a row, the rest are not asked (and still count as faults).
+            return self._json_fault(
+                name,
+                f"not asked: the project JSON failed {BREAKER} times in a row this run "
+                f"(last: {last})",
+                storm=False,
+            )
         try:
             resp = self._get(url)
-        except network_errors():
+        except network_errors() as exc:
+            if not is_timeout(exc):
+                # Refused or unresolvable: the index is unreachable, exactly as when its
+                # simple API is (exit 3), not a per-package gap to warn about.
+                self._unreachable(self.index_urls[0], describe(exc))
+            return self._json_fault(name, describe(exc, timeout=DEFAULT_TIMEOUT[1]), storm=True)
+        status = resp.status_code
+        if status == 404:
+            if self._listed(name):
+                return self._json_fault(name, LISTED_404)
+            self.cache.put("project-json", name, {"missing": True}, ttl=self.project_ttl)
             return None
-        if resp.status_code != 200:
-            if resp.status_code == 404:
-                self.cache.put("project-json", name, {"missing": True}, ttl=self.project_ttl)
-            return None
+        if status != 200:
+            return self._json_fault(
+                name,
+                describe_status(status, retry_after="Retry-After" in resp.headers),
+                storm=status >= 500 or status == 429,
+            )
         try:
             doc = resp.json()
         except ValueError:
-            return None
-        if not isinstance(doc, dict):
-            return None
-        self.cache.put("project-json", name, {"doc": _trim_project_json(doc)}, ttl=self.project_ttl)
-        return _trim_project_json(doc)
+            return self._json_fault(name, "the answer is not valid JSON")
+        problem = _project_doc_problem(doc)
+        if problem is not None:
+            return self._json_fault(name, f"the answer is not a project document ({problem})")
+        slim = _trim_project_json(doc)
+        self.cache.put("project-json", name, {"doc": slim}, ttl=self.project_ttl)
+        self._note_read()
+        with self._lock:
+            self._json_failing.clear()
+        return slim
+
+    def _json_fault(self, name: str, why: str, *, storm: bool = False) -> dict[str, Any] | None:
+        """Record why the project JSON failed; the document is None (callers return it).
+
+        ``storm`` marks the failures that count towards the breaker (server errors and
+        timeouts, which cost retries); a bad body or a doubtful 404 is one project's."""
+        with self._lock:
+            self.project_json_failures[name] = why
+            if storm:
+                self._json_failing.append(why)
+        return None
+
+    def _note_read(self) -> None:
+        with self._lock:
+            self.project_json_read += 1
+
+    def _listed(self, name: str) -> bool:
+        """Does the primary index's simple API list files of the project? Unsure counts
+        as yes, so a doubtful 404 is never remembered as a fact. (A project whose every
+        file was removed has no project JSON either: its 404 is trusted.)"""
+        try:
+            return bool(self._index_files(self.index_urls[0], name))
+        except AuditorError:
+            return True
 
     # -- HTTP -------------------------------------------------------------------------
 
@@ -452,18 +578,62 @@ def network_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
     return (requests.RequestException, *also)
 
 
+def _project_doc_problem(doc: Any) -> str | None:
+    """What makes a decoded body unusable as a project document, or None."""
+    if not isinstance(doc, dict):
+        return f"a JSON {type(doc).__name__}, not an object"
+    if not isinstance(doc.get("info"), dict):
+        return "no 'info' object"
+    if not isinstance(doc.get("releases") or {}, dict):
+        return "'releases' is not an object"
+    return None
+
+
+def _valid_project_entry(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    if value.get("missing") is True:
+        return True
+    return _project_doc_problem(value.get("doc")) is None
+
+
+def _valid_simple_entry(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    if value.get("missing") is True:
+        return True
+    files = value.get("files")
+    return isinstance(files, list) and all(
+        isinstance(row, list) and len(row) == 8 and all(isinstance(x, str) for x in row[:3])
+        for row in files
+    )
+
+
+def _valid_metadata(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    rd = value.get("requires_dist")
+    return (
+        isinstance(value.get("name"), str)
+        and isinstance(value.get("version"), str)
+        and (rd is None or (isinstance(rd, list) and all(isinstance(r, str) for r in rd)))
+        and isinstance(value.get("requires_python"), str | None)
+    )
+
+
 def _trim_project_json(doc: dict[str, Any]) -> dict[str, Any]:
     """Keep what collectors use; the full releases map of a big project is megabytes."""
     releases = doc.get("releases") or {}
     slim: dict[str, list[dict[str, Any]]] = {}
     for version, files in releases.items():
-        slim[version] = [
+        first = [f for f in files if isinstance(f, dict)][:1] if isinstance(files, list) else []
+        slim[str(version)] = [
             {
                 "upload_time_iso_8601": f.get("upload_time_iso_8601"),
                 "yanked": f.get("yanked", False),
                 "packagetype": f.get("packagetype"),
             }
-            for f in (files or [])[:1]
+            for f in first
         ]
     return {
         "info": doc.get("info") or {},

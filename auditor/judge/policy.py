@@ -5,7 +5,9 @@ Exit codes (the CLI returns ``GateResult.exit_code`` unchanged)::
     0  nothing at or above --fail-on (or only risk already in the --baseline)
     1  a package's risk level is at or above --fail-on (new or worse than the baseline)
     2  usage or input error (bad flags, rule files, policy files)        -- from errors
-    3  the result is untrustworthy: a data source failed, or --strict and a package that
+    3  the result is untrustworthy: a data source failed (the index unreachable, or its
+       project JSON failing for a package, whose risk then cannot be judged), or --strict
+       and a package that
        matters (direct, serving path, or reach >= 2) has rules at or above --fail-on
        whose outcome is unknown
 
@@ -18,14 +20,15 @@ acceptance is a decision with a review date, never a permanent mute.
 
 from __future__ import annotations
 
+import difflib
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
+from auditor.configfile import CONFIG_FILES, find_config, read_config
 from auditor.errors import InputError
 from auditor.judge.scoring import (
     LEVELS,
@@ -45,7 +48,8 @@ EXIT_RISK = 1
 EXIT_USAGE = 2
 EXIT_UNTRUSTWORTHY = 3
 FAIL_ON_CHOICES: tuple[Level, ...] = ("low", "medium", "high", "critical")
-POLICY_FILES = (".auditor.toml", "pyproject.toml")
+POLICY_FILES = CONFIG_FILES
+ACCEPT_FIELDS = ("package", "rule", "reason", "expires")
 
 
 # ---------------------------------------------------------------- acceptances
@@ -68,23 +72,16 @@ class Acceptance:
         return f"{self.package}" + (f" / {self.rule}" if self.rule else " (all rules)")
 
 
-def parse_acceptances(data: Mapping[str, object], origin: str) -> tuple[Acceptance, ...]:
-    """``[[tool.auditor.accept]]`` (or top-level ``[[accept]]``) entries; every problem at
-    once as InputError."""
-    tool = data.get("tool")
-    section = tool.get("auditor") if isinstance(tool, dict) else None
-    raw = section.get("accept") if isinstance(section, dict) else data.get("accept")
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise InputError(
-            f"{origin}: accept must be an array of tables ([[tool.auditor.accept]])",
-            hint="Write each as [[tool.auditor.accept]] with package, reason, expires.",
-        )
+def parse_acceptances(
+    entries: Sequence[object], origin: str, lines: Sequence[int | None] = ()
+) -> tuple[Acceptance, ...]:
+    """The ``[[accept]]`` entries of a configuration file; every problem at once as
+    InputError, each with its file and line when known."""
     problems: list[str] = []
     out: list[Acceptance] = []
-    for i, entry in enumerate(raw):
-        where = f"{origin}: accept[{i}]"
+    for i, entry in enumerate(entries):
+        line = lines[i] if i < len(lines) else None
+        where = f"{origin}:{line}: accept[{i}]" if line is not None else f"{origin}: accept[{i}]"
         if not isinstance(entry, dict):
             problems.append(f"{where}: must be a table")
             continue
@@ -103,9 +100,12 @@ def parse_acceptances(data: Mapping[str, object], origin: str) -> tuple[Acceptan
                 f"{where}.expires: missing or not a date; write an unquoted date such as "
                 "expires = 2026-12-31"
             )
-        extra = sorted(set(entry) - {"package", "rule", "reason", "expires"})
-        if extra:
-            problems.append(f"{where}: unknown field(s) {', '.join(extra)}")
+        for extra in sorted(set(entry) - set(ACCEPT_FIELDS)):
+            close = difflib.get_close_matches(extra, ACCEPT_FIELDS, n=1, cutoff=0.6)
+            problems.append(
+                f"{where}: unknown field {extra!r}"
+                + (f"; did you mean {close[0]!r}?" if close else "")
+            )
         if (
             isinstance(package, str)
             and package
@@ -133,31 +133,16 @@ def parse_acceptances(data: Mapping[str, object], origin: str) -> tuple[Acceptan
 
 
 def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
-    """Acceptances from a pyproject.toml or .auditor.toml."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: invalid TOML: {exc}", hint="Fix the syntax and retry.") from exc
-    return parse_acceptances(data, str(path))
+    """Acceptances from a pyproject.toml or .auditor.toml, read by ``auditor.configfile``
+    (the one reader of those files: invalid TOML or a misspelt table is an error)."""
+    config = read_config(path)
+    return parse_acceptances(config.accept, str(path), config.accept_lines)
 
 
 def find_policy_file(directory: Path) -> Path | None:
-    """``.auditor.toml``, else a pyproject.toml with a ``[tool.auditor]`` table."""
-    dotfile = directory / POLICY_FILES[0]
-    if dotfile.is_file():
-        return dotfile
-    pyproject = directory / POLICY_FILES[1]
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            return None
-        tool = data.get("tool")
-        if isinstance(tool, dict) and "auditor" in tool:
-            return pyproject
-    return None
+    """The configuration file for ``directory``: ``.auditor.toml``, else a pyproject.toml
+    with ``[tool.auditor]``, searched up to the repository root (``configfile.find_config``)."""
+    return find_config(directory)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,8 +302,12 @@ def gate(
     fail_on: str = "high",
     strict: bool = False,
     baseline: Baseline | None = None,
+    faults: Mapping[str, str] | None = None,
 ) -> GateResult:
-    """Decide the exit code (see the module docstring) and say why, package by package."""
+    """Decide the exit code (see the module docstring) and say why, package by package.
+
+    ``faults`` (package -> the source that failed for it this run) fail the gate with 3
+    even without --strict: a package nothing could be learnt about is not a pass."""
     threshold = level_rank(check_fail_on(fail_on))
     changes = (
         {c.name: c for c in compare_baseline(scores, baseline)} if baseline is not None else {}
@@ -362,6 +351,18 @@ def gate(
                         f"signals: {', '.join(sigs)}",
                     )
                 )
+    flagged = {f.name for f in failing}
+    for s in scores:
+        fault = (faults or {}).get(s.name)
+        if fault is not None and s.name not in flagged:
+            failing.append(
+                GateFailure(
+                    name=s.name,
+                    kind="unknown",
+                    level=s.level,
+                    reason=f"{s.name}: risk unknown: {fault}",
+                )
+            )
     risky = [f for f in failing if f.kind == "risk"]
     reasons = [f.reason for f in failing]
     if risky:
@@ -370,6 +371,12 @@ def gate(
             "reduce the risk, or accept it with a reason and an expiry in [tool.auditor]"
         )
         code = EXIT_RISK
+    elif any(f.name in (faults or {}) for f in failing):
+        reasons.append(
+            "a data source failed, so the result is untrustworthy: rerun when the index "
+            "answers (failures are never cached; with --offline, run once online first)"
+        )
+        code = EXIT_UNTRUSTWORTHY
     elif failing:
         reasons.append(
             "--strict: the result is untrustworthy; provide the missing data (for example "

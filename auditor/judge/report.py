@@ -55,22 +55,45 @@ class ScoredReport:
         return self.scores[pkg.name]
 
     def ordered(self) -> list[PackageAudit]:
-        """Worst first: level, then the risk number, then the audit's criticality order."""
+        """Worst first: level, then the risk number, then the audit's criticality order.
+        A package whose data source failed sits just below the gate's level: it fails the
+        gate (3), though nothing says how risky it is."""
         position = {p.name: i for i, p in enumerate(self.result.packages)}
+        unknown_rank = level_rank(self.fail_on) - 0.5
+
+        def rank(name: str) -> float:
+            level = self.scores[name].level
+            if name in self.result.faults and level == "none":
+                return unknown_rank
+            return level_rank(level)
+
         return sorted(
             self.result.packages,
-            key=lambda p: (
-                -level_rank(self.scores[p.name].level),
-                -self.scores[p.name].risk,
-                position[p.name],
-            ),
+            key=lambda p: (-rank(p.name), -self.scores[p.name].risk, position[p.name]),
         )
 
-    def counts(self) -> dict[Level, int]:
-        """How many packages sit at each level, every level present (zeros included)."""
-        out: dict[Level, int] = dict.fromkeys(LEVELS, 0)
+    def shown_level(self, name: str) -> str:
+        """The level a report shows: "unknown" for a package whose data source failed
+        and that nothing else lifts above none (never a green "none")."""
+        level = self.scores[name].level
+        return "unknown" if name in self.result.faults and level == "none" else level
+
+    def shown_reason(self, name: str) -> str:
+        """The one-line reason a report shows: the failure itself for a package whose
+        data source failed, else the score's reason."""
+        fault = self.result.faults.get(name)
+        score = self.scores[name]
+        if fault is not None and score.level == "none":
+            return f"risk unknown: {fault}"
+        return reason(score)
+
+    def counts(self) -> dict[str, int]:
+        """How many packages sit at each level, every level present (zeros included);
+        plus ``unknown`` (only when some are) for packages whose data source failed."""
+        out: dict[str, int] = dict.fromkeys(LEVELS, 0)
         for s in self.scores.values():
-            out[s.level] += 1
+            level = self.shown_level(s.name)
+            out[level] = out.get(level, 0) + 1
         return out
 
 
@@ -107,7 +130,9 @@ def score_audit(
     """Score, apply the user's acceptances, compare with the baseline, and gate."""
     scores = package_scores(result, rules, taxonomy, config)
     accepted = apply_acceptances(scores, acceptances, today, config)
-    decided = partial_gate(gate(accepted.scores, fail_on, strict, baseline), result)
+    decided = partial_gate(
+        gate(accepted.scores, fail_on, strict, baseline, faults=result.faults), result
+    )
     changes = (
         {c.name: c for c in compare_baseline(accepted.scores, baseline)}
         if baseline is not None

@@ -22,7 +22,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.collectors.run import PackageAudit
-from auditor.judge.report import ScoredReport, reason
+from auditor.judge.report import ScoredReport
 from auditor.judge.scoring import PackageScore
 from auditor.reporters.interface import RenderContext, Reporter
 from auditor.reporters.sanitize import clean
@@ -158,7 +158,7 @@ def _package(
     return {
         "name": pkg.name,
         "version": pkg.package.version,
-        "level": score.level,
+        "level": report.shown_level(pkg.name),  # "unknown" when its data source failed
         "risk": score.risk,
         "vendor_level": score.vendor_level,
         "unknown_heavy": score.unknown_heavy,
@@ -169,7 +169,7 @@ def _package(
         "place": _place(pkg),
         "origins": list(pkg.origins),
         "paths": paths,
-        "reason": reason(score),
+        "reason": report.shown_reason(pkg.name),
         "bus_factor": _bus_factor(pkg),
         "activity": _activity(pkg),
         "funding": _funding(pkg),

@@ -17,34 +17,20 @@ read as syntax is written as an HTML character reference, which both read as tex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from auditor.collectors.run import PackageAudit
 from auditor.judge.report import ScoredReport, counting_hits, reason
 from auditor.judge.scoring import LEVELS, PackageScore
 from auditor.reporters.interface import RenderContext, Reporter
-from auditor.reporters.sanitize import clean
+from auditor.reporters.sanitize import markdown as escape
 from auditor.reporters.signals import _activity, _bus_factor, _funding, _place, headline
 from auditor.summaries import Summary
 
 MAX_BYTES = 1024 * 1024 - 16 * 1024  # GitHub's job-summary limit, minus a safety margin
 MAX_FAILING_ROWS = 200
-_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|~&\"'@$]|:(?=//)")
 _VERDICT = {0: "PASS", 1: "FAIL", 3: "UNTRUSTWORTHY"}
 _ICON = {0: "✅", 1: "❌", 3: "⚠️"}
-
-
-def escape(text: str) -> str:
-    """Untrusted text as inert Markdown: one line, syntax characters as references.
-
-    ``[`` and ``]`` are enough to stop links and images, ``<``/``>``/``&`` stop HTML, ``|``
-    keeps table cells whole, ``@`` and ``#`` stop mentions and issue links, and ``://``
-    and ``www.`` lose the characters autolinking looks for."""
-    flat = " ".join(clean(text.replace("\n", " ").replace("\t", " ")).split())
-    flat = _SPECIAL.sub(lambda m: f"&#{ord(m.group()[0])};", flat)
-    # Extended autolinks start at "www."; break the dot so no link is made.
-    return re.sub(r"(?i)\bwww\.", lambda m: m.group()[:3] + "&#46;", flat)
 
 
 class MarkdownReporter(Reporter):
@@ -127,9 +113,13 @@ def _head(report: ScoredReport) -> list[str]:
                 continue
             score = report.score(pkg)
             why = reason(score) if f.kind == "risk" else f"undecided rules: {f.reason}"
+            if pkg.name in report.result.faults:
+                why = f.reason
+            shown = report.shown_level(pkg.name)
+            level = _level(score) if shown == score.level else shown
             blocks.append(
                 f"| **{escape(pkg.name)}** | {escape(pkg.package.version or '?')} | "
-                f"{_level(score)} | {escape(why)} | {escape(_place(pkg))} | "
+                f"{level} | {escape(why)} | {escape(_place(pkg))} | "
                 f"{escape(', '.join(pkg.origins[:3]) or '-')} |\n"
             )
         if len(failing) > MAX_FAILING_ROWS:
@@ -150,10 +140,15 @@ def _level(score: PackageScore) -> str:
 
 def _details(report: ScoredReport, pkg: PackageAudit, summary: Summary | None) -> str:
     score = report.score(pkg)
-    why = reason(score)
+    why = report.shown_reason(pkg.name)
     title = (
         f"<b>{escape(pkg.name)}</b> {escape(pkg.package.version or '?')}: "
-        f"{escape(score.level)} {score.risk}" + (f": {escape(why)}" if why else "")
+        + (
+            f"{escape(score.level)} {score.risk}"
+            if report.shown_level(pkg.name) == score.level
+            else "unknown"
+        )
+        + (f": {escape(why)}" if why else "")
     )
     lines = [
         f"<details><summary>{title}</summary>\n",

@@ -272,7 +272,10 @@ def render_explain_text(
     )
     lines.append("")
     lines.append("repository:")
-    if pkg.repository is not None:
+    fault = result.faults.get(pkg.name)
+    if pkg.repository is None and fault is not None:
+        lines.append(f"  unknown: {fault}")
+    elif pkg.repository is not None:
         lines.append(f"  {pkg.repository.url}  (confidence {pkg.repository.confidence})")
         lines.append(f"  found via {pkg.repository_how or pkg.repository.how}")
     elif _known(pkg, "repository_url"):
@@ -287,7 +290,7 @@ def render_explain_text(
         lines.append("  " + " -> ".join(item["path"]) + where)
     lines.append("")
     if score is not None:
-        lines.extend(explain_score_lines(score))
+        lines.extend(explain_score_lines(score, fault=fault))
         lines.append("")
     lines.extend(_signal_lines(pkg.signals, now))
     if result.warnings:
@@ -437,6 +440,8 @@ def _place(pkg: PackageAudit) -> str:
 def headline(report: ScoredReport) -> str:
     counts = report.counts()
     levels = ", ".join(f"{counts[lv]} {lv}" for lv in reversed(LEVELS))
+    if counts.get("unknown"):
+        levels += f", {counts['unknown']} unknown (a data source failed)"
     g = report.gate
     verdict = {0: "PASS", 1: "FAIL", 3: "UNTRUSTWORTHY"}.get(g.exit_code, "FAIL")
     mode = " --strict" if report.strict else ""
@@ -475,7 +480,11 @@ def render_report_text(
         if previous is not None and score.level != previous:
             table.add_section()
         previous = score.level
-        risk = Text(f"{score.level} {score.risk}", style=_LEVEL_STYLE[score.level])
+        shown = report.shown_level(pkg.name)
+        risk = Text(
+            f"{score.level} {score.risk}" if shown == score.level else shown,
+            style=_LEVEL_STYLE.get(shown, "bold magenta"),
+        )
         if score.vendor_level != "none":
             risk.append(f" (vendor {score.vendor_level})")
         cells: list[str | Text] = [
@@ -486,7 +495,7 @@ def render_report_text(
             _bus_factor(pkg),
             _activity(pkg),
             _funding(pkg),
-            reason(score),
+            report.shown_reason(pkg.name),
             _place(pkg),
         ]
         table.add_row(*(c if isinstance(c, Text) else Text(clean(c)) for c in cells))
@@ -557,10 +566,12 @@ def lower_risk(score: PackageScore) -> dict[str, Any]:
     }
 
 
-def explain_score_lines(score: PackageScore) -> list[str]:
-    """Text for ``explain``: risk and its parts, state, every rule, what would lower it."""
+def explain_score_lines(score: PackageScore, *, fault: str | None = None) -> list[str]:
+    """Text for ``explain``: risk and its parts, state, every rule, what would lower it.
+    ``fault``: the data source that failed for the package (its risk is then unknown)."""
+    failed = fault is not None and score.level == "none"
     lines = [
-        f"risk: {score.level} {score.risk}/100"
+        (f"risk: unknown ({fault})" if failed else f"risk: {score.level} {score.risk}/100")
         + (f"; vendor risk {score.vendor_level}" if score.vendor_level != "none" else ""),
         "  categories: "
         + (", ".join(score.context.categories) or "none")

@@ -24,7 +24,7 @@ from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 from resolvelib import BaseReporter, Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from resolvelib.structs import RequirementInformation
@@ -138,8 +138,8 @@ def resolve(
             warnings.extend(notes)
             partial = notes if is_partial else []
         else:
-            # an answer given while an index was unreachable is not the index's answer
-            if key is not None and not index.unreachable:
+            # A resolution made while a source failed carries that failure: never reused.
+            if key is not None and not index.had_faults:
                 index.cache.put("resolution", key, _dump_graph(graph), ttl=index.project_ttl)
     return DependencyGraph(
         graph,
@@ -568,10 +568,17 @@ def _metadata_edges(
     pkg: LockedPackage, index: IndexClient, options: ResolveOptions
 ) -> tuple[LockedDependency, ...] | None:
     assert pkg.version is not None
+    # Only "this release has no dependency data" is a None here. The index unreachable,
+    # or --offline with nothing cached (DataSourceError, exit 3), must stop the audit as
+    # it does for a requirements file, not pass as "no dependency data".
     try:
-        meta = index.metadata(pkg.name, str(Version(pkg.version)), options.tags)
-    except Exception:
+        version = str(Version(pkg.version))
+    except InvalidVersion:
         return None
+    try:
+        meta = index.metadata(pkg.name, version, options.tags)
+    except ResolutionError:
+        return None  # not on the index: the lock's package keeps "no dependency data"
     if meta.requires_dist is None:
         return None
     out: list[LockedDependency] = []

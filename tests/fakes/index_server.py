@@ -24,8 +24,9 @@ What it speaks, enough for `auditor.index.client`:
 Data comes from recorded fixtures (``tests/fixtures/index/*.json``, written by
 ``record_index.py``; URLs in them hold the ``{{INDEX}}`` / ``{{FILES}}`` placeholders that
 are filled with this server's own address when served) and from ``add_project`` for
-synthetic projects. Fault modes (``fail``, ``delay``, ``malformed``, ``missing_metadata``)
-and a request log let tests assert on retries and on how many calls an audit costs.
+synthetic projects. Fault modes (``fail``, ``delay``, ``malformed``, ``wrong_shape``,
+``missing_metadata``) and a request log let tests assert on retries and on how many
+calls an audit costs.
 """
 
 from __future__ import annotations
@@ -241,6 +242,7 @@ class _Fault:
     remaining: int | None
     headers: dict[str, str]
     malformed: bool = False
+    body: Any = None  # answer 200 with this JSON value (valid JSON, wrong shape)
 
 
 @dataclass
@@ -509,6 +511,12 @@ class FakeIndex:
         with self._lock:
             self._faults.append(_Fault(path_prefix, 200, times, {}, malformed=True))
 
+    def wrong_shape(self, path_prefix: str, body: Any = None, times: int | None = None) -> None:
+        """Answer 200 with valid JSON of the wrong shape (default: a JSON list)."""
+        value = ["not", "a", "project"] if body is None else body
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, 200, times, {}, body=value))
+
     def delay(self, seconds: float, path_prefix: str = "/") -> None:
         """Sleep ``seconds`` before answering each matching request (timeouts, slowness)."""
         with self._lock:
@@ -562,6 +570,8 @@ class FakeIndex:
         if fault is not None and fault.malformed:
             kind = SIMPLE_JSON if path.startswith("/simple") else "application/json"
             return _Response(200, b'{"meta": {"api-version": "1.1"}, "files": [{"filen', kind)
+        if fault is not None and fault.body is not None:
+            return _Response(200, json.dumps(fault.body).encode(), "application/json")
         if fault is not None:
             body = json.dumps({"message": f"injected failure {fault.status}"}).encode()
             return _Response(fault.status, body, "application/json", dict(fault.headers))

@@ -27,12 +27,20 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from auditor.errors import DataSourceError
+from auditor.index.failures import describe, is_timeout, retry_status
 
 DEFAULT_API_URL = "https://api.github.com"
 
-# PyGithub logs redirects and retries; without a handler Python's last-resort handler
-# would print them, and the library never prints. The CLI's handlers still receive them.
-logging.getLogger("github").addHandler(logging.NullHandler())
+# PyGithub logs redirects and retries ("Request POST /graphql failed with 403") and, on
+# import, attaches its own stderr StreamHandler at INFO, so every retry of a rate limit
+# printed a raw line. The library never prints: that handler is removed, and a
+# NullHandler keeps Python's last-resort handler quiet. Handlers the CLI (or an
+# embedding application) installs still receive the records.
+_GITHUB_LOG = logging.getLogger("github")
+for _handler in list(_GITHUB_LOG.handlers):
+    if type(_handler) is logging.StreamHandler:
+        _GITHUB_LOG.removeHandler(_handler)
+_GITHUB_LOG.addHandler(logging.NullHandler())
 USER_AGENT = "auditor (dependency health audit)"
 
 
@@ -289,24 +297,40 @@ class GitHubApi:
         except GithubException as exc:
             raise self._classify(exc) from None
         except requests.exceptions.RetryError as exc:
-            self._fail("kept answering with server errors")
-            text = str(exc)
-            if "202" in text:
+            status = retry_status(exc)
+            if status == 202:
                 raise Unavailable(
                     "GitHub was still computing these statistics after "
                     f"{self.settings.stats_retries} retries; try again later"
                 ) from None
+            if status in (403, 429):
+                # A secondary rate limit (403 + Retry-After) that outlasted the retries.
+                self._fail("kept rate-limiting us")
+                raise Unavailable(
+                    f"GitHub rate limit: a secondary rate limit (HTTP {status} with "
+                    "Retry-After) persisted through the retries; try again in a few minutes"
+                ) from None
+            self._fail("kept answering with server errors")
             raise Unavailable(
                 "GitHub kept answering with server errors (5xx)", server=True
             ) from None
         except requests.exceptions.ConnectionError as exc:
+            if is_timeout(exc):
+                # A read timeout after retries arrives as ConnectionError: slowness, not
+                # an unreachable host, so the breaker counts it instead of stopping.
+                self._fail("kept timing out")
+                raise Unavailable(
+                    f"GitHub did not answer within {self.settings.timeout}s (timed out, "
+                    "retries included)",
+                    server=True,
+                ) from None
             # Refused or unresolvable: it will not come back within this run, so stop now
             # instead of spending the retry budget on every remaining repository.
             self._fail("could not be reached", at_once=True)
             raise Unavailable(self.scrub(f"cannot reach GitHub: {type(exc).__name__}")) from None
         except requests.exceptions.RequestException as exc:
-            self._fail("kept failing (timeouts)")
-            raise Unavailable(self.scrub(f"cannot reach GitHub: {type(exc).__name__}")) from None
+            self._fail("kept failing (timeouts)" if is_timeout(exc) else "kept failing")
+            raise Unavailable(self.scrub(f"GitHub request failed: {describe(exc)}")) from None
         except ValueError:
             raise Unavailable("GitHub returned malformed JSON") from None
         with self._lock:
