@@ -31,6 +31,9 @@ ENV_ALIASES: Mapping[str, tuple[str, ...]] = {"github-api-url": ("GITHUB_API_URL
 PATH_KEYS = frozenset(
     {"requirement", "output", "report", "cache-dir", "baseline", "policy", "rules", "taxonomy"}
 )
+# Keys a configuration file may not set: the file sits in the checkout a pull request can
+# change, and these switch off a protection against exactly such a change.
+CLI_ONLY_KEYS = frozenset({"allow-outside-includes"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -150,6 +153,12 @@ def _from_config(
         if action is None:
             continue  # a key for another command
         where = f"{config.where(key, table)}: {key} = {raw!r}"
+        if key in CLI_ONLY_KEYS:
+            raise InputError(
+                f"{where}: {key} cannot be set in a configuration file",
+                hint=f"A change under review could set it; pass --{key} or set "
+                f"{env_name(key)} in the CI job instead.",
+            )
         try:
             value = _config_value(action, key, raw, where)
         except InputError as exc:

@@ -305,3 +305,16 @@ def test_cli_error_printing_is_clean_and_bounded() -> None:
     assert len(lines[1]) <= 1003 and lines[1].endswith("...")
     assert len(lines) <= 81 and lines[-1].startswith("... (")
     assert "\x1b" not in shown and "\x07" not in shown
+
+
+def test_a_config_file_in_the_checkout_cannot_allow_outside_includes(checkout: Path) -> None:
+    """pyproject.toml is in the change under review: it must not switch the guard off."""
+    (checkout / "pyproject.toml").write_text("[tool.auditor]\nallow-outside-includes = true\n")
+    reqs = checkout / "requirements.txt"
+    reqs.write_text("-c ../secrets.txt\n")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["audit", str(reqs), "--offline", "--no-github"])
+    assert code == 2
+    assert "allow-outside-includes cannot be set in a configuration file" in err.getvalue()
+    assert SECRET not in err.getvalue()
