@@ -178,7 +178,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
             direct = Cand(name=name, version=version, extras=extras, url=url)
             return lambda: iter([direct])
         specs = [r.specifier for r in reqs] + [c.specifier for c in self.constraints.get(name, ())]
-        stand_in = self._stand_in(name, extras, specs)
+        stand_in = self._stand_in(name, extras, specs, reqs)
         if stand_in is not None and stand_in.version not in bad:
             return lambda: iter([stand_in])
 
@@ -190,7 +190,11 @@ class Provider(AbstractProvider[Req, Cand, str]):
         return matches
 
     def _stand_in(
-        self, name: str, extras: frozenset[str], specs: Sequence[SpecifierSet]
+        self,
+        name: str,
+        extras: frozenset[str],
+        specs: Sequence[SpecifierSet],
+        reqs: Sequence[Req] = (),
     ) -> Cand | None:
         """A stand-in when a release may exist only on an unreachable extra index.
 
@@ -203,9 +207,9 @@ class Provider(AbstractProvider[Req, Cand, str]):
         try:
             # Fetch now so a missing project fails here, with the requirements that named it.
             self._versions(name)
-        except PackageNotFoundError:
+        except PackageNotFoundError as exc:
             if not self.index.unreachable:
-                raise
+                raise _named(exc, reqs) from None
             return self._unavailable(
                 name, extras, "not on any reachable index", self.index.unreachable
             )
@@ -476,6 +480,16 @@ class Provider(AbstractProvider[Req, Cand, str]):
                     self.prefetch(dep)
         except Exception:  # the resolver asks again and reports it properly
             return
+
+
+def _named(exc: PackageNotFoundError, reqs: Sequence[Req]) -> PackageNotFoundError:
+    """The error with the file and line (or the package) that asked for the project."""
+    where = next((str(r.origin) for r in reqs if r.origin), None) or next(
+        (f"required by {r.parent}" for r in reqs if r.parent), None
+    )
+    if where is None:
+        return exc
+    return PackageNotFoundError(f"{where}: {exc.message}", hint=exc.hint)
 
 
 class _LazyFiles:

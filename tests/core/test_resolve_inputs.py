@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from auditor.cache import Cache
+from auditor.index.client import PackageNotFoundError
 from auditor.model import DependencyInput, LockedPackage, Origin
 from auditor.resolve.resolver import resolve
 from tests.core.conftest import client, options
@@ -43,3 +46,14 @@ def test_lock_marker_that_cannot_be_evaluated_keeps_the_package(
     )
     graph = resolve([inp], index=client(empty_index, cache), options=options())
     assert versions(graph) == {"odd": "1.0"}
+
+
+def test_unknown_package_names_the_file_and_line(fake_index: FakeIndex, cache: Cache) -> None:
+    inp = DependencyInput(
+        path="requirements.txt",
+        kind="requirements",
+        requirements=(req("requests"), req("requestz>=1", line=7)),
+    )
+    with pytest.raises(PackageNotFoundError) as err:
+        resolve([inp], index=client(fake_index, cache), options=options())
+    assert err.value.message.startswith("requirements.txt:7: package 'requestz' was not found")
