@@ -44,7 +44,7 @@ ORDERED_TYPES: frozenset[SignalType] = frozenset({"int", "float", "date"})
 SCALAR_TYPES: frozenset[SignalType] = frozenset({"int", "float", "bool", "str", "date"})
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RULE_FIELDS = ("id", "summary", "motivation", "remediation", "severity", "kind", "when")
-OPTIONAL_FIELDS = ("scope",)
+OPTIONAL_FIELDS = ("scope", "suggestion")
 CHECKS_DIR = "checks"
 
 
@@ -117,6 +117,9 @@ class Rule:
     when: Condition
     scope: Scope = field(default_factory=Scope)
     path: str = ""
+    # A str signal whose value, when the rule hits, is offered as what to use instead
+    # ("AutoGPTQ says: use GPTQModel"); None for most rules.
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -378,6 +381,7 @@ class _Checker:
         else:
             when = self.condition(data["when"], "when")
         scope = self.scope(data.get("scope"), categories)
+        suggestion = self.suggestion(data.get("suggestion"))
         if len(self.problems) != before or when is None:
             return None
         return Rule(
@@ -387,8 +391,18 @@ class _Checker:
             when=when,
             scope=scope,
             path=self.path,
+            suggestion=suggestion,
             **texts,
         )
+
+    def suggestion(self, data: object) -> str | None:
+        if data is None:
+            return None
+        spec = self.signal(data, "suggestion")
+        if spec is not None and spec.type != "str":
+            self.problem("suggestion", f"must name a str signal; {spec.name} is {spec.type}")
+            return None
+        return None if spec is None else spec.name
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")

@@ -403,6 +403,7 @@ _LEVEL_STYLE = {
     "medium": "yellow",
     "low": "cyan",
     "none": "green",
+    "unknown": "magenta",  # not green: nothing is known to be fine
 }
 
 
@@ -580,6 +581,8 @@ def explain_score_lines(score: PackageScore) -> list[str]:
         if f.acceptance is not None:
             lines.append(f"      {f.acceptance.describe()}")
         lines.extend(f"      {_evidence_line(e)}" for e in f.evidence)
+        if f.suggestion:
+            lines.append(f"      suggestion: {f.suggestion}")
     if score.out_of_scope:
         lines.append(f"  out of scope here: {', '.join(score.out_of_scope)}")
     lines.append("")

@@ -44,7 +44,7 @@ class Weights:
     large_company: float = 0.2
     archived: float = 0.3
     famous_stars: int = 10_000
-    unfunded_min_level: str = "medium"
+    unfunded_min_level: str = "low"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -358,7 +358,12 @@ def test_explain_json_and_acceptances(run: Any) -> None:
     assert doc["risk"]["level"] == "medium" and doc["categories"] == []
     actions = {a["action"] for a in doc["lower_risk"]["resolve_unknowns"]}
     assert "run without --no-github" in actions
-    assert [r["rule"] for r in doc["lower_risk"]["remediations"]] == ["single-publisher"]
+    # One publisher is weak alone (low); with no release in two years it weighs more.
+    assert [r["rule"] for r in doc["lower_risk"]["remediations"]] == [
+        "single-publisher-stale",
+        "no-release-two-years",
+        "single-publisher",
+    ]
     # The acceptance targets a rule GitHub would decide; nothing to say while unknown.
     assert "matches no finding" not in result.err
 
