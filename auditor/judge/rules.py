@@ -69,9 +69,16 @@ class Compare:
 
 @dataclass(frozen=True, kw_only=True)
 class Missing:
-    """True when the signal could not be collected: always known, never unknown."""
+    """True when the signal could not be collected: always known, never unknown.
+
+    ``present`` turns it round (``{present = "x"}``): true when the signal *was*
+    collected. A preferred source is written ``all = [{present = "x"}, {x ...}]`` so
+    that, when it is missing, the branch is false (decided) and the fallback beside it
+    decides alone, for passes as well as hits.
+    """
 
     signal: str
+    present: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -248,11 +255,11 @@ class _Checker:
         if not isinstance(data, dict):
             self.problem(where, f"must be a table (a condition), got {_toml_type(data)}")
             return None
-        forms = [k for k in ("signal", "missing", "all", "any") if k in data]
+        forms = [k for k in ("signal", "missing", "present", "all", "any") if k in data]
         if len(forms) != 1:
             self.problem(
                 where,
-                "a condition has exactly one of: signal/op/value, missing, all, any"
+                "a condition has exactly one of: signal/op/value, missing, present, all, any"
                 + (f" (found {', '.join(forms)})" if forms else ""),
             )
             return None
@@ -261,9 +268,9 @@ class _Checker:
         extra = sorted(set(data) - allowed)
         if extra:
             self.problem(where, f"unexpected field(s) {', '.join(extra)} in a {form!r} condition")
-        if form == "missing":
-            spec = self.signal(data["missing"], f"{where}.missing")
-            return Missing(signal=spec.name) if spec else None
+        if form in ("missing", "present"):
+            spec = self.signal(data[form], f"{where}.{form}")
+            return Missing(signal=spec.name, present=form == "present") if spec else None
         if form in ("all", "any"):
             items = data[form]
             if not isinstance(items, list) or not items:

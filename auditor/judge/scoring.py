@@ -159,6 +159,7 @@ class ScoringConfig:
     bands: Mapping[Level, int]
     unknown_heavy_share: float
     states: tuple[StateRule, ...]
+    unknown_heavy_points: float = 50.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -298,11 +299,11 @@ def evaluate_condition(
     """Kleene evaluation; every leaf is read (no short cut) so the evidence is complete."""
     if isinstance(condition, Missing):
         value, source, reason = _leaf(signals.get(condition.signal), condition.signal)
-        result = reason is not None
+        result = (reason is None) if condition.present else (reason is not None)
         evidence.append(
             Evidence(
                 signal=condition.signal,
-                op="missing",
+                op="present" if condition.present else "missing",
                 expected=None,
                 value=value,
                 source=source,
@@ -470,14 +471,21 @@ def unknown_heavy(findings: Sequence[Finding], config: ScoringConfig) -> bool:
     """Whether the rules that decide the level are mostly undecided.
 
     Weighted by the points a hit would add: an undecided truck-factor rule (high) leaves
-    more unsaid than an undecided yanked-release rule (low). Vendor rules add no points
-    and do not count. A package with no person rule in scope is not unknown-heavy.
+    more unsaid than an undecided yanked-release rule (low). Heavy when the undecided
+    share reaches ``[unknown] heavy_share``, or when the undecided rules alone carry
+    ``heavy_points`` (the high band by default): enough that, had the evidence come,
+    the package could be high. Vendor rules add no points and do not count.
     """
     weights = [(config.points[f.severity], f.outcome == "unknown") for f in findings]
     weights = [w for w, f in zip(weights, findings, strict=True) if f.kind == "person"]
     total = sum(w for w, _ in weights)
     undecided = sum(w for w, u in weights if u)
-    return total > 0 and undecided / total >= config.unknown_heavy_share
+    if total == 0:
+        return False
+    return (
+        undecided / total >= config.unknown_heavy_share
+        or undecided >= config.unknown_heavy_points
+    )
 
 
 def assess_state(
@@ -594,6 +602,7 @@ def load_scoring_config(
         reach_max=_num(mult, "reach_max", "multipliers", problems),
         bands={lv: int(_num(bands, lv, "levels", problems)) for lv in BANDED},
         unknown_heavy_share=_num(unknown, "heavy_share", "unknown", problems),
+        unknown_heavy_points=_num(unknown, "heavy_points", "unknown", problems),
         states=tuple(states),
     )
     if problems:

@@ -514,9 +514,9 @@ def summary_text_lines(report: ScoredReport, summaries: Mapping[str, Summary]) -
 
 
 def _evidence_line(ev: Evidence) -> str:
-    if ev.op == "missing":
+    if ev.op in ("missing", "present"):
         got = f"unknown ({ev.unknown_reason})" if ev.unknown_reason else _show(ev.value)
-        return f"{ev.signal} is missing? {got} -> {_truth(ev.result)}"
+        return f"{ev.signal} is {ev.op}? {got} -> {_truth(ev.result)}"
     expected = ev.expected.isoformat() if isinstance(ev.expected, date) else ev.expected
     if ev.unknown_reason is not None:
         return f"{ev.signal} {ev.op} {_show(expected)}: unknown ({ev.unknown_reason})"
