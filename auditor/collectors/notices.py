@@ -256,8 +256,9 @@ def _about_self(
     if _names_self(near_before, names) or _SELF_WORDS.search(near_after):
         return True
     # The object of "we are deprecating this `llama_hub` repo" names the project.
-    if any(_norm(w) in names for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", near_after)[:3]):
-        return bool(re.match(r"\s+(?:the|this)\b", suffix, re.IGNORECASE))
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", near_after)[:3]
+    if any(_norm(w) in names for w in words) and re.match(r"\s+(?:the|this)\b", suffix, re.I):
+        return True
     return banner_ok and bool(_FILLER.match(prefix))
 
 

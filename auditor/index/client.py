@@ -470,13 +470,21 @@ def _trim_project_json(doc: dict[str, Any]) -> dict[str, Any]:
     releases = doc.get("releases") or {}
     slim: dict[str, list[dict[str, Any]]] = {}
     for version, files in releases.items():
+        entries = [f for f in (files or []) if isinstance(f, dict)]
+        if not entries:
+            slim[version] = []
+            continue
+        # One entry a version: its first upload over every file (a file's time may be
+        # missing), and yanked only when every file is.
+        stamps = [
+            t for f in entries if isinstance(t := f.get("upload_time_iso_8601"), str) and t
+        ]
         slim[version] = [
             {
-                "upload_time_iso_8601": f.get("upload_time_iso_8601"),
-                "yanked": f.get("yanked", False),
-                "packagetype": f.get("packagetype"),
+                "upload_time_iso_8601": min(stamps) if stamps else None,
+                "yanked": all(bool(f.get("yanked", False)) for f in entries),
+                "packagetype": entries[0].get("packagetype"),
             }
-            for f in (files or [])[:1]
         ]
     out: dict[str, Any] = {
         "info": doc.get("info") or {},
