@@ -1,9 +1,9 @@
 """``auditor bus-factor TARGET``: the git-history bus-factor report for one repository.
 
-The command is thin on purpose: it turns flags into calls of ``auditor.collectors.backends.git`` and
-writes the rendered report. Problems (not a repository, empty, unknown revision, a
-clone that fails, a host not allowed) are raised as ``InputError`` for the main CLI to
-turn into a message and exit code 2.
+The command is thin on purpose: it turns flags into ``Settings``, calls
+``auditor.api.bus_factor`` and writes the rendered report. Problems (not a repository,
+empty, unknown revision, a clone that fails, a host not allowed) are raised as
+``InputError`` for the main CLI to turn into a message and exit code 2.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
-from auditor.collectors.backends.git import bus_factor, open_target, render_json, render_text
+from auditor.api import bus_factor
+from auditor.cli.common import settings_from_args
+from auditor.collectors.backends.git import render_json, render_text
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\
@@ -81,15 +82,9 @@ def register(
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.target`` and write the report to standard output."""
-    cache_dir: Path = args.cache_dir
-    target = open_target(
-        args.target,
-        cache_dir=cache_dir,
-        allowed_hosts=tuple(args.allow_host or ()),
-        offline=bool(getattr(args, "offline", False)),
-    )
     report = bus_factor(
-        target,
+        args.target,
+        settings_from_args(args),
         rev=args.rev,
         excludes=tuple(args.exclude or ()),
         use_default_excludes=not getattr(args, "no_default_excludes", False),

@@ -12,10 +12,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from auditor.api import DEFAULT_GITHUB_API, Settings
 from auditor.config import default_cache_dir
 from auditor.errors import InputError
 from auditor.model import SourceOptions
-from auditor.resolve.pipeline import GraphRequest
 
 
 def global_parent() -> argparse.ArgumentParser:
@@ -98,32 +98,53 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
     return chosen if chosen is not None else default_cache_dir()
 
 
-def graph_request(args: argparse.Namespace) -> GraphRequest:
-    if not args.files and not args.env and not args.python:
-        raise InputError(
-            "nothing to audit: name a dependency file, or use --env for this environment",
-            hint="For example: audit requirements.txt",
-        )
-    stdin_text = sys.stdin.read() if "-" in args.files else None
-    return GraphRequest(
-        files=tuple(args.files),
-        environment=args.env,
-        python=args.python,
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Flags and the environment, read here and only here, as the library's ``Settings``.
+
+    Commands have different flags, so absent ones take the library's defaults. The
+    GitHub token comes from ``GITHUB_TOKEN`` or ``GH_TOKEN`` and goes nowhere else.
+    """
+    files = list(getattr(args, "files", []) or [])
+    stdin_text = sys.stdin.read() if "-" in files else None
+    token = (os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or "").strip()
+    api = (
+        getattr(args, "github_api_url", None)
+        or os.environ.get("GITHUB_API_URL")
+        or DEFAULT_GITHUB_API
+    )
+    chosen_cache: Path | None = getattr(args, "cache_dir", None)
+    return Settings(
+        environment=bool(getattr(args, "env", False)),
+        python=getattr(args, "python", None),
         source_options=SourceOptions(
-            extras=frozenset(args.extra),
-            all_extras=args.all_extras,
-            groups=frozenset(args.group),
-            all_groups=args.all_groups,
+            extras=frozenset(getattr(args, "extra", []) or []),
+            all_extras=bool(getattr(args, "all_extras", False)),
+            groups=frozenset(getattr(args, "group", []) or []),
+            all_groups=bool(getattr(args, "all_groups", False)),
         ),
-        python_version=args.python_version,
-        platform=args.platform,
-        index_url=args.index_url,
-        extra_index_urls=tuple(args.extra_index_url),
-        cache_dir=cache_dir(args),
-        refresh=args.refresh,
-        offline=args.offline,
-        no_deps=args.no_deps,
+        no_deps=bool(getattr(args, "no_deps", False)),
         stdin_text=stdin_text,
+        index_url=getattr(args, "index_url", None),
+        extra_index_urls=tuple(getattr(args, "extra_index_url", []) or []),
+        python_version=getattr(args, "python_version", None),
+        platform=getattr(args, "platform", None),
+        use_cache=not getattr(args, "no_cache", False),
+        cache_dir=chosen_cache,
+        refresh=bool(getattr(args, "refresh", False)),
+        offline=bool(getattr(args, "offline", False)),
+        github=not getattr(args, "no_github", False),
+        github_api_url=api.rstrip("/"),
+        github_token=token or None,
+        git=bool(getattr(args, "git", False)),
+        allow_hosts=tuple(getattr(args, "allow_host", []) or []),
+        max_wait=float(getattr(args, "max_wait", 60.0)),
+        rules_dirs=tuple(getattr(args, "rules", []) or []),
+        default_rules=not getattr(args, "no_default_rules", False),
+        taxonomy_paths=tuple(getattr(args, "taxonomy", []) or []),
+        policy=getattr(args, "policy", None),
+        fail_on=getattr(args, "fail_on", "high"),
+        strict=bool(getattr(args, "strict", False)),
+        baseline=getattr(args, "baseline", None),
     )
 
 

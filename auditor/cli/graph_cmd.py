@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from auditor.cli.common import graph_request, input_parent, warn, write_output
+from auditor.api import graph as api_graph
+from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 from auditor.reporters.graph import render_dot, render_json, render_tree
-from auditor.resolve.pipeline import build_graph
 
 
 def register(
@@ -26,8 +26,9 @@ def register(
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    graph, warnings = build_graph(graph_request(args))
-    warn(args, warnings)
+    resolved = api_graph(args.files, settings_from_args(args))
+    graph = resolved.graph
+    warn(args, list(resolved.warnings))
     if args.format == "json":
         text = render_json(graph)
     elif args.format == "dot":

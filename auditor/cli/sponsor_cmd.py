@@ -1,9 +1,9 @@
 """``auditor sponsor FILE [FILE ...] [--budget N]``: whom to fund so the stack survives.
 
 Several files are several apps sharing one budget: they are resolved into one graph, so
-a package two apps need counts for both. The signals are gathered exactly as ``audit``
-gathers them (same collectors, same flags), scored with the shipped rules, and handed to
-the pure ``auditor.sponsor`` library; this module only reads flags and writes the result.
+a package two apps need counts for both. ``auditor.api.sponsor`` collects the signals
+exactly as ``audit`` does (same collectors, same flags), scores them with the shipped
+rules and plans; this module only reads flags and writes the result.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ import argparse
 import re
 from pathlib import Path
 
-from auditor.cli.audit_cmd import gather, signals_parent
-from auditor.cli.common import input_parent, warn, write_output
+from auditor.api import sponsor
+from auditor.cli.audit_cmd import signals_parent
+from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 from auditor.cli.llm_options import llm_parent, summarizer_session
-from auditor.judge.rules import load_rules
-from auditor.judge.scoring import PackageScore, evaluate
-from auditor.judge.taxonomy import load_taxonomy
 from auditor.reporters.sponsor import FORMATS, render
-from auditor.sponsor.large_companies import load_companies
-from auditor.sponsor.plan import Budget, Period, SponsorPlan, plan_sponsorship
+from auditor.sponsorship.plan import Budget, Period, SponsorPlan
 from auditor.summaries import MEMO_KEY, Summary
 
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
@@ -90,15 +87,6 @@ def register(
 
 
 def run_sponsor(args: argparse.Namespace) -> int:
-    # Load the data files first: a typo in --companies should fail before any network use.
-    companies = load_companies(args.companies)
-    taxonomy = load_taxonomy(args.taxonomy)
-    rules = load_rules(categories=taxonomy.ids())
-    result = gather(args)
-    scores: dict[str, PackageScore] = {}
-    for pkg in result.packages:
-        context = taxonomy.context(pkg.name, direct=pkg.direct, reach=pkg.reach, depth=pkg.depth)
-        scores[pkg.name] = evaluate(rules, pkg.signals, context)
     period: Period = "year" if args.period == "year" else "month"
     budget = (
         None
@@ -112,9 +100,9 @@ def run_sponsor(args: argparse.Namespace) -> int:
             include_commercial=args.include_commercial,
         )
     )
-    plan = plan_sponsorship(result, scores, companies, budget=budget)
+    plan = sponsor(args.files, settings_from_args(args), budget=budget, companies=args.companies)
     memo, memo_warnings = _memo(args, plan)
-    warn(args, [*result.warnings, *memo_warnings])
+    warn(args, [*plan.warnings, *memo_warnings])
     write_output(render(plan, args.format, memo=memo), args.output)
     return 0
 

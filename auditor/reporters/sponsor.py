@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 
 from auditor import __version__
 from auditor.collectors.interface import JSONValue
-from auditor.sponsor.plan import SponsorPlan
-from auditor.sponsor.ranking import Assessment, Factor, Recommendation, Unfunded
+from auditor.sponsorship.plan import SponsorPlan
+from auditor.sponsorship.ranking import Assessment, Factor, Recommendation, Unfunded
 from auditor.summaries import Summary
 
 SCHEMA_VERSION = "1"

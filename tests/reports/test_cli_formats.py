@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from auditor.api import Settings, collect
 from auditor.cli import build_parser
-from auditor.cli.audit_cmd import gather, no_color, show_progress
+from auditor.cli.audit_cmd import no_color, show_progress
 from tests.audit.conftest import HEALTHY, RISKY, TOKEN, add_gate_stacks
 from tests.fakes import FakeIndex
 from tests.fakes.llm_server import FakeLLMServer, closed_port_url
@@ -189,24 +190,19 @@ def test_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not no_color()
 
 
-def test_gather_reports_progress(
+def test_collect_reports_progress(
     index: FakeIndex, cache_dir: Path, tmp_path: Path, github: Any
 ) -> None:
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("orgkit\nsolokit\n")
-    args = _args(
-        str(reqs),
-        "--python-version",
-        "3.12",
-        "--platform",
-        "linux",
-        "--cache-dir",
-        str(cache_dir),
-        "--github-api-url",
-        github.base_url,
+    settings = Settings(
+        python_version="3.12",
+        platform="linux",
+        cache_dir=cache_dir,
+        github_api_url=github.base_url,
     )
     seen: list[tuple[str, int, int]] = []
-    gather(args, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    collect([reqs], settings, progress=lambda stage, done, total: seen.append((stage, done, total)))
     stages = [s for s, _, _ in seen]
     assert stages[0] == "resolving the dependency graph"
     assert ("mapping repositories", 2, 2) in seen

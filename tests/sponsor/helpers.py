@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from auditor.collectors.interface import JSONValue, Signal
 from auditor.repository import RepositoryRef
-from auditor.sponsor.facts import PackageFacts
+from auditor.sponsorship.facts import PackageFacts
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from auditor.sponsor.channels import Channel, ChannelKey, github_sponsors, normalise_link
-from auditor.sponsor.facts import PackageFacts
+from auditor.sponsorship.channels import Channel, ChannelKey, github_sponsors, normalise_link
+from auditor.sponsorship.facts import PackageFacts
 
 SOURCE_FUNDING_YML = "FUNDING.yml"
 SOURCE_PROJECT_URLS = "Project-URLs"

@@ -5,13 +5,13 @@ channel into recipients (``targets``), ranks them with an explanation (``ranking
 given a budget, splits it into whole units (``allocate``). Reporters render the plan.
 """
 
-from auditor.sponsor.allocate import Allocation, Share, allocate
-from auditor.sponsor.channels import Channel, ChannelKey, normalise_link
-from auditor.sponsor.facts import PackageFacts, facts_from_audit
-from auditor.sponsor.large_companies import Company, LargeCompanies, load_companies
-from auditor.sponsor.plan import Budget, SponsorPlan, plan_from_facts, plan_sponsorship
-from auditor.sponsor.ranking import Factor, Ranking, Recommendation, Unfunded, Weights, rank
-from auditor.sponsor.targets import FundingTarget, TargetSet, build_targets
+from auditor.sponsorship.allocate import Allocation, Share, allocate
+from auditor.sponsorship.channels import Channel, ChannelKey, normalise_link
+from auditor.sponsorship.facts import PackageFacts, facts_from_audit
+from auditor.sponsorship.large_companies import Company, LargeCompanies, load_companies
+from auditor.sponsorship.plan import Budget, SponsorPlan, plan_from_facts, plan_sponsorship
+from auditor.sponsorship.ranking import Factor, Ranking, Recommendation, Unfunded, Weights, rank
+from auditor.sponsorship.targets import FundingTarget, TargetSet, build_targets
 
 __all__ = [
     "Allocation",

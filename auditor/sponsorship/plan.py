@@ -13,11 +13,11 @@ from typing import Literal
 
 from auditor.collectors.run import AuditResult
 from auditor.judge.scoring import PackageScore
-from auditor.sponsor.allocate import Allocation, allocate
-from auditor.sponsor.facts import PackageFacts, facts_from_scores
-from auditor.sponsor.large_companies import LargeCompanies
-from auditor.sponsor.ranking import Ranking, Weights, rank
-from auditor.sponsor.targets import build_targets
+from auditor.sponsorship.allocate import Allocation, allocate
+from auditor.sponsorship.facts import PackageFacts, facts_from_scores
+from auditor.sponsorship.large_companies import LargeCompanies
+from auditor.sponsorship.ranking import Ranking, Weights, rank
+from auditor.sponsorship.targets import build_targets
 
 Period = Literal["month", "year"]
 

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.judge.scoring import level_rank
-from auditor.sponsor.facts import PackageFacts
-from auditor.sponsor.large_companies import Company, LargeCompanies
-from auditor.sponsor.targets import FundingTarget, TargetSet
+from auditor.sponsorship.facts import PackageFacts
+from auditor.sponsorship.large_companies import Company, LargeCompanies
+from auditor.sponsorship.targets import FundingTarget, TargetSet
 
 
 @dataclass(frozen=True, kw_only=True)
