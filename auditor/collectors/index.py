@@ -446,7 +446,7 @@ def _ownership_signals(ownership: Any) -> dict[str, _Known | str]:
 def _company_accounts() -> dict[str, str]:
     """Account or company name (lower case) -> company, from rules/large-companies.toml.
 
-    Read here from the data file (not through auditor.sponsor, which sits downstream):
+    Read here from the data file (not through auditor.sponsorship, which sits downstream):
     an account with a listed company's name is that company's, not one person's.
     """
     problems: list[str] = []

@@ -8,11 +8,11 @@
 
 from __future__ import annotations
 
-from auditor.sponsor.channels import normalise_link
-from auditor.sponsor.large_companies import LargeCompanies
-from auditor.sponsor.plan import Budget, plan_from_facts
-from auditor.sponsor.ranking import rank
-from auditor.sponsor.targets import build_targets
+from auditor.sponsorship.channels import normalise_link
+from auditor.sponsorship.large_companies import LargeCompanies
+from auditor.sponsorship.plan import Budget, plan_from_facts
+from auditor.sponsorship.ranking import rank
+from auditor.sponsorship.targets import build_targets
 from tests.sponsor.helpers import NOW, links, pkg
 
 NO_COMPANIES = LargeCompanies(companies=())
