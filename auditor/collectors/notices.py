@@ -92,6 +92,13 @@ _SELF_WORDS = re.compile(
     r"|\bthe\s+(?:project|package|library|repo|repository|codebase)\b",
     re.IGNORECASE,
 )
+# "supports Python versions until they reach end-of-life", "when a dependency is
+# deprecated": a clause about something else sits between the subject and the notice.
+_OTHER_SUBJECT = re.compile(
+    r"\b(?:until|once|when|whenever|if|unless|after|before|they|these|those|them)\b"
+    r"|\bpython\s*(?:\d|versions?\b)",
+    re.IGNORECASE,
+)
 _FILLER = re.compile(
     r"^(?:\W|_|warning|caution|note|notice|important|attention|heads up|status|project"
     r"|project status|maintenance status|update|announcement)*$",
@@ -253,6 +260,8 @@ def _about_self(
         return False
     near_before = prefix[-90:]
     near_after = suffix[:50]
+    if _OTHER_SUBJECT.search(prefix[-40:]):
+        return False
     if _names_self(near_before, names) or _SELF_WORDS.search(near_after):
         return True
     # The object of "we are deprecating this `llama_hub` repo" names the project.

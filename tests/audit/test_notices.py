@@ -57,6 +57,9 @@ def test_notices_the_project_gives_about_itself(
         ("foo", "This library has deprecated the `x` argument; use `y`."),
         ("foo", "This package is deprecated in favour of nothing; the `x` option is deprecated."),
         ("foo", "Python @deprecated decorator for old functions."),
+        # Something else reaches end of life, in a clause of its own.
+        ("lightgbm", "This project supports all Python versions until they reach end-of-life."),
+        ("foo", "This package drops Python 3.8 once it is end-of-life."),
         # A changelog section far below the top.
         ("foo", "# Foo\n\nFast things.\n\nInstall it.\n\nUse it.\n\n## Deprecated\n\n- `x()`"),
         # In a code block.
