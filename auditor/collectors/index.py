@@ -15,6 +15,7 @@ from the same ``info`` block; the audit uses it to give other collectors their s
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -437,7 +438,8 @@ def _ownership_signals(ownership: Any) -> dict[str, _Known | str]:
         publishers: list[JSONValue] = [dict(r) for r in roles]
         out["index_publishers"] = _Known(publishers)
         out["index_publisher_count"] = _Known(len(users))
-    company = company_of_accounts([org] if owned else users) if len(users) <= 1 or owned else ""
+    accounts = [str(org)] if owned else users
+    company = company_of_accounts(accounts) if len(users) <= 1 or owned else ""
     out["index_publisher_company"] = _Known(company or "")
     return out
 
@@ -563,7 +565,7 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
     out["release_count"] = _Known(len(releases))
     dates = sorted(r.uploaded for r in releases)
     recent = dates[-(RHYTHM_WINDOW + 1) :]
-    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(recent, recent[1:], strict=False)]
+    gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(recent)]
     if len(gaps) >= 2:
         median = statistics.median(gaps)
         out["median_release_gap_days"] = _Known(round(median, 1))

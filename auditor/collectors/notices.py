@@ -106,24 +106,20 @@ _FILLER = re.compile(
 )
 _NAME = r"([A-Za-z][A-Za-z0-9._/-]{0,80}[A-Za-z0-9]|[A-Za-z])"
 _LEAD = r"(?:the\s+|our\s+|new\s+|official\s+|package\s+|library\s+|project\s+){0,3}"
+# Each alternative ends in one captured name; the first that matches is the successor.
+_SUCCESSOR_FORMS = (
+    r"\buse\s+{lead}{name}\s+instead\b",
+    r"\b(?:moved|migrated|renamed|migrating|switching|move|migrate|switch)\s+(?:over\s+)?"
+    r"(?:to|into)\s+{lead}{name}",
+    r"\b(?:replaced|superseded)\s+by\s+{lead}{name}",
+    r"\b(?:suggest|recommend)(?:s|ed)?\s+(?:you\s+)?(?:using|to use|use)\s+{lead}{name}",
+    r"\bplease\s+(?:use|try)\s+{lead}{name}",
+    r"\bin favou?r of\s+{lead}{name}",
+    r"\bsuccessor(?:\s+project)?(?:\s+is|:)\s+{lead}{name}",
+    r"\bpackage\s+(?:named|called)\s+{name}",
+)
 _SUCCESSOR = re.compile(
-    r"\buse\s+" + _LEAD + _NAME + r"\s+instead\b"
-    r"|\b(?:moved|migrated|renamed|migrating|switching|move|migrate|switch)\s+(?:over\s+)?"
-    r"(?:to|into)\s+" + _LEAD + _NAME + r"|\b(?:replaced|superseded)\s+by\s+" + _LEAD + _NAME + r"|\b(?:suggest|recommend)(?:s|ed)?\s+(?:you\s+)?(?:using|to use|use)\s+"
-    + _LEAD
-    + _NAME
-    + r"|\bplease\s+(?:use|try)\s+"
-    + _LEAD
-    + _NAME
-    + r"|\bin favou?r of\s+"
-    + _LEAD
-    + _NAME
-    + r"|\bsuccessor(?:\s+project)?(?:\s+is|:)\s+"
-    + _LEAD
-    + _NAME
-    + r"|\bpackage\s+(?:named|called)\s+"
-    + _NAME,
-    re.IGNORECASE,
+    "|".join(form.format(lead=_LEAD, name=_NAME) for form in _SUCCESSOR_FORMS), re.IGNORECASE
 )
 _NOT_A_NAME = frozenset(
     {

@@ -476,9 +476,7 @@ def _trim_project_json(doc: dict[str, Any]) -> dict[str, Any]:
             continue
         # One entry a version: its first upload over every file (a file's time may be
         # missing), and yanked only when every file is.
-        stamps = [
-            t for f in entries if isinstance(t := f.get("upload_time_iso_8601"), str) and t
-        ]
+        stamps = [t for f in entries if isinstance(t := f.get("upload_time_iso_8601"), str) and t]
         slim[version] = [
             {
                 "upload_time_iso_8601": min(stamps) if stamps else None,

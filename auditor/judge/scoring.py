@@ -483,8 +483,7 @@ def unknown_heavy(findings: Sequence[Finding], config: ScoringConfig) -> bool:
     if total == 0:
         return False
     return (
-        undecided / total >= config.unknown_heavy_share
-        or undecided >= config.unknown_heavy_points
+        undecided / total >= config.unknown_heavy_share or undecided >= config.unknown_heavy_points
     )
 
 

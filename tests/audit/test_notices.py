@@ -27,7 +27,7 @@ from auditor.collectors.notices import MAX_INPUT, MAX_QUOTE, clean_text, find_no
         (
             "foo",
             "",
-            '<p><strong>This project is <em>no longer maintained</em></strong>. Use '
+            "<p><strong>This project is <em>no longer maintained</em></strong>. Use "
             '<a href="https://example.org/x">the successor bar</a> instead.</p>',
             None,
         ),

@@ -62,9 +62,7 @@ def _busy_repo() -> dict[str, Any]:
     ]
     # 350 review comments on the pull request, all written in the window but before the
     # first issue was answered: read oldest first, they fill all three pages.
-    comments = [
-        _comment(10_000 + k, 4, 239 - k * 0.008, "reviewer", "MEMBER") for k in range(350)
-    ]
+    comments = [_comment(10_000 + k, 4, 239 - k * 0.008, "reviewer", "MEMBER") for k in range(350)]
     comments += [
         _comment(1, 1, 235, "maint", "MEMBER"),
         _comment(2, 2, 119.99, "helper[bot]", "MEMBER"),

@@ -300,7 +300,11 @@ MATURE = dict(
         ("stale with a yanked release", {"latest_release_yanked": True}, "abandoned"),
         ("recent commits", {"last_commit_days": 10, "commits_365d": 50}, "active"),
         ("cannot tell", {"archived": None}, "unknown"),
-        ("says it is deprecated", {"deprecation_notice": "This package is deprecated."}, "abandoned"),
+        (
+            "says it is deprecated",
+            {"deprecation_notice": "This package is deprecated."},
+            "abandoned",
+        ),
         (
             "released steadily, then stopped",
             {"release_count": 40, "release_gap_ratio": 30.0},
@@ -457,7 +461,9 @@ SHIPPED: list[tuple[str, dict[str, Signal], str]] = [
     ),
     (
         "releases-stopped",
-        signals(days_since_release=1000, release_count=30, release_gap_ratio=25.0, last_commit_days=5),
+        signals(
+            days_since_release=1000, release_count=30, release_gap_ratio=25.0, last_commit_days=5
+        ),
         "pass",
     ),
     (

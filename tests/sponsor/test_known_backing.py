@@ -55,10 +55,18 @@ def test_a_shop_link_is_listed_as_such() -> None:
 def _plan(include_commercial: bool) -> dict[str, int | None]:
     packages = [
         pkg("donate", slug="dev/donate", funding_links=links(("github", "https://github.com/dev"))),
-        pkg("subscribed", slug="co/subscribed", funding_links_index=links(
-            ("tidelift", "https://tidelift.com/funding/github/pypi/subscribed"))),
-        pkg("shop", slug="s/shop", funding_links_index=links(
-            ("custom", "https://seller.gumroad.com/l/x"))),
+        pkg(
+            "subscribed",
+            slug="co/subscribed",
+            funding_links_index=links(
+                ("tidelift", "https://tidelift.com/funding/github/pypi/subscribed")
+            ),
+        ),
+        pkg(
+            "shop",
+            slug="s/shop",
+            funding_links_index=links(("custom", "https://seller.gumroad.com/l/x")),
+        ),
     ]
     budget = Budget(amount=300, include_commercial=include_commercial)
     plan = plan_from_facts(packages, NO_COMPANIES, budget=budget, generated_at=NOW)
@@ -75,7 +83,9 @@ def test_commercial_targets_get_no_share_of_a_donation_budget_unless_asked() -> 
 
 def test_one_maintainer_through_two_packages_is_one_target() -> None:
     # One links the Sponsors page, the other the bare account under a "Funding" label.
-    a = pkg("a", slug="alice/a", funding_links=links(("github", "https://github.com/sponsors/Alice")))
+    a = pkg(
+        "a", slug="alice/a", funding_links=links(("github", "https://github.com/sponsors/Alice"))
+    )
     b = pkg("b", slug="alice/b", funding_links_index=links(("custom", "https://github.com/alice")))
     targets = build_targets([a, b]).targets
     assert [t.id for t in targets] == ["github:alice"]
