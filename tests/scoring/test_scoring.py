@@ -331,6 +331,34 @@ MATURE = dict(
             "active",
         ),
         (
+            "git only, recent commits, one release: not archived before then",
+            {
+                "archived": None,
+                "disabled": None,
+                "commits_365d": None,
+                "open_issues": None,
+                "issue_response_median_hours": None,
+                "pushed_days_ago": None,
+                "last_commit_days": 40,
+                "index_releases_365d": 1,
+                "days_since_release": 200,
+            },
+            "active",
+        ),
+        (
+            "git only, quiet for 500 days: mature or abandoned, cannot tell",
+            {
+                "archived": None,
+                "disabled": None,
+                "commits_365d": None,
+                "open_issues": None,
+                "issue_response_median_hours": None,
+                "pushed_days_ago": None,
+                "last_commit_days": 500,
+            },
+            "unknown",
+        ),
+        (
             "index only, one release this year: cannot tell",
             {
                 "archived": None,
