@@ -367,7 +367,15 @@ def _summary(target: FundingTarget, assessment: Assessment) -> str:
         "collective": "one collective",
     }.get(target.kind, "one recipient")
     if target.kind == "subscription":
-        head = f"one subscription covers {count} of your dependencies"
+        head = (
+            f"one subscription covers {count} of your dependencies (commercial: no share "
+            "of a donation budget unless --include-commercial)"
+        )
+    elif target.kind == "shop":
+        head = (
+            f"a shop page for {', '.join(target.packages)} (sells something: no share of "
+            "a donation budget unless --include-commercial)"
+        )
     elif count > 1:
         head = f"{who} maintains {count} of your dependencies"
     else:

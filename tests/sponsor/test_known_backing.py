@@ -50,6 +50,8 @@ def test_a_shop_link_is_listed_as_such() -> None:
     ]
     target = build_targets(packages).targets[0]
     assert target.kind == "shop"
+    summary = rank(build_targets(packages), packages, NO_COMPANIES).recommendations[0].summary
+    assert "shop page" in summary and "--include-commercial" in summary
 
 
 def _plan(include_commercial: bool) -> dict[str, int | None]:
