@@ -8,6 +8,8 @@ on the fake index for what no recording shows (an advisory, a company account).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +61,27 @@ def fake() -> Iterator[FakeIndex]:
                 Release("0.2", upload_time=NOW - timedelta(days=200)),
             ],
             roles=[("Owner", "someone"), ("Owner", "other")],
+        )
+        last = NOW - timedelta(days=400)
+        server.add_project(
+            "overdue-lib",
+            [
+                Release(f"0.{k}", upload_time=last - timedelta(days=30 * (11 - k)))
+                for k in range(12)
+            ],
+            roles=[("Owner", "solo-dev")],
+        )
+        server.add_project(
+            "planning-lib",
+            [Release("0.0.1", upload_time=NOW - timedelta(days=5))],
+            classifiers=["Development Status :: 1 - Planning"],
+            roles=[("Owner", "a"), ("Owner", "b")],
+        )
+        gone = NOW - timedelta(days=900)
+        server.add_project(
+            "stale-solo",
+            [Release(f"1.{k}", upload_time=gone - timedelta(days=30 * (5 - k))) for k in range(6)],
+            roles=[("Owner", "solo-dev")],
         )
         yield server
 
@@ -169,6 +192,23 @@ def test_one_release_this_year_cannot_tell_the_state(fake: FakeIndex, tmp_path: 
     assert s.level == "unknown"  # no hit, and the GitHub/git rules carry 50+ points
 
 
+def test_overdue_stale_and_planning_from_the_index(fake: FakeIndex, tmp_path: Path) -> None:
+    got = collect(fake, tmp_path, "overdue-lib", "stale-solo", "planning-lib")
+    overdue = score("overdue-lib", got["overdue-lib"])
+    assert value(got["overdue-lib"], "release_gap_ratio") >= 5
+    assert outcome(overdue, "release-overdue") == "hit"
+    assert outcome(overdue, "releases-stopped") == "pass"  # not two years yet
+    assert outcome(overdue, "single-publisher") == "hit"
+    assert outcome(overdue, "single-publisher-stale") == "unknown"  # GitHub/git not asked
+    stale = score("stale-solo", got["stale-solo"])
+    for rule in ("releases-stopped", "no-release-two-years", "single-publisher-stale"):
+        assert outcome(stale, rule) == "hit", rule
+    assert stale.level == "high" and stale.state == "abandoned"
+    planning = score("planning-lib", got["planning-lib"])
+    assert value(got["planning-lib"], "declared_planning") is True
+    assert outcome(planning, "declared-planning") == "hit"
+
+
 # -- notices -----------------------------------------------------------------------------
 
 
@@ -239,3 +279,31 @@ def test_an_open_advisory_on_an_abandoned_project_is_critical(
     assert outcome(active, "open-vulnerability") == "hit"
     assert outcome(active, "abandoned-open-vulnerability") == "pass"
     assert active.level == "medium"
+
+
+# -- level unknown in every format ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif", "html"])
+def test_an_undecided_package_is_unknown_in_every_format(run: Any, fmt: str) -> None:
+    # numpy from the index alone: no rule hits, but the GitHub and git rules that would
+    # decide its level are undecided. Never a green "none"; counted apart.
+    result = run("audit", "numpy\n", "--no-deps", "--no-github", "--format", fmt)
+    assert result.code == 0, result.err
+    out = result.out
+    if fmt in ("json", "sarif"):
+        doc = json.loads(out)
+        if fmt == "json":
+            pkg = next(p for p in doc["packages"] if p["name"] == "numpy")
+            assert pkg["risk"]["level"] == "unknown" and pkg["risk"]["unknown_heavy"] is True
+            levels = doc["summary"]["levels"]
+        else:
+            levels = doc["runs"][0]["properties"]["levels"]
+        assert levels["unknown"] == 1 and levels["none"] == 0
+    elif fmt == "html":
+        assert re.search(r'"level":\s*"unknown"', out)
+    else:
+        assert "0 low, 1 unknown, 0 none" in out  # the summary line
+        assert "unknown 0" in out  # the package's own row
+    strict = run("audit", "numpy\n", "--no-deps", "--no-github", "--strict")
+    assert strict.code == 3  # --strict keeps failing on what is undecided

@@ -530,6 +530,11 @@ SHIPPED: list[tuple[str, dict[str, Signal], str]] = [
     ),
     ("declared-planning", signals(declared_planning=True), "hit"),
     ("truck-factor-one", signals(truck_factor=1), "hit"),
+    ("truck-factor-one-unattended", signals(truck_factor=1, active_authors_365d=0), "hit"),
+    ("truck-factor-one-unattended", signals(truck_factor=1, active_authors_365d=4), "pass"),
+    ("truck-factor-one-unattended", signals(truck_factor=3, active_authors_365d=0), "pass"),
+    ("no-release-two-years", signals(days_since_release=800), "hit"),
+    ("no-release-two-years", signals(days_since_release=100), "pass"),
     (
         "contributor-absence-one",
         signals(unknown("contributor_absence_factor"), contributor_absence_factor_github=1),
