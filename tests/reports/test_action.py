@@ -179,3 +179,16 @@ def test_precommit_hook_matches_dependency_files() -> None:
         assert pattern.search(path), path
     for path in ("README.md", "src/app.py", "setup.cfg", "docs/pyproject.toml.md"):
         assert not pattern.search(path), path
+
+
+def test_highest_risk_is_unknown_when_nothing_is_known_to_be_fine(
+    tmp_path: Path, index: FakeIndex
+) -> None:
+    # GitHub unreachable (a closed port): numpy has no finding, but the rules that would
+    # decide its level are undecided. The action must not report that as "none".
+    from types import SimpleNamespace
+
+    closed = SimpleNamespace(base_url="http://127.0.0.1:9")
+    step = run_step(tmp_path, index, closed, "numpy\n")  # type: ignore[arg-type]
+    assert step.outputs["highest-risk"] == "unknown", step.log
+    assert step.outputs["unknown"] == "1" and step.outputs["none"] == "0"

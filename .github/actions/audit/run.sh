@@ -55,7 +55,7 @@ import sys
 
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
 levels = doc["summary"]["levels"]
-order = ["none", "low", "medium", "high", "critical"]
+order = ["none", "unknown", "low", "medium", "high", "critical"]  # unknown: never read as none
 present = [lv for lv in order if levels.get(lv, 0) > 0]
 print(f"highest-risk={present[-1] if present else 'none'}")
 for lv in order:
