@@ -61,13 +61,15 @@ SPECS: tuple[SignalSpec, ...] = (
     _spec(
         "index_publishers",
         "list",
-        "Accounts that can publish releases on the index ({role, user}: owners and"
-        " maintainers), from the project JSON's ownership roles.",
+        "Accounts with a role of their own on the index ({role, user}: owners and"
+        " maintainers), from the project JSON's ownership roles. An index organisation's"
+        " members can publish too and are not listed.",
     ),
     _spec(
         "index_publisher_count",
         "int",
-        "Distinct accounts that can publish releases on the index.",
+        "Distinct accounts with their own role on the index; unknown (not zero) when an"
+        " index organisation owns the project and lists none, as its members publish.",
         "accounts",
     ),
     _spec(
