@@ -289,8 +289,10 @@ def _collectors(
                 + ", ".join(sorted(GRAPHQL_ONLY))
                 + " will be unknown, and GitHub is asked at most ~50 times (its limit is "
                 "60 requests an hour without a token), so less critical packages may get "
-                "no GitHub signals; set GITHUB_TOKEN (or GH_TOKEN) for more signals and "
-                "far fewer requests"
+                "no GitHub signals; for more signals and far fewer requests set "
+                "GITHUB_TOKEN (or GH_TOKEN) to a token (no scopes needed for public "
+                "repositories: https://github.com/settings/tokens), or log in once with "
+                "the GitHub CLI (`gh auth login`) and auditor will ask it"
             )
     if settings.git:
         allowed = set(settings.allow_hosts) | {h for h in hosts if h != "github.com"}

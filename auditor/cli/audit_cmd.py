@@ -17,11 +17,12 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.api import audit, load_scoring
+from auditor.cli import VERSION
 from auditor.cli.common import (
     input_parent,
     output_width,
@@ -30,14 +31,18 @@ from auditor.cli.common import (
     write_output,
 )
 from auditor.cli.llm_options import llm_parent, summarizer_from_args, summarizer_session
-from auditor.collectors.run import Progress
-from auditor.judge.policy import (
-    FAIL_ON_CHOICES,
-)
-from auditor.judge.report import ScoredReport
 from auditor.reporters.interface import OutputFormat, RenderContext, reporter_for
 from auditor.reporters.sanitize import clean
-from auditor.summaries import Summary, select_evidence
+
+if TYPE_CHECKING:
+    from auditor.collectors.run import Progress
+    from auditor.judge.report import ScoredReport
+    from auditor.judge.rules import Rule
+    from auditor.summaries import Summary
+
+# ``judge.policy.FAIL_ON_CHOICES``, repeated so that ``--help`` loads no scoring code
+# (a test holds the two equal).
+FAIL_ON_CHOICES = ("low", "medium", "high", "critical")
 
 
 def signals_parent() -> argparse.ArgumentParser:
@@ -124,12 +129,17 @@ def register(
         "sarif (SARIF 2.1.0 for code scanning), html (one self-contained page with the "
         "graph). Progress bars go to stderr on a terminal (not with --quiet or when CI is "
         "set); NO_COLOR turns colour off. Exit codes: 0 nothing at or above --fail-on; "
-        "1 risk at or above it (new or worse than --baseline); 2 usage or input error; "
-        "3 untrustworthy result (a data source failed, or --strict with undecided rules "
-        "on packages that matter). Set GITHUB_TOKEN (or GH_TOKEN) for more GitHub signals "
-        "and far fewer requests.",
+        "1 risk at or above it (new or worse than --baseline); 2 usage, input or "
+        "configuration error; 3 untrustworthy result (a data source failed, or --strict "
+        "with undecided rules on packages that matter); 4 internal error (a bug: please "
+        "report it). Every flag is also a key in .auditor.toml or [tool.auditor] "
+        '(fail-on = "medium") and a variable (AUDITOR_FAIL_ON=medium); a flag beats '
+        "the variable, which beats the file. GitHub token: GITHUB_TOKEN, GH_TOKEN, else "
+        "`gh auth token` when the GitHub CLI is logged in.",
     )
-    audit.add_argument(
+    out = audit.add_argument_group("output")
+    out.add_argument(
+        "-f",
         "--format",
         choices=[f.value for f in OutputFormat],
         default=OutputFormat.TEXT.value,
@@ -137,8 +147,8 @@ def register(
         "signals table; markdown: for job summaries and PR comments; sarif: for code "
         "scanning; html: a self-contained page with a clickable dependency graph",
     )
-    audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    audit.add_argument(
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    out.add_argument(
         "--report",
         action="append",
         default=[],
@@ -147,6 +157,13 @@ def register(
         help="also write the report in FORMAT to FILE, from the same run (repeatable; "
         "e.g. --report markdown=summary.md --report sarif=auditor.sarif)",
     )
+    out.add_argument(
+        "--desc",
+        action="store_true",
+        help="after a text report, describe each rule that fired: why it matters and "
+        "what to do (pip-audit's --desc)",
+    )
+    out.add_argument("-V", "--version", action="version", version=VERSION)
     gate_group = audit.add_argument_group("gate")
     gate_group.add_argument(
         "--fail-on",
@@ -171,6 +188,8 @@ def register(
 
 
 def run_audit(args: argparse.Namespace) -> int:
+    from auditor.api import audit, load_scoring
+
     settings = settings_from_args(args)
     setup = load_scoring(settings)  # a bad rule or policy file fails before network work
     summarizer_from_args(args, None)  # a malformed --llm-url fails now, not after the audit
@@ -189,6 +208,8 @@ def run_audit(args: argparse.Namespace) -> int:
         working_dir=Path.cwd(),
     )
     text = reporter_for(args.format).render(report, context)
+    if getattr(args, "desc", False) and args.format == OutputFormat.TEXT.value:
+        text += describe_rules(report, setup.rules)
     write_output(text, args.output)
     for fmt, path in args.report:
         write_output(reporter_for(fmt).render(report, replace(context, color=False)), path)
@@ -207,6 +228,8 @@ def summarize(
     """
     if not getattr(args, "summarize", False):
         return {}, []
+    from auditor.summaries import select_evidence
+
     with summarizer_session(args) as (summarizer, cache):
         if summarizer is None:
             return {}, []
@@ -215,6 +238,21 @@ def summarize(
             return {}, []
         batch = summarizer.summarize_packages(evidence)
         return dict(batch.summaries), [*batch.warnings, *cache.warnings]
+
+
+def describe_rules(report: ScoredReport, rules: Sequence[Rule]) -> str:
+    """``--desc``: each rule that fired on a package, once, with why it matters and the
+    remediation (the text report names rules; this says what they mean)."""
+    fired = {f.rule_id for s in report.scores.values() for f in s.findings if f.counts}
+    chosen = [r for r in rules if r.id in fired]
+    if not chosen:
+        return "\nRules: none fired.\n"
+    lines = ["", "Rules that fired:"]
+    for rule in sorted(chosen, key=lambda r: r.id):
+        lines.append(f"  {rule.id} ({rule.severity}): {clean(rule.summary)}")
+        lines.append(f"    why: {clean(' '.join(rule.motivation.split()))}")
+        lines.append(f"    what to do: {clean(' '.join(rule.remediation.split()))}")
+    return "\n".join(lines) + "\n"
 
 
 def no_color() -> bool:

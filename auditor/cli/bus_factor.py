@@ -12,9 +12,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from auditor.api import bus_factor
 from auditor.cli.common import settings_from_args
-from auditor.collectors.backends.git import render_json, render_text
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\
@@ -22,9 +20,17 @@ Analyse a repository's history: the truck factor by degree of authorship (who wr
 source files present at the revision), the contributor absence factor, active authors,
 developer distribution and elephant factor. TARGET is an https:// URL (cloned blobless
 into the cache directory, fetched on later runs) or a local repository path. Only
-github.com is cloned unless --allow-host names another host. Vendored, generated,
-minified, documentation, example, build-output and binary files are left out (the list
-is rules/git-exclude.toml); --exclude adds patterns.
+github.com is cloned unless --allow-host names another host; clones live in the cache
+directory (--cache-dir, else $AUDITOR_CACHE_DIR, else the user cache directory).
+
+The files counted are those GitHub Linguist counts as the project's languages
+(programming and markup; vendored, documentation, generated, binary, data and prose
+files are left out; the repository's .gitattributes linguist-* overrides apply), as in
+the study (Avelino et al., ICPC 2016), minus the study's manual rules in
+rules/git-exclude.toml (examples and docs folders, top-level build output and
+benchmarks). --exclude adds your own patterns. --list-files (text) or
+--format json shows every file analysed with its authors, and every file left out
+with the rule that left it out.
 """
 
 
@@ -69,7 +75,13 @@ def register(
         metavar="HOST",
         help="also clone https:// URLs on HOST (repeatable; github.com is always allowed)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-f", "--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--list-files",
+        action="store_true",
+        help="text format: list every analysed file with its authors and every excluded "
+        "file with its rule (JSON always has both)",
+    )
     parser.add_argument(
         "--now",
         type=_instant,
@@ -82,6 +94,10 @@ def register(
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.target`` and write the report to standard output."""
+    # Imported here so that `bus-factor --help` loads neither the resolver nor networkx.
+    from auditor.api import bus_factor
+    from auditor.collectors.backends.git import render_json, render_text
+
     report = bus_factor(
         args.target,
         settings_from_args(args),
@@ -90,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
         use_default_excludes=not getattr(args, "no_default_excludes", False),
         now=getattr(args, "now", None),
     )
-    output = render_json(report) if args.format == "json" else render_text(report)
+    if args.format == "json":
+        output = render_json(report)
+    else:
+        output = render_text(report, list_files=bool(getattr(args, "list_files", False)))
     sys.stdout.write(output)
     return 0

@@ -11,11 +11,18 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.api import DEFAULT_GITHUB_API, Settings
-from auditor.config import default_cache_dir
+from auditor.cli.token import github_token
 from auditor.errors import InputError
 from auditor.model import SourceOptions
+
+if TYPE_CHECKING:
+    from auditor.api import Settings
+
+# The public GitHub API; the same value as ``auditor.api.DEFAULT_GITHUB_API``, which is
+# not imported here so that ``--help`` does not load the resolver and networkx.
+DEFAULT_GITHUB_API = "https://api.github.com"
 
 
 def global_parent() -> argparse.ArgumentParser:
@@ -25,6 +32,7 @@ def global_parent() -> argparse.ArgumentParser:
         "--cache-dir",
         type=Path,
         default=None,
+        metavar="DIR",
         help="cache directory (default: $AUDITOR_CACHE_DIR or the user cache directory)",
     )
     g.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
@@ -32,7 +40,16 @@ def global_parent() -> argparse.ArgumentParser:
     g.add_argument(
         "--offline", action="store_true", help="use only the cache; fail clearly on a miss"
     )
-    g.add_argument("-q", "--quiet", action="store_true", help="print only the result, no warnings")
+    m = p.add_argument_group("messages")
+    m.add_argument("-q", "--quiet", action="store_true", help="print only the result, no warnings")
+    m.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="say which configuration file and AUDITOR_* variables were used, and show "
+        "log lines (-vv: debug)",
+    )
     return p
 
 
@@ -46,6 +63,14 @@ def input_parent() -> argparse.ArgumentParser:
         "pylock.toml, Pipfile.lock, pdm.lock), a CycloneDX JSON SBOM, or - for stdin",
     )
     src = p.add_argument_group("what to read")
+    src.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a dependency file to audit, as pip-audit spells it (repeatable; same as naming FILE)",
+    )
     src.add_argument(
         "--env", action="store_true", help="audit the running interpreter's installed packages"
     )
@@ -95,23 +120,31 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
     if getattr(args, "no_cache", False):
         return None
     chosen: Path | None = args.cache_dir
-    return chosen if chosen is not None else default_cache_dir()
+    if chosen is not None:
+        return chosen
+    from auditor.config import default_cache_dir
+
+    return default_cache_dir()
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Flags and the environment, read here and only here, as the library's ``Settings``.
 
     Commands have different flags, so absent ones take the library's defaults. The
-    GitHub token comes from ``GITHUB_TOKEN`` or ``GH_TOKEN`` and goes nowhere else.
+    GitHub token (``cli.token``) goes into ``Settings`` and nowhere else. Acceptances
+    come from ``--policy``, else from the configuration file the layers found.
     """
+    from auditor.api import Settings
+
     files = list(getattr(args, "files", []) or [])
     stdin_text = sys.stdin.read() if "-" in files else None
-    token = (os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or "").strip()
     api = (
         getattr(args, "github_api_url", None)
         or os.environ.get("GITHUB_API_URL")
         or DEFAULT_GITHUB_API
     )
+    wants_github = not getattr(args, "no_github", False) and not getattr(args, "offline", False)
+    token = github_token(api) if wants_github and _uses_github(args) else None
     chosen_cache: Path | None = getattr(args, "cache_dir", None)
     return Settings(
         environment=bool(getattr(args, "env", False)),
@@ -134,18 +167,24 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         offline=bool(getattr(args, "offline", False)),
         github=not getattr(args, "no_github", False),
         github_api_url=api.rstrip("/"),
-        github_token=token or None,
+        github_token=token,
         git=bool(getattr(args, "git", False)),
         allow_hosts=tuple(getattr(args, "allow_host", []) or []),
         max_wait=float(getattr(args, "max_wait", 60.0)),
         rules_dirs=tuple(getattr(args, "rules", []) or []),
         default_rules=not getattr(args, "no_default_rules", False),
         taxonomy_paths=tuple(getattr(args, "taxonomy", []) or []),
-        policy=getattr(args, "policy", None),
+        policy=getattr(args, "policy", None) or getattr(args, "config_file", None),
         fail_on=getattr(args, "fail_on", "high"),
         strict=bool(getattr(args, "strict", False)),
         baseline=getattr(args, "baseline", None),
     )
+
+
+def _uses_github(args: argparse.Namespace) -> bool:
+    """Commands that collect signals contact GitHub (they have --no-github); graph and
+    bus-factor do not, so they never run the GitHub CLI to look for a token."""
+    return hasattr(args, "no_github")
 
 
 def write_output(text: str, output: str | None) -> None:

@@ -14,11 +14,9 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from auditor.api import explain, load_scoring
 from auditor.cli.audit_cmd import scoring_parent, signals_parent
 from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 from auditor.errors import InputError
-from auditor.reporters.signals import render_explain_json, render_explain_text
 
 
 def register(
@@ -44,12 +42,16 @@ def register(
         metavar="FILE",
         help="the dependency file(s) whose graph PACKAGE is in (repeatable)",
     )
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("-f", "--format", choices=["text", "json"], default="text")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     parser.set_defaults(run=run_explain)
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    # Imported here so that `explain --help` loads neither the resolver nor networkx.
+    from auditor.api import explain, load_scoring
+    from auditor.reporters.signals import render_explain_json, render_explain_text
+
     args.files = [*args.for_files, *args.files]
     if not args.files and not args.env and not args.python:
         raise InputError(

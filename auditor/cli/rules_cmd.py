@@ -45,7 +45,7 @@ def register(
     listing.add_argument(
         "--signals", action="store_true", help="list the signal names rules can use instead"
     )
-    listing.add_argument("--format", choices=["text", "json"], default="text")
+    listing.add_argument("-f", "--format", choices=["text", "json"], default="text")
     listing.set_defaults(run=run_list)
 
     check = sub.add_parser(

@@ -11,14 +11,19 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.api import sponsor
 from auditor.cli.audit_cmd import signals_parent
 from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 from auditor.cli.llm_options import llm_parent, summarizer_session
-from auditor.reporters.sponsor import FORMATS, render
-from auditor.sponsorship.plan import Budget, Period, SponsorPlan
-from auditor.summaries import MEMO_KEY, Summary
+
+if TYPE_CHECKING:
+    from auditor.sponsorship.plan import Period, SponsorPlan
+    from auditor.summaries import Summary
+
+# ``reporters.sponsor.FORMATS``, repeated so that ``sponsor --help`` loads no library
+# code (a test holds the two equal).
+FORMATS = ("markdown", "html", "json", "csv")
 
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
@@ -81,12 +86,16 @@ def register(
         metavar="PATH",
         help="extra taxonomy file or directory (serving-path categories weigh more)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="markdown")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="markdown")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE")
     parser.set_defaults(run=run_sponsor)
 
 
 def run_sponsor(args: argparse.Namespace) -> int:
+    from auditor.api import sponsor
+    from auditor.reporters.sponsor import render
+    from auditor.sponsorship.plan import Budget
+
     period: Period = "year" if args.period == "year" else "month"
     budget = (
         None
@@ -112,6 +121,8 @@ def _memo(args: argparse.Namespace, plan: SponsorPlan) -> tuple[Summary | None, 
 
     It only puts the plan into words: the ranking and the amounts are already fixed.
     """
+    from auditor.summaries import MEMO_KEY
+
     with summarizer_session(args) as (summarizer, cache):
         if summarizer is None:
             return None, []

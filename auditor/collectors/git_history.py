@@ -210,7 +210,13 @@ class GitHistoryCollector(Collector):
             git_dir = ensure_clone(
                 remote, self.cache_dir, offline=self.offline, timeout=self.timeout
             )
-            target = Target(label=remote.url, git_dir=git_dir, remote=remote, rename="exact")
+            target = Target(
+                label=remote.url,
+                git_dir=git_dir,
+                remote=remote,
+                rename="exact",
+                offline=self.offline,
+            )
             sha = resolve_revision(git_dir, None, label=remote.url)
             key = self._cache_key(remote, sha, matcher)
             if self.cache is not None:

@@ -18,14 +18,15 @@ acceptance is a decision with a review date, never a permanent mute.
 
 from __future__ import annotations
 
+import difflib
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
+from auditor.configfile import CONFIG_FILES, find_config, read_config
 from auditor.errors import InputError
 from auditor.judge.scoring import (
     LEVELS,
@@ -45,7 +46,8 @@ EXIT_RISK = 1
 EXIT_USAGE = 2
 EXIT_UNTRUSTWORTHY = 3
 FAIL_ON_CHOICES: tuple[Level, ...] = ("low", "medium", "high", "critical")
-POLICY_FILES = (".auditor.toml", "pyproject.toml")
+POLICY_FILES = CONFIG_FILES
+ACCEPT_FIELDS = ("package", "rule", "reason", "expires")
 
 
 # ---------------------------------------------------------------- acceptances
@@ -68,23 +70,16 @@ class Acceptance:
         return f"{self.package}" + (f" / {self.rule}" if self.rule else " (all rules)")
 
 
-def parse_acceptances(data: Mapping[str, object], origin: str) -> tuple[Acceptance, ...]:
-    """``[[tool.auditor.accept]]`` (or top-level ``[[accept]]``) entries; every problem at
-    once as InputError."""
-    tool = data.get("tool")
-    section = tool.get("auditor") if isinstance(tool, dict) else None
-    raw = section.get("accept") if isinstance(section, dict) else data.get("accept")
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise InputError(
-            f"{origin}: accept must be an array of tables ([[tool.auditor.accept]])",
-            hint="Write each as [[tool.auditor.accept]] with package, reason, expires.",
-        )
+def parse_acceptances(
+    entries: Sequence[object], origin: str, lines: Sequence[int | None] = ()
+) -> tuple[Acceptance, ...]:
+    """The ``[[accept]]`` entries of a configuration file; every problem at once as
+    InputError, each with its file and line when known."""
     problems: list[str] = []
     out: list[Acceptance] = []
-    for i, entry in enumerate(raw):
-        where = f"{origin}: accept[{i}]"
+    for i, entry in enumerate(entries):
+        line = lines[i] if i < len(lines) else None
+        where = f"{origin}:{line}: accept[{i}]" if line is not None else f"{origin}: accept[{i}]"
         if not isinstance(entry, dict):
             problems.append(f"{where}: must be a table")
             continue
@@ -103,9 +98,12 @@ def parse_acceptances(data: Mapping[str, object], origin: str) -> tuple[Acceptan
                 f"{where}.expires: missing or not a date; write an unquoted date such as "
                 "expires = 2026-12-31"
             )
-        extra = sorted(set(entry) - {"package", "rule", "reason", "expires"})
-        if extra:
-            problems.append(f"{where}: unknown field(s) {', '.join(extra)}")
+        for extra in sorted(set(entry) - set(ACCEPT_FIELDS)):
+            close = difflib.get_close_matches(extra, ACCEPT_FIELDS, n=1, cutoff=0.6)
+            problems.append(
+                f"{where}: unknown field {extra!r}"
+                + (f"; did you mean {close[0]!r}?" if close else "")
+            )
         if (
             isinstance(package, str)
             and package
@@ -133,31 +131,16 @@ def parse_acceptances(data: Mapping[str, object], origin: str) -> tuple[Acceptan
 
 
 def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
-    """Acceptances from a pyproject.toml or .auditor.toml."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: invalid TOML: {exc}", hint="Fix the syntax and retry.") from exc
-    return parse_acceptances(data, str(path))
+    """Acceptances from a pyproject.toml or .auditor.toml, read by ``auditor.configfile``
+    (the one reader of those files: invalid TOML or a misspelt table is an error)."""
+    config = read_config(path)
+    return parse_acceptances(config.accept, str(path), config.accept_lines)
 
 
 def find_policy_file(directory: Path) -> Path | None:
-    """``.auditor.toml``, else a pyproject.toml with a ``[tool.auditor]`` table."""
-    dotfile = directory / POLICY_FILES[0]
-    if dotfile.is_file():
-        return dotfile
-    pyproject = directory / POLICY_FILES[1]
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            return None
-        tool = data.get("tool")
-        if isinstance(tool, dict) and "auditor" in tool:
-            return pyproject
-    return None
+    """The configuration file for ``directory``: ``.auditor.toml``, else a pyproject.toml
+    with ``[tool.auditor]``, searched up to the repository root (``configfile.find_config``)."""
+    return find_config(directory)
 
 
 @dataclass(frozen=True, kw_only=True)

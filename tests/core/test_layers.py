@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "auditor"
 # facade: it may re-export anything, and others may take only ``__version__`` from it.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "model"}),
-    frozenset({"config", "cache", "repository", "datafiles", "auditor"}),
+    frozenset({"config", "configfile", "cache", "repository", "datafiles", "auditor"}),
     frozenset({"sources"}),
     frozenset({"index"}),
     frozenset({"resolve"}),

@@ -1,9 +1,11 @@
 """From a repository and a commit id to ``HistoryFacts``: the expensive part, done once.
 
-The steps, each in its own module: list the files present at the commit and drop the
-excluded ones (``exclude``), read history in one pass (``history``), merge aliases and
-drop bots (``identities``), decide each file's authors and the truck factor (``doa``),
-and keep per-commit columns for the time-dependent metrics (``metrics``).
+The steps, each in its own module: classify the files present at the commit as GitHub
+Linguist does, then apply the study's manual rules and the user's exclusions
+(``linguist``, ``exclude``); read history in one pass, falling back when file contents
+are missing (``history``, ``missing``); merge aliases and drop bots (``identities``);
+decide each file's authors and the truck factor (``doa``); and keep per-commit columns
+for the time-dependent metrics (``metrics``).
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from pathlib import Path
 
 from .doa import file_authors, truck_factor
 from .exclude import ExcludeMatcher
-from .facts import HistoryFacts, Person
-from .history import History, RenameMode, read_history
+from .facts import AnalysedFile, Evidence, HistoryFacts, Person
+from .history import History, RenameMode
 from .identities import Resolution, resolve
+from .linguist import Classification, classify, list_tree
+from .missing import read_history_resilient
 from .orgs import organisation
-from .repo import list_files
+
+NO_HISTORY = "no history: the path was never added in the analysed history"
+SKIPPED_HISTORY = "history skipped: file contents missing from the repository"
 
 
 def analyse(
@@ -25,20 +31,27 @@ def analyse(
     *,
     matcher: ExcludeMatcher,
     rename: RenameMode = "similar",
+    fetch: bool = True,
 ) -> HistoryFacts:
-    """Analyse the history reachable from commit ``sha`` of the repository at ``git_dir``."""
-    present = list_files(git_dir, sha)
-    kept = matcher.keep(present)
-    history = read_history(git_dir, sha, rename=rename)
-    resolution = resolve(history.identities, history.commit_weights())
+    """Analyse the history reachable from commit ``sha`` of the repository at ``git_dir``.
+
+    ``fetch`` false (``--offline``): a partial clone's missing file contents are not
+    fetched; those files are classified by name.
+    """
+    entries = list_tree(git_dir, sha)
+    classification = classify(git_dir, entries, matcher, commit=sha, fetch=fetch)
+    read = read_history_resilient(git_dir, sha, rename=rename)
+    resolution = resolve(read.history.identities, read.history.commit_weights())
     return summarise(
-        history,
+        read.history,
         resolution,
-        kept=kept,
-        files_total=len(present),
+        classification=classification,
+        skipped_paths=read.skipped_paths,
+        files_total=sum(1 for e in entries if e.kind == "blob"),
         sha=sha,
-        rename=rename,
+        rename=read.rename,
         excludes=matcher.patterns,
+        notes=(*classification.notes, *read.notes),
     )
 
 
@@ -46,11 +59,13 @@ def summarise(
     history: History,
     resolution: Resolution,
     *,
-    kept: list[str],
+    classification: Classification,
+    skipped_paths: frozenset[str] = frozenset(),
     files_total: int,
     sha: str,
     rename: str,
     excludes: tuple[str, ...],
+    notes: tuple[str, ...] = (),
 ) -> HistoryFacts:
     """Combine parsed history and merged identities into the cacheable facts."""
     developer_of = resolution.developer_of
@@ -81,20 +96,34 @@ def summarise(
         commit_time.append(when)
         commit_organisation.append(org_index)
 
+    excluded = dict(classification.excluded)
+    analysed: list[AnalysedFile] = []
     authors_per_file: list[frozenset[int]] = []
-    for path in kept:
-        fid = history.live.get(path)
-        if fid is None:
-            authors_per_file.append(frozenset())
+    for path in sorted(classification.kept):
+        if path in skipped_paths:
+            excluded[path] = SKIPPED_HISTORY
             continue
-        record = history.files[fid]
+        lineage = history.lineage(path)
+        if lineage is None:
+            excluded[path] = NO_HISTORY
+            continue
+        adders, raw_changes = lineage
+        creators = {d for r in adders if (d := developer_of[r]) is not None}
         changes: dict[int, int] = {}
-        for raw, count in record.changes.items():
+        by_bots = 0
+        for raw, count in raw_changes.items():
             dev = developer_of[raw]
-            if dev is not None:
+            if dev is None:
+                by_bots += count
+            else:
                 changes[dev] = changes.get(dev, 0) + count
-        creator = None if record.creator is None else developer_of[record.creator]
-        authors_per_file.append(file_authors(creator, changes))
+        authors = file_authors(creators, changes, others_total=by_bots)
+        authors_per_file.append(authors)
+        analysed.append(
+            AnalysedFile(
+                path=path, language=classification.kept[path], authors=tuple(sorted(authors))
+            )
+        )
 
     people = resolution.developers
     tie_key: dict[int, tuple[int | str, ...]] = {
@@ -108,9 +137,9 @@ def summarise(
         people=tuple(Person(name=p.name, email=p.email) for p in people),
         bots=resolution.bots,
         files_total=files_total,
-        files_analysed=len(kept),
+        files_analysed=len(analysed),
         files_orphaned=result.orphans,
-        truck_factor=result.value if kept else None,
+        truck_factor=result.value if analysed else None,
         truck_factor_developers=result.removed,
         authored_files=dict(result.authored),
         commit_developer=tuple(commit_developer),
@@ -118,4 +147,6 @@ def summarise(
         commit_organisation=tuple(commit_organisation),
         organisations=tuple(organisations),
         last_commit_time=last_commit,
+        notes=notes,
+        evidence=Evidence(analysed=tuple(analysed), excluded=tuple(sorted(excluded.items()))),
     )

@@ -35,6 +35,7 @@ def analyse_target(
             sha,
             matcher=matcher if matcher is not None else make_matcher(),
             rename=target.rename,
+            fetch=not target.offline,
         )
     except GitFailed as exc:
         raise InputError(

@@ -1,10 +1,11 @@
 """Degree of authorship and the truck factor (Avelino et al., ICPC 2016).
 
-DOA = 3.293 + 1.098·FA + 0.164·DL − 0.321·ln(1 + AC), with FA = 1 for the file's
-creator, DL the developer's changes to the file and AC everyone else's. A developer
-authors a file when their DOA is above 0.75 of the file's highest and (DOA ≥ 3.293 or
-they created it). The truck factor removes the developer who authors the most files,
-again and again, until fewer than half of the files keep an author.
+DOA = 3.293 + 1.098·FA + 0.164·DL − 0.321·ln(1 + AC), with FA = 1 for every developer
+who added the file anywhere in its lineage, DL the developer's modifications and
+renames of the file and AC everyone else's. A developer authors a file when their DOA
+is above 0.75 of the file's highest and (DOA ≥ 3.293 or they added it). The truck
+factor removes the developer who authors the most files, again and again, until fewer
+than half of the files keep an author.
 
 Why these exact thresholds: they are the paper's, validated against what maintainers
 of 133 projects said about their own key developers; changing them changes what the
@@ -14,7 +15,7 @@ number means.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 DOA_BASE = 3.293
@@ -35,16 +36,27 @@ def degree_of_authorship(*, created: bool, own_changes: int, others_changes: int
     )
 
 
-def file_authors(creator: int | None, changes: Mapping[int, int]) -> frozenset[int]:
-    """The developers who author one file, given its creator and changes per developer."""
-    if not changes:
+def file_authors(
+    creators: Set[int], changes: Mapping[int, int], *, others_total: int = 0
+) -> frozenset[int]:
+    """The developers who author one file.
+
+    ``creators`` are every developer who added the file somewhere in its lineage (FA = 1
+    for each, as the study's tool counts them), ``changes`` their modifications and
+    renames per developer (DL), and ``others_total`` changes by no developer of ours
+    (bots), which still count in everyone's AC.
+    """
+    people = set(changes) | set(creators)
+    if not people:
         return frozenset()
-    total = sum(changes.values())
+    total = sum(changes.values()) + others_total
     scores = {
         dev: degree_of_authorship(
-            created=dev == creator, own_changes=count, others_changes=total - count
+            created=dev in creators,
+            own_changes=changes.get(dev, 0),
+            others_changes=total - changes.get(dev, 0),
         )
-        for dev, count in changes.items()
+        for dev in people
     }
     best = max(scores.values())
     if best <= 0:
@@ -52,7 +64,7 @@ def file_authors(creator: int | None, changes: Mapping[int, int]) -> frozenset[i
     return frozenset(
         dev
         for dev, score in scores.items()
-        if score / best > NORMALISED_THRESHOLD and (score >= DOA_BASE or dev == creator)
+        if score / best > NORMALISED_THRESHOLD and (score >= DOA_BASE or dev in creators)
     )
 
 

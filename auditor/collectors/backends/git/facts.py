@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,12 +24,34 @@ class Person:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AnalysedFile:
+    """A file the truck factor counts: its Linguist language and its authors (ids)."""
+
+    path: str
+    language: str
+    authors: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """What a maintainer needs to check the number: every file, in or out, and why.
+
+    Not cached with the facts (it grows with the tree, and the collector does not need
+    it); a fresh analysis always has it.
+    """
+
+    analysed: tuple[AnalysedFile, ...]
+    excluded: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class HistoryFacts:
     """The time-independent result of analysing one revision.
 
-    ``commit_*`` columns hold one entry per non-merge commit by a person (bots left
-    out): developer index into ``people``, author time (Unix seconds), and index into
-    ``organisations`` (-1: no organisation).
+    ``notes`` say what the analysis had to skip or guess (missing file contents, files
+    classified by name only); ``commit_*`` columns hold one entry per non-merge commit
+    by a person (bots left out): developer index into ``people``, author time (Unix
+    seconds), and index into ``organisations`` (-1: no organisation).
     """
 
     revision: str
@@ -48,6 +70,8 @@ class HistoryFacts:
     commit_organisation: tuple[int, ...]
     organisations: tuple[str, ...]
     last_commit_time: int | None
+    notes: tuple[str, ...] = ()
+    evidence: Evidence | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +92,7 @@ class HistoryFacts:
             "commit_organisation": list(self.commit_organisation),
             "organisations": list(self.organisations),
             "last_commit_time": self.last_commit_time,
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -95,6 +120,7 @@ class HistoryFacts:
                 last_commit_time=(
                     None if data["last_commit_time"] is None else int(data["last_commit_time"])
                 ),
+                notes=tuple(str(n) for n in data.get("notes", ())),
             )
         except (KeyError, TypeError, ValueError):
             return None

@@ -96,16 +96,27 @@ def run_git(
     git_dir: Path | None = None,
     cwd: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    input: bytes | None = None,
+    index_file: Path | None = None,
 ) -> str:
-    """Run git and return its standard output (UTF-8, undecodable bytes escaped)."""
+    """Run git and return its standard output (UTF-8, undecodable bytes escaped).
+
+    ``input`` is written to git's standard input; without it git reads nothing.
+    ``index_file`` points git at a private index (``GIT_INDEX_FILE``), for commands
+    that read attributes from a tree through an index in a bare repository.
+    """
+    env = git_env()
+    if index_file is not None:
+        env["GIT_INDEX_FILE"] = str(index_file)
     command = _command(args, git_dir)
     workdir = cwd if cwd is not None else git_dir
     try:
         done = subprocess.run(  # noqa: S603 - argument list, no shell, vetted values
             command,
             cwd=workdir,
-            env=git_env(),
-            stdin=subprocess.DEVNULL,
+            env=env,
+            stdin=subprocess.DEVNULL if input is None else None,
+            input=input,
             capture_output=True,
             timeout=timeout,
             check=False,

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from .facts import HistoryFacts
-from .report import AuthorShare, BusFactorReport, CommitShare, OrgShare
+from .report import AuthorShare, BusFactorReport, CommitShare, ExcludedFile, FileAuthors, OrgShare
 
 DAY = 86_400
 TOP = 10
@@ -92,6 +92,24 @@ def build_report(
         )[:TOP]
     )
     last = facts.last_commit_time
+    evidence = facts.evidence
+    analysed_files = (
+        None
+        if evidence is None
+        else tuple(
+            FileAuthors(
+                path=f.path,
+                language=f.language,
+                authors=tuple((people[d].name, people[d].email) for d in f.authors),
+            )
+            for f in evidence.analysed
+        )
+    )
+    excluded_files = (
+        None
+        if evidence is None
+        else tuple(ExcludedFile(path=p, rule=r) for p, r in evidence.excluded)
+    )
     return BusFactorReport(
         target=target,
         revision=facts.revision,
@@ -118,4 +136,7 @@ def build_report(
         files_orphaned=facts.files_orphaned,
         bots_excluded=facts.bots,
         rename_detection=facts.rename_detection,
+        notes=facts.notes,
+        analysed_files=analysed_files,
+        excluded_files=excluded_files,
     )

@@ -6,9 +6,11 @@ queries and odd path segments are refused, so a URL can neither smuggle a git op
 nor escape the cache directory. Plain ``http://`` is possible only on the loopback
 interface and only when a caller asks for it explicitly (the tests' local server).
 
-Why a bare blobless clone: the analysis needs commits and trees, never file contents,
-so ``--filter=blob:none`` makes a clone of a large project a fraction of its full size.
-A later run reuses it and fetches what is new.
+Why a bare blobless clone: history needs commits and trees, not file contents, so
+``--filter=blob:none`` makes a clone of a large project a fraction of its full size.
+Only the contents of the files present at the analysed commit are fetched, in one
+request, to classify them (``linguist``). A later run reuses the clone and fetches
+what is new.
 """
 
 from __future__ import annotations

@@ -23,8 +23,18 @@ schema version, new keys may be added; a value that could not be computed is nul
       "last_commit_at": str | null, "last_commit_days": int | null,
       "files": {"total": int, "analysed": int, "excluded": int, "orphaned": int},
       "bots_excluded": [str],
-      "rename_detection": "similar" | "exact" | "off"
+      "rename_detection": "similar" | "exact" | "off",
+      "notes": [str],                # what was skipped or guessed, and why
+      "analysed_files": [{"path", "language",
+                          "authors": [{"name", "email"}]}] | null,
+      "excluded_files": [{"path", "rule"}] | null    # null: not kept with cached facts
     }
+
+An analysed file with an empty ``authors`` list is orphaned: no one's degree of
+authorship passes the thresholds. ``rule`` names why a file is out: ``linguist: …``
+(vendored, documentation, generated, binary, a data or prose language, no language),
+a group of ``rules/git-exclude.toml`` with its pattern, ``--exclude: GLOB``,
+``submodule``, ``symlink``, or a history that could not be read.
 """
 
 from __future__ import annotations
@@ -72,6 +82,23 @@ class OrgShare:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FileAuthors:
+    """An analysed file, its language and its authors as ``(name, email)``."""
+
+    path: str
+    language: str
+    authors: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExcludedFile:
+    """A file left out of the analysis and the rule that left it out."""
+
+    path: str
+    rule: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class BusFactorReport:
     """Everything ``auditor bus-factor`` says about one repository at one revision."""
 
@@ -100,6 +127,9 @@ class BusFactorReport:
     files_orphaned: int
     bots_excluded: tuple[str, ...]
     rename_detection: str
+    notes: tuple[str, ...] = ()
+    analysed_files: tuple[FileAuthors, ...] | None = None
+    excluded_files: tuple[ExcludedFile, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The documented, stable JSON shape (see the module docstring)."""
@@ -150,11 +180,38 @@ class BusFactorReport:
             },
             "bots_excluded": list(self.bots_excluded),
             "rename_detection": self.rename_detection,
+            "notes": list(self.notes),
+            "analysed_files": None
+            if self.analysed_files is None
+            else [
+                {
+                    "path": f.path,
+                    "language": f.language,
+                    "authors": [{"name": n, "email": e} for n, e in f.authors],
+                }
+                for f in self.analysed_files
+            ],
+            "excluded_files": None
+            if self.excluded_files is None
+            else [{"path": f.path, "rule": f.rule} for f in self.excluded_files],
         }
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+def _list_files(console: Console, report: BusFactorReport) -> None:
+    if report.analysed_files is None or report.excluded_files is None:
+        console.print("File lists: unknown (not kept with cached results)")
+        return
+    console.print(f"Analysed files ({len(report.analysed_files)}):")
+    for item in report.analysed_files:
+        names = ", ".join(name for name, _ in item.authors) or "(no author)"
+        console.print(f"  {item.path}  [{item.language}]  {names}")
+    console.print(f"Excluded files ({len(report.excluded_files)}):")
+    for excluded in report.excluded_files:
+        console.print(f"  {excluded.path}  ({excluded.rule})")
 
 
 def render_json(report: BusFactorReport) -> str:
@@ -165,8 +222,12 @@ def _show(value: object) -> str:
     return "unknown" if value is None else str(value)
 
 
-def render_text(report: BusFactorReport, *, width: int = 100) -> str:
-    """A readable summary: the headline numbers, then who the truck factor is."""
+def render_text(report: BusFactorReport, *, width: int = 100, list_files: bool = False) -> str:
+    """A readable summary: the headline numbers, then who the truck factor is.
+
+    ``list_files`` adds every analysed file with its authors and every excluded file
+    with its rule.
+    """
     buffer = io.StringIO()
     # markup off: author names and paths are data, "[bot]" must not be read as a style.
     console = Console(file=buffer, width=width, color_system=None, highlight=False, markup=False)
@@ -228,4 +289,8 @@ def render_text(report: BusFactorReport, *, width: int = 100) -> str:
         console.print(orgs)
     if report.bots_excluded:
         console.print(f"Bots left out: {', '.join(report.bots_excluded)}")
+    for note in report.notes:
+        console.print(f"Note: {note}")
+    if list_files:
+        _list_files(console, report)
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())

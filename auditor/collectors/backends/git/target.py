@@ -16,7 +16,8 @@ from pathlib import Path
 
 from auditor.errors import InputError
 
-from .git import DEFAULT_TIMEOUT, GitFailed, run_git
+from .blobs import partial_clone_remote
+from .git import DEFAULT_TIMEOUT
 from .history import RenameMode
 from .remote import RemoteLocation, ensure_clone, parse_remote
 from .repo import open_local
@@ -32,6 +33,8 @@ class Target:
     git_dir: Path
     remote: RemoteLocation | None
     rename: RenameMode
+    offline: bool = False
+    """Never reach the network: a partial clone's missing contents stay missing."""
 
 
 def looks_like_url(target: str) -> bool:
@@ -60,15 +63,19 @@ def open_target(
             allow_insecure_loopback=allow_insecure_loopback,
         )
         git_dir = ensure_clone(remote, cache_dir, offline=offline, timeout=timeout)
-        return Target(label=remote.url, git_dir=git_dir, remote=remote, rename="exact")
+        return Target(
+            label=remote.url, git_dir=git_dir, remote=remote, rename="exact", offline=offline
+        )
     git_dir = open_local(Path(target))
-    return Target(label=target, git_dir=git_dir, remote=None, rename=_local_rename_mode(git_dir))
+    return Target(
+        label=target,
+        git_dir=git_dir,
+        remote=None,
+        rename=_local_rename_mode(git_dir),
+        offline=offline,
+    )
 
 
 def _local_rename_mode(git_dir: Path) -> RenameMode:
     """Exact renames for a local partial clone (no contents), similarity otherwise."""
-    try:
-        run_git(["config", "--get", "extensions.partialClone"], git_dir=git_dir, timeout=30)
-    except GitFailed:
-        return "similar"
-    return "exact"
+    return "exact" if partial_clone_remote(git_dir) is not None else "similar"
