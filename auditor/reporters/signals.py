@@ -406,6 +406,7 @@ _LEVEL_STYLE = {
     "medium": "yellow",
     "low": "cyan",
     "none": "green",
+    "unknown": "magenta",  # not green: nothing is known to be fine
 }
 
 
@@ -522,9 +523,9 @@ def summary_text_lines(report: ScoredReport, summaries: Mapping[str, Summary]) -
 
 
 def _evidence_line(ev: Evidence) -> str:
-    if ev.op == "missing":
+    if ev.op in ("missing", "present"):
         got = f"unknown ({ev.unknown_reason})" if ev.unknown_reason else _show(ev.value)
-        return f"{ev.signal} is missing? {got} -> {_truth(ev.result)}"
+        return f"{ev.signal} is {ev.op}? {got} -> {_truth(ev.result)}"
     expected = ev.expected.isoformat() if isinstance(ev.expected, date) else ev.expected
     if ev.unknown_reason is not None:
         return f"{ev.signal} {ev.op} {_show(expected)}: unknown ({ev.unknown_reason})"
@@ -591,6 +592,8 @@ def explain_score_lines(score: PackageScore, *, fault: str | None = None) -> lis
         if f.acceptance is not None:
             lines.append(f"      {f.acceptance.describe()}")
         lines.extend(f"      {_evidence_line(e)}" for e in f.evidence)
+        if f.suggestion:
+            lines.append(f"      suggestion: {f.suggestion}")
     if score.out_of_scope:
         lines.append(f"  out of scope here: {', '.join(score.out_of_scope)}")
     lines.append("")

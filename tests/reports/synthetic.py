@@ -39,6 +39,8 @@ def rules() -> tuple[Rule, ...]:
 def _signals(name: str, risky: bool, archived: bool) -> dict[str, Signal]:
     values: dict[str, JSONValue] = {
         "index_publisher_count": 1 if risky else 3,
+        "index_org_owned": False,
+        "index_publisher_company": "",
         "archived": archived,
         "disabled": False,
         "days_since_release": 400 if risky else 20,

@@ -112,7 +112,7 @@ def test_markdown_structure() -> None:
     report = scored_report(12)
     md = render("markdown", report, summaries=summaries_for(report))
     assert md.startswith("## ❌ auditor: FAIL (`--fail-on high`)")
-    assert "| critical | high | medium | low | none |" in md
+    assert "| critical | high | medium | low | unknown | none |" in md
     assert f"### Failing the gate ({len(report.gate.failing)})" in md
     table = md.split("### Failing the gate")[1].split("###")[0]
     rows = [r for r in table.splitlines() if r.startswith("| **")]
@@ -198,7 +198,7 @@ def test_sarif_results_sit_on_the_root_requirement_line(tmp_path: Path) -> None:
     assert hit["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
     levels = {r["ruleId"]: r["level"] for r in results}
     assert levels["archived-repository"] == "error"  # high
-    assert levels["single-publisher"] == "warning"  # medium
+    assert levels["single-publisher"] == "note"  # low: weak evidence alone
     assert ESC not in json.dumps(doc)
 
 

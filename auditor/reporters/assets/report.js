@@ -3,8 +3,8 @@
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
-  var LEVELS = ["none", "low", "medium", "high", "critical"];
-  var COLORS = { none: "#2e7d32", low: "#00838f", medium: "#f9a825", high: "#e53935", critical: "#8e0000" };
+  var LEVELS = ["none", "unknown", "low", "medium", "high", "critical"];
+  var COLORS = { none: "#2e7d32", unknown: "#757575", low: "#00838f", medium: "#f9a825", high: "#e53935", critical: "#8e0000" };
   var data = JSON.parse(document.getElementById("auditor-data").textContent);
   var byName = {};
   data.packages.forEach(function (p) { byName[p.name] = p; });
