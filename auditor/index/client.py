@@ -617,7 +617,7 @@ def _valid_simple_entry(value: Any) -> bool:
         return True
     files = value.get("files")
     return isinstance(files, list) and all(
-        isinstance(row, list) and len(row) == 8 and all(isinstance(x, str) for x in row[:3])
+        isinstance(row, list) and len(row) in (8, 9) and all(isinstance(x, str) for x in row[:3])
         for row in files
     )
 
