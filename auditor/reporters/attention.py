@@ -167,22 +167,44 @@ class Group:
 def primary_roots(report: ScoredReport) -> dict[str, str]:
     """For each package, the direct requirement it is listed under: the nearest root
     (fewest hops), ties going to the root written first in the user's files."""
+    owner: dict[str, str] = {}
+    # Breadth-first order: a parent is always seen before its children.
+    for name, parent in nearest_parents(report).items():
+        owner[name] = name if parent is None else owner[parent]
+    return owner
+
+
+def nearest_parents(report: ScoredReport) -> dict[str, str | None]:
+    """One breadth-first search from every root, roots in the order the user wrote them:
+    each package's parent on a shortest path from its nearest root (roots map to None)."""
     graph = report.result.graph
     order = sorted(
         (r for r in graph.roots if r in graph),
         key=lambda r: (_first_origin(report, r), r),
     )
-    owner: dict[str, str] = {r: r for r in order}
+    parents: dict[str, str | None] = dict.fromkeys(order)
     frontier = list(order)
     while frontier:
         nxt: list[str] = []
         for node in frontier:
             for child in sorted(graph.g.successors(node)):
-                if child not in owner:
-                    owner[child] = owner[node]
+                if child not in parents:
+                    parents[child] = node
                     nxt.append(child)
         frontier = nxt
-    return owner
+    return parents
+
+
+def path_from_root(name: str, parents: Mapping[str, str | None]) -> list[str]:
+    """``[root, ..., name]`` along the nearest root's shortest path."""
+    path = [name]
+    seen = {name}
+    current = parents.get(name)
+    while current is not None and current not in seen:
+        path.append(current)
+        seen.add(current)
+        current = parents.get(current)
+    return path[::-1]
 
 
 def _first_origin(report: ScoredReport, root: str) -> tuple[str, int]:

@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor import __version__
-from auditor.collectors.interface import JSONValue, Signal
+from auditor.collectors.interface import JSONValue, Signal, SignalSpec
 from auditor.collectors.run import AuditResult, PackageAudit
 from auditor.judge.policy import Change
 from auditor.judge.report import ScoredReport, counting_hits, reason, resolutions
@@ -32,18 +32,26 @@ from auditor.reporters.sanitize import clean
 if TYPE_CHECKING:
     from auditor.summaries import Summary
 
-AUDIT_SCHEMA_VERSION = "1"
+AUDIT_SCHEMA_VERSION = "2"  # auditor/schemas/CHANGELOG.md says what changed
 
 
 # -- JSON ------------------------------------------------------------------------------------
 
 
-def signal_data(signal: Signal) -> dict[str, JSONValue]:
-    """``{"value", "source", "fetched_at"}`` or ``{"unknown", "source", "fetched_at"}``."""
+def signal_data(signal: Signal, spec: SignalSpec | None = None) -> dict[str, JSONValue]:
+    """``{"value", "source", "fetched_at"}`` or ``{"unknown", "source", "fetched_at"}``,
+    with the declared ``type`` when the catalog knows the signal (the schema checks the
+    value against it)."""
     head: dict[str, JSONValue] = (
         {"value": signal.value} if signal.known else {"unknown": signal.unknown_reason}
     )
-    return {**head, "source": signal.source, "fetched_at": signal.fetched_at.isoformat()}
+    typed: dict[str, JSONValue] = {"type": spec.type} if spec is not None else {}
+    return {
+        **head,
+        **typed,
+        "source": signal.source,
+        "fetched_at": signal.fetched_at.isoformat(),
+    }
 
 
 def repository_data(pkg: PackageAudit) -> dict[str, str] | None:
@@ -53,7 +61,10 @@ def repository_data(pkg: PackageAudit) -> dict[str, str] | None:
     return {"url": repo.url, "confidence": repo.confidence, "how": pkg.repository_how or repo.how}
 
 
-def package_data(pkg: PackageAudit) -> dict[str, Any]:
+def package_data(
+    pkg: PackageAudit, specs: Mapping[str, SignalSpec] | None = None
+) -> dict[str, Any]:
+    known = specs or {}
     return {
         "name": pkg.name,
         "version": pkg.package.version,
@@ -63,7 +74,7 @@ def package_data(pkg: PackageAudit) -> dict[str, Any]:
         "via": list(pkg.via),
         "origins": list(pkg.origins),
         "repository": repository_data(pkg),
-        "signals": {name: signal_data(s) for name, s in pkg.signals.items()},
+        "signals": {name: signal_data(s, known.get(name)) for name, s in pkg.signals.items()},
     }
 
 
@@ -82,7 +93,7 @@ def to_data(result: AuditResult) -> dict[str, Any]:
             "run": list(result.collectors_run),
             "skipped": list(result.collectors_skipped),
         },
-        "packages": [package_data(p) for p in result.packages],
+        "packages": [package_data(p, result.specs) for p in result.packages],
         "unknown_summary": [
             {
                 "collector": u.collector,
@@ -228,7 +239,7 @@ def age(fetched_at: datetime, now: datetime) -> str:
 def explain_data(
     result: AuditResult, pkg: PackageAudit, now: datetime, score: PackageScore | None = None
 ) -> dict[str, Any]:
-    data = package_data(pkg)
+    data = package_data(pkg, result.specs)
     if score is not None:
         data.update(explain_score_data(score))
     data["paths"] = _paths(result, pkg)
@@ -348,7 +359,7 @@ def scored_package_data(
     """One package of the report; ``summary`` (generated, with its model) only when
     ``--summarize`` produced one for it."""
     score = report.score(pkg)
-    data = package_data(pkg)
+    data = package_data(pkg, report.result.specs)
     data["categories"] = list(score.context.categories)
     data["serving_path"] = score.context.serving_path
     data["risk"] = risk_data(score, report.changes.get(score.name))
@@ -359,10 +370,15 @@ def scored_package_data(
 
 def summary_data(report: ScoredReport) -> dict[str, Any]:
     """Counts per level and the gate's decision: what a CI step reads first."""
+    from auditor.reporters.attention import count_levels, evidence_gap, gate_line
+
     g = report.gate
+    gap = evidence_gap(report.result)
     return {
         "packages": len(report.result.packages),
-        "levels": report.counts(),
+        "levels": count_levels(report),
+        "verdict": gate_line(report),
+        "evidence": {"signals": gap.total, "unknown": gap.unknown},
         "gate": {
             "fail_on": report.fail_on,
             "strict": report.strict,
