@@ -68,6 +68,19 @@ def count_levels(report: ScoredReport) -> dict[str, int]:
     return out
 
 
+def worst_first(report: ScoredReport) -> list[PackageAudit]:
+    """Every package by shown level (unknown after medium), risk number, audit order."""
+    position = {p.name: i for i, p in enumerate(report.result.packages)}
+    return sorted(
+        report.result.packages,
+        key=lambda p: (
+            level_order(display_level(report.score(p))),
+            -report.score(p).risk,
+            position[p.name],
+        ),
+    )
+
+
 def verdict(report: ScoredReport) -> str:
     return VERDICTS.get(report.gate.exit_code, "FAIL")
 
@@ -105,6 +118,14 @@ class EvidenceGap:
     @property
     def share(self) -> float:
         return self.unknown / self.total if self.total else 0.0
+
+    def reasons_line(self, count: int = 2) -> str:
+        """``1,389 test: not collected; 2 git: ...; +3 more reason(s)``, or empty."""
+        shown = [f"{n:,} {why}" for why, n in self.reasons[:count]]
+        rest = len(self.reasons) - count
+        if rest > 0:
+            shown.append(f"+{rest} more reason(s)")
+        return "; ".join(shown)
 
     def line(self, *, reasons: int = 2) -> str:
         """``evidence: 8,953 of 12,624 signals unknown (71%): 6,120 github: ...; +3 more``."""

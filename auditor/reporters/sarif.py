@@ -48,6 +48,7 @@ from auditor.reporters.attention import (
     gate_line,
     nearest_parents,
     path_from_root,
+    worst_first,
 )
 from auditor.reporters.interface import RenderContext, Reporter
 from auditor.reporters.ruledocs import help_uri
@@ -96,7 +97,7 @@ def sarif_document(report: ScoredReport, context: RenderContext) -> dict[str, An
     index = {r["id"]: i for i, r in enumerate(rules)}
     parents = nearest_parents(report)
     results: list[dict[str, Any]] = []
-    for pkg in report.ordered():
+    for pkg in worst_first(report):
         score = report.score(pkg)
         for finding in score.findings:
             if finding.outcome != "hit":

@@ -27,6 +27,7 @@ from auditor.reporters.attention import (
     gate_line,
     groups,
     short_name,
+    worst_first,
 )
 from auditor.reporters.sanitize import clean
 from auditor.summaries import Summary
@@ -46,7 +47,6 @@ VERDICT_STYLE: Mapping[str, str] = {
 }
 MAX_LAYOUT = 120  # wider terminals and pipes get longer reasons, not more columns
 NAME_COLUMN = 28  # names up to this long line up; longer ones push the line, uncut
-NAME_LIMIT = 60  # beyond this a name is shortened around "…" with a hash (never alike)
 VERSION_COLUMN = 14
 LEVEL_COLUMN = 8
 
@@ -121,8 +121,11 @@ def _verdict(report: ScoredReport, layout: int) -> list[Text]:
             second.append(", ")
         second.append(f"{n:,} {level}", style=LEVEL_STYLE.get(level, "") if n else "dim")
     gap = evidence_gap(report.result)
-    third = Text(clean(fit(gap.line(), layout)), style="magenta" if gap.unknown else "")
-    return [first, second, third]
+    style = "magenta" if gap.unknown else ""
+    out = [first, second, Text(clean(fit(gap.line(reasons=0), layout)), style=style)]
+    if gap.unknown:
+        out.append(Text("  " + clean(fit(gap.reasons_line(2), layout - 2)), style=style))
+    return out
 
 
 def _attention(report: ScoredReport, layout: int, everything: bool) -> list[Text]:
@@ -142,21 +145,23 @@ def _attention(report: ScoredReport, layout: int, everything: bool) -> list[Text
     rows = [r for g in grouped for r in g.rows]
     name_w = min(NAME_COLUMN, max((len(r.pkg.name) for r in rows), default=4))
     ver_w = min(VERSION_COLUMN, max((len(r.pkg.package.version or "?") for r in rows), default=1))
+    # The longest name that still leaves the line room for a short reason.
+    name_limit = max(24, layout - (2 + LEVEL_COLUMN + 1 + 1 + ver_w + 1 + 5) - 12)
     for group in grouped:
         out.append(Text(""))
-        header = Text(short_name(clean(group.root), NAME_LIMIT), style="bold")
+        header = Text(short_name(clean(group.root), name_limit), style="bold")
         header.append(
             f"  {clean(fit(group.origin, max(10, layout - len(group.root) - 2)))}", style="dim"
         )
         out.append(header)
         for row in group.rows:
-            out.append(_row(row, layout, name_w, ver_w))
+            out.append(_row(row, layout, name_w, ver_w, name_limit))
     return out
 
 
-def _row(row: Row, layout: int, name_w: int, ver_w: int) -> Text:
+def _row(row: Row, layout: int, name_w: int, ver_w: int, name_limit: int) -> Text:
     """``  high     solokit        0.1      62  archived repository (+1)``."""
-    name = short_name(clean(row.pkg.name), NAME_LIMIT)
+    name = short_name(clean(row.pkg.name), name_limit)
     version = fit(clean(row.pkg.package.version or "?"), ver_w)
     line = Text("  ")
     line.append(f"{row.level:<{LEVEL_COLUMN}}", style=LEVEL_STYLE.get(row.level, ""))
@@ -167,6 +172,7 @@ def _row(row: Row, layout: int, name_w: int, ver_w: int) -> Text:
     also = also_text(row.also_via)
     text = f"{why}; {also}" if why and also else (why or also)
     line.append(clean(fit(clean(text), layout - len(line.plain))))
+    line.rstrip()
     return line
 
 
@@ -175,7 +181,7 @@ def _summaries(
 ) -> list[Text]:
     """Generated narratives for the packages shown, marked as generated and not scored."""
     shown = {r.pkg.name for g in groups(report, everything=everything) for r in g.rows}
-    picked = [(p.name, summaries[p.name]) for p in report.ordered() if p.name in summaries]
+    picked = [(p.name, summaries[p.name]) for p in worst_first(report) if p.name in summaries]
     picked = [(n, s) for n, s in picked if n in shown]
     if not picked:
         return []

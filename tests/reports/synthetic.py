@@ -63,7 +63,7 @@ def _signals(name: str, risky: bool, archived: bool, i: int = 0) -> dict[str, Si
         "index_publisher_count": 1 if risky else 3,
         "archived": archived,
         "disabled": False,
-        "days_since_release": RISKY_DAYS[i % 3] if risky else HEALTHY_DAYS[i % 4],
+        "days_since_release": RISKY_DAYS[(i // 3) % 3] if risky else HEALTHY_DAYS[i % 4],
         "pushed_days_ago": 500 if archived else 3,
         "contributors_count": 1 if risky else 40,
         "top_contributor_share": 0.97 if risky else 0.2,

@@ -223,7 +223,9 @@ def test_sarif_one_result_per_rule_and_package(tmp_path: Path) -> None:
         assert loc["artifactLocation"] == {"uri": "app/requirements.txt", "uriBaseId": SRCROOT}
         root = r["properties"]["root"]
         assert loc["region"]["startLine"] == int(root.split("-")[1]) + 1
-        assert r["properties"]["security-severity"] == SECURITY_SEVERITY[r["properties"]["severity"]]
+        assert (
+            r["properties"]["security-severity"] == SECURITY_SEVERITY[r["properties"]["severity"]]
+        )
     evil = [r for r in results if r["properties"]["package"] == "evil-pkg"]
     # Pulled in by two requirements: one result on the first, the other related.
     hit = next(r for r in evil if r["ruleId"] == "archived-repository")

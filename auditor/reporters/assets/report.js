@@ -46,10 +46,15 @@
       span.appendChild(document.createTextNode((m.counts[lv] || 0) + " " + lv));
       counts.appendChild(span);
     });
+    // The gate's reasons and the warnings can run to hundreds of lines: folded.
     var reasons = document.getElementById("reasons");
     m.reasons.forEach(function (r) { reasons.appendChild(el("li", {}, r)); });
+    document.getElementById("reasons-summary").textContent = "Why: the gate's reasons (" + m.reasons.length + ")";
+    document.getElementById("reasons-box").hidden = !m.reasons.length;
     var warnings = document.getElementById("warnings");
     m.warnings.forEach(function (w) { warnings.appendChild(el("li", {}, "warning: " + w)); });
+    document.getElementById("warnings-summary").textContent = "Warnings (" + m.warnings.length + ")";
+    document.getElementById("warnings-box").hidden = !m.warnings.length;
   }
 
   // -- scope and search -------------------------------------------------------------
@@ -163,6 +168,7 @@
 
   // -- graph ------------------------------------------------------------------------
   var view = { x: 0, y: 0, k: 1 };
+  var READABLE = 0.75;
   var viewport, svgRoot, positions = {}, nodeEls = {}, edgeEls = [];
 
   function graphNodes() {
@@ -263,6 +269,14 @@
     });
     highlight();
     fit();
+    if (view.k < READABLE) {
+      // Too many to fit legibly: open readable at the top left, where each column's
+      // worst packages are; "fit" shows the whole graph.
+      view.k = READABLE;
+      view.x = 10 - 20 * READABLE;
+      view.y = 10 - 10 * READABLE;
+      applyView();
+    }
   }
 
   function highlight() {
