@@ -20,6 +20,7 @@ from rich.text import Text
 
 from auditor.judge.report import ScoredReport, reason
 from auditor.reporters.attention import (
+    UNKNOWN,
     Row,
     also_text,
     count_levels,
@@ -48,6 +49,7 @@ VERDICT_STYLE: Mapping[str, str] = {
 MAX_LAYOUT = 120  # wider terminals and pipes get longer reasons, not more columns
 NAME_COLUMN = 28  # names up to this long line up; longer ones push the line, uncut
 VERSION_COLUMN = 14
+FOLD_UNKNOWN = 3  # more unknown packages than this under one requirement: one folded line
 LEVEL_COLUMN = 8
 
 
@@ -154,9 +156,38 @@ def _attention(report: ScoredReport, layout: int, everything: bool) -> list[Text
             f"  {clean(fit(group.origin, max(10, layout - len(group.root) - 2)))}", style="dim"
         )
         out.append(header)
+        unknown = [r for r in group.rows if r.level == UNKNOWN]
+        fold = not everything and len(unknown) > FOLD_UNKNOWN
         for row in group.rows:
+            if fold and row.level == UNKNOWN:
+                continue
             out.append(_row(row, layout, name_w, ver_w, name_limit))
+        if fold:
+            out.extend(_folded(unknown, layout))
     return out
+
+
+def _folded(unknown: list[Row], layout: int) -> list[Text]:
+    """Many unknown packages under one requirement share one reason: two lines, not
+    one each (``--all`` lists them one by one). Names are listed whole."""
+    head = Text("  ")
+    head.append(f"{UNKNOWN:<{LEVEL_COLUMN}}", style=LEVEL_STYLE[UNKNOWN])
+    head.append(f" {len(unknown)} packages whose rules are mostly undecided (evidence missing):")
+    names = [clean(r.pkg.name) for r in unknown]
+    room = layout - 2 - LEVEL_COLUMN - 1
+    shown: list[str] = []
+    used = 0
+    for i, name in enumerate(names):
+        rest = len(names) - i - 1
+        tail = f", +{rest} more" if rest else ""
+        cost = len(name) + (2 if shown else 0)
+        if shown and used + cost + len(tail) > room:
+            shown.append(f"+{len(names) - i} more")
+            break
+        shown.append(name)
+        used += cost
+    body = Text(" " * (2 + LEVEL_COLUMN + 1) + ", ".join(shown), style="dim")
+    return [head, body]
 
 
 def _row(row: Row, layout: int, name_w: int, ver_w: int, name_limit: int) -> Text:

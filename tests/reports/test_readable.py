@@ -41,9 +41,21 @@ def text(report: Any, width: int = 80, **kw: Any) -> str:
     return render_attention_text(report, width=width, **kw)
 
 
+FOLDED = re.compile(r"^  unknown  (\d+) packages whose rules are mostly undecided", re.MULTILINE)
+
+
 def _is_row(line: str) -> bool:
-    """A package line: two spaces, then a level word."""
-    return line.startswith("  ") and line.split()[0] in DISPLAY_LEVELS
+    """A package line: two spaces, then a level word (not a folded line of unknowns)."""
+    return line.startswith("  ") and line.split()[0] in DISPLAY_LEVELS and not FOLDED.match(line)
+
+
+def _listed(out: str) -> tuple[set[str], int]:
+    """Names on package lines, and how many packages the report accounts for (package
+    lines plus the count on each folded line of unknowns)."""
+    lines = out.splitlines()
+    names = {x.split()[1] for x in lines if _is_row(x)}
+    folded = [int(m.group(1)) for x in lines if (m := FOLDED.match(x))]
+    return names, len([x for x in lines if _is_row(x)]) + sum(folded)
 
 
 # -- levels -----------------------------------------------------------------------------
@@ -81,7 +93,7 @@ def _with_level(report: Any, name: str, level: str) -> Any:
 def test_a_scored_unknown_level_is_first_class_everywhere() -> None:
     report = _with_level(scored_report(12), "root-0", "unknown")
     assert display_level(report.scores["root-0"]) == "unknown"
-    out = text(report)
+    out = text(report, everything=True)
     line = next(x for x in out.splitlines() if " root-0 " in x and x.startswith("  "))
     assert line.split()[0] == "unknown"
     md = reporter_for("markdown").render(report, RenderContext())
@@ -119,15 +131,17 @@ def test_verdict_first_and_last_with_counts_and_the_evidence_gap() -> None:
 def test_only_what_needs_attention_by_default_and_all_with_the_flag() -> None:
     report = scored_report(40)
     attention = {name for name, s in report.scores.items() if needs_attention(display_level(s))}
-    rows = [
-        x
-        for x in text(report).splitlines()
-        if x.startswith("  ") and x.split()[0] in DISPLAY_LEVELS
-    ]
-    shown = {x.split()[1] for x in rows}
-    assert shown == attention and len(rows) == len(attention)
-    everything = [x for x in text(report, everything=True).splitlines() if _is_row(x)]
-    assert len(everything) == 40
+    names, accounted = _listed(text(report))
+    assert names <= attention and accounted == len(attention)
+    # Unknowns beyond three under one requirement share a folded line, names in it.
+    out = text(report)
+    folded = list(re.finditer(r"^  unknown  (\d+) packages whose.*\n +(.*)$", out, re.MULTILINE))
+    assert folded
+    for m in folded:
+        listed = [n for n in m.group(2).split(", ") if not n.startswith("+")]
+        assert listed and set(listed) <= attention
+    whole = text(report, everything=True)
+    assert len([x for x in whole.splitlines() if _is_row(x)]) == 40 and not FOLDED.search(whole)
 
 
 def test_grouped_by_the_requirement_that_brings_it_in_worst_first() -> None:
