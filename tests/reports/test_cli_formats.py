@@ -109,11 +109,15 @@ def test_markdown_limit(run: Any) -> None:
     assert bad.code == 2 and "whole number" in bad.err
 
 
-def test_html(run: Any) -> None:
+def test_html(run: Any, index: FakeIndex) -> None:
     result = run("audit", RISKY, "--format", "html")
     assert result.code == 1, result.err
     assert result.out.startswith("<!DOCTYPE html>")
     assert '"name":"solokit"' in result.out
+    # The index page link is built from the index this run used (PIP_INDEX_URL here).
+    data = json.loads(result.out.split('id="auditor-data">')[1].split("</script>")[0])
+    solo = next(p for p in data["packages"] if p["name"] == "solokit")
+    assert solo["index_page"] == index.url + "/project/solokit/"
 
 
 def test_one_run_writes_several_formats(run: Any, tmp_path: Path) -> None:
