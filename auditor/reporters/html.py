@@ -17,6 +17,7 @@ import html
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -78,13 +79,20 @@ def script_json(data: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+@lru_cache(maxsize=1 << 16)
+def _clean_text(text: str) -> str:
+    """``clean`` remembered: rule texts, signal names and reasons repeat across thousands
+    of packages, and a 5,000-package page holds about two million strings."""
+    return clean(text)
+
+
 def _cleaned(value: Any) -> Any:
     """Every string without escape sequences and control characters (they would show
     as boxes, and a copied line would carry them into a terminal)."""
     if isinstance(value, str):
-        return clean(value)
+        return _clean_text(value)
     if isinstance(value, dict):
-        return {clean(str(k)): _cleaned(v) for k, v in value.items()}
+        return {_clean_text(str(k)): _cleaned(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_cleaned(v) for v in value]
     return value
