@@ -48,7 +48,7 @@ VERDICT_STYLE: Mapping[str, str] = {
 }
 MAX_LAYOUT = 120  # wider terminals and pipes get longer reasons, not more columns
 NAME_COLUMN = 28  # names up to this long line up; longer ones push the line, uncut
-VERSION_COLUMN = 14
+VERSION_COLUMN = 12
 FOLD_UNKNOWN = 3  # more unknown packages than this under one requirement: one folded line
 LEVEL_COLUMN = 8
 
@@ -199,7 +199,11 @@ def _row(row: Row, layout: int, name_w: int, ver_w: int, name_limit: int) -> Tex
     line.append(f" {name:<{name_w}} ")
     line.append(f"{version:<{ver_w}} ", style="dim")
     line.append(f"{row.score.risk:>3}  ")
-    why = reason(row.score) or ("direct requirement" if row.pkg.direct else "")
+    score = row.score
+    if row.level == UNKNOWN and score.unknown_count and not any(f.counts for f in score.findings):
+        why = f"{score.unknown_count} of {len(score.findings)} rules undecided"
+    else:
+        why = reason(score) or ("direct requirement" if row.pkg.direct else "")
     also = also_text(row.also_via)
     text = f"{why}; {also}" if why and also else (why or also)
     line.append(clean(fit(clean(text), layout - len(line.plain))))

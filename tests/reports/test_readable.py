@@ -108,7 +108,7 @@ def test_a_scored_unknown_level_is_first_class_everywhere() -> None:
 def test_unknown_has_its_own_colour_in_the_terminal() -> None:
     report = scored_report(12)
     coloured = text(report, color=True)
-    unknown = next(x for x in coloured.splitlines() if "unknown " in x and "mostly" in x)
+    unknown = next(x for x in coloured.splitlines() if "unknown " in x and "undecided" in x)
     medium = next(x for x in coloured.splitlines() if "medium " in x and x.startswith("  "))
     code = re.compile(r"\x1b\[([0-9;]+)m")
     assert code.search(unknown).group(1) != code.search(medium).group(1)  # type: ignore[union-attr]
