@@ -138,7 +138,7 @@ def render_markdown(
     # Details of the attention packages come next in priority, then the rest's table.
     detail_blocks = [_details(report, r.pkg, found.get(r.pkg.name)) for r in attention]
     detail_budget = budget - (_size(details_open) + _size(close) if detail_blocks else 0)
-    rest_rows = _table_rows(report, rest, owner)
+    rest_rows = _table_rows(report, rest, owner, fold=False)
     taken_details: list[str] = []
     if detail_blocks and detail_budget > 0:
         # Keep room for at least the start of the rest's table when there is one.
@@ -217,31 +217,59 @@ def _cut(text: str, limit: int = MAX_LINE) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _table_rows(report: ScoredReport, items: list[Row], owner: Mapping[str, str]) -> list[str]:
-    """One table row per package; the requirement cell only on a group's first row."""
+FOLD_UNKNOWN = 3  # more unknown packages than this under one requirement: one row
+FOLD_NAMES = 40
+
+
+def _table_rows(
+    report: ScoredReport, items: list[Row], owner: Mapping[str, str], *, fold: bool = True
+) -> list[str]:
+    """One table row per package, the requirement cell only on a group's first row; more
+    than three unknown packages under one requirement share one row (their reason is
+    the same: evidence missing)."""
     out: list[str] = []
     previous: str | None = None
     rank = _group_rank(items, owner)
     ordered = sorted(items, key=lambda r: rank[owner.get(r.pkg.name, r.pkg.name)])
+    by_group: dict[str, list[Row]] = {}
     for row in ordered:
-        root = owner.get(row.pkg.name, row.pkg.name)
-        cell = (
-            f"{escape(root)} <sub>{escape(_cut(origin_of(report, root), 120))}</sub>"
-            if root != previous
-            else ""
-        )
-        previous = root
-        why = reason(row.score) or ("direct requirement" if row.pkg.direct else "")
-        also = also_text(row.also_via)
-        if also:
-            why = f"{why}; {also}" if why else also
-        name = escape(row.pkg.name)
-        out.append(
-            f"| {cell} | {'**' + name + '**' if row.pkg.direct else name} | "
-            f"{escape(_cut(row.pkg.package.version or '?', 40))} | "
-            f"{_risk_cell(row)} | {escape(_cut(why, 160))} |\n"
-        )
+        by_group.setdefault(owner.get(row.pkg.name, row.pkg.name), []).append(row)
+    for root, members in by_group.items():
+        unknown = [r for r in members if r.level == UNKNOWN]
+        folded = fold and len(unknown) > FOLD_UNKNOWN
+        for row in members:
+            if folded and row.level == UNKNOWN:
+                continue
+            out.append(_table_row(report, row, root, first=root != previous))
+            previous = root
+        if folded:
+            names = ", ".join(escape(r.pkg.name) for r in unknown[:FOLD_NAMES])
+            more = f", +{len(unknown) - FOLD_NAMES} more" if len(unknown) > FOLD_NAMES else ""
+            cell = _requirement_cell(report, root) if root != previous else ""
+            previous = root
+            out.append(
+                f"| {cell} | {len(unknown)} packages | - | ❔ **unknown** | rules mostly "
+                f"undecided (evidence missing): {names}{more} |\n"
+            )
     return out
+
+
+def _requirement_cell(report: ScoredReport, root: str) -> str:
+    return f"{escape(root)} <sub>{escape(_cut(origin_of(report, root), 120))}</sub>"
+
+
+def _table_row(report: ScoredReport, row: Row, root: str, *, first: bool) -> str:
+    cell = _requirement_cell(report, root) if first else ""
+    why = reason(row.score) or ("direct requirement" if row.pkg.direct else "")
+    also = also_text(row.also_via)
+    if also:
+        why = f"{why}; {also}" if why else also
+    name = escape(row.pkg.name)
+    return (
+        f"| {cell} | {'**' + name + '**' if row.pkg.direct else name} | "
+        f"{escape(_cut(row.pkg.package.version or '?', 40))} | "
+        f"{_risk_cell(row)} | {escape(_cut(why, 160))} |\n"
+    )
 
 
 def _group_rank(items: list[Row], owner: Mapping[str, str]) -> dict[str, int]:
