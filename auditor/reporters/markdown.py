@@ -195,7 +195,7 @@ def _head(report: ScoredReport) -> list[str]:
         )
         + "\n\n",
         f"**Evidence:** {escape(_cut(gap.line(reasons=0).removeprefix('evidence: ')))}"
-        + (" (unknown is never counted as healthy)" if gap.unknown else "")
+        + ("; unknown is never counted as healthy" if gap.unknown else "")
         + "\n",
     ]
     for why, n in gap.reasons[:5]:
