@@ -120,9 +120,14 @@ def test_unknown_has_its_own_colour_in_the_terminal() -> None:
 def test_verdict_first_and_last_with_counts_and_the_evidence_gap() -> None:
     report = scored_report(40)
     lines = text(report).splitlines()
-    assert lines[0].startswith("auditor FAIL (exit 1, --fail-on high): 9 package(s)")
+    risky = sum(1 for f in report.gate.failing if f.kind == "risk")
+    assert risky and lines[0].startswith(
+        f"auditor FAIL (exit 1, --fail-on high): {risky} package(s)"
+    )
     assert lines[-1] == lines[0]
-    assert lines[1].startswith("40 packages: 0 critical, 9 high, 10 medium, 11 unknown")
+    counts = count_levels(report)
+    assert lines[1] == "40 packages: " + ", ".join(f"{counts[lv]} {lv}" for lv in DISPLAY_LEVELS)
+    assert list(counts) == ["critical", "high", "medium", "unknown", "low", "none"]
     gap = evidence_gap(report.result)
     assert lines[2].startswith(f"evidence: {gap.unknown:,} of {gap.total:,} signals unknown")
     assert lines[3].strip() == f"{gap.unknown:,} test: not collected in this test"
