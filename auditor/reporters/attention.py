@@ -16,7 +16,7 @@ attention order it sits after medium and above, before low and none.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from auditor.collectors.run import AuditResult, PackageAudit
@@ -83,11 +83,6 @@ def worst_first(report: ScoredReport) -> list[PackageAudit]:
 
 def verdict(report: ScoredReport) -> str:
     return VERDICTS.get(report.gate.exit_code, "FAIL")
-
-
-def levels_line(counts: Mapping[str, int]) -> str:
-    """``1 critical, 2 high, 0 medium, 40 unknown, 20 low, 195 none``."""
-    return ", ".join(f"{counts.get(lv, 0):,} {lv}" for lv in DISPLAY_LEVELS)
 
 
 def gate_line(report: ScoredReport) -> str:
@@ -306,7 +301,3 @@ def short_name(name: str, limit: int) -> str:
     head = room - room // 3
     tail = room - head
     return f"{name[:head]}…{name[len(name) - tail :]}{tag}"
-
-
-def names_of(items: Iterable[Row]) -> list[str]:
-    return [r.pkg.name for r in items]
