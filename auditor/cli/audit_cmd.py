@@ -164,6 +164,22 @@ def register(
         "what to do (pip-audit's --desc)",
     )
     out.add_argument("-V", "--version", action="version", version=VERSION)
+    out.add_argument(
+        "--all",
+        action="store_true",
+        dest="show_all",
+        help="text: list every package, not only those needing attention (medium and "
+        "above, and unknown)",
+    )
+    out.add_argument(
+        "--markdown-limit",
+        type=_byte_limit,
+        default=None,
+        metavar="BYTES",
+        help="markdown: the longest document to write; detail is dropped first, never the "
+        "verdict (default 1 MiB less a margin, GitHub's job-summary limit; use 65536 for "
+        "a pull-request comment)",
+    )
     gate_group = audit.add_argument_group("gate")
     gate_group.add_argument(
         "--fail-on",
@@ -206,6 +222,9 @@ def run_audit(args: argparse.Namespace) -> int:
         rules=setup.rules,
         source_root=source_root(Path.cwd()),
         working_dir=Path.cwd(),
+        show_all=bool(getattr(args, "show_all", False)),
+        markdown_limit=getattr(args, "markdown_limit", None),
+        index_url=_report_index_url(args),
     )
     text = reporter_for(args.format).render(report, context)
     if getattr(args, "desc", False) and args.format == OutputFormat.TEXT.value:
@@ -357,6 +376,33 @@ def _extra_report(text: str) -> tuple[OutputFormat, str]:
         return OutputFormat(fmt.strip()), path
     except ValueError:
         raise argparse.ArgumentTypeError(f"unknown format {fmt!r}; use one of {choices}") from None
+
+
+MIN_MARKDOWN = 4096
+
+
+def _byte_limit(text: str) -> int:
+    """``--markdown-limit``: a whole number of bytes, room at least for the verdict."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of bytes") from None
+    if value < MIN_MARKDOWN:
+        raise argparse.ArgumentTypeError(
+            f"--markdown-limit {value} is too small: at least {MIN_MARKDOWN} bytes"
+        )
+    return value
+
+
+def _report_index_url(args: argparse.Namespace) -> str | None:
+    """The configured index (flag, environment, pip's configuration, pip's default), for
+    the HTML report's links to each package's page; None if it cannot be told."""
+    from auditor.config import index_location
+
+    try:
+        return index_location(flag_index_url=getattr(args, "index_url", None)).index_url
+    except Exception:  # a link is a convenience: never fail a finished audit over it
+        return None
 
 
 def _seconds(text: str) -> float:

@@ -63,6 +63,12 @@ def register(
         metavar="F",
         help="largest share of the budget one target gets, 0 < F <= 1 (default 0.4)",
     )
+    money.add_argument(
+        "--include-commercial",
+        action="store_true",
+        help="give subscriptions (Tidelift) and shop pages (Gumroad) a share of the budget;"
+        " by default they are listed but get none, as they sell something",
+    )
     data = parser.add_argument_group("data")
     data.add_argument(
         "--companies",
@@ -100,6 +106,7 @@ def run_sponsor(args: argparse.Namespace) -> int:
             period=period,
             min_amount=args.min_amount,
             max_share=args.max_share,
+            include_commercial=args.include_commercial,
         )
     )
     plan = sponsor(args.files, settings_from_args(args), budget=budget, companies=args.companies)

@@ -221,6 +221,38 @@ class IndexClient:
             and all(f.startswith(LISTED_404) for f in failures)
         )
 
+    def upload_times(self, name: str) -> dict[str, tuple[str, bool]] | None:
+        """Version -> (its earliest PEP 700 ``upload-time``, every file yanked), from the
+        primary index's simple page over every file (no platform filter).
+
+        None when the page gives no upload times (PEP 503 HTML, an api-version 1.0
+        index, rows cached before upload times were kept) or cannot be read: the caller
+        then falls back to the project JSON. The page is the one resolution already
+        fetched and cached, so this costs no request after ``graph`` or ``audit``.
+        """
+        key = canonicalize_name(name)
+        return self._once(("upload-times", key), lambda: self._upload_times(key))
+
+    def _upload_times(self, name: str) -> dict[str, tuple[str, bool]] | None:
+        try:
+            rows = self._index_files(self.index_urls[0], name)
+        except (DataSourceError, OfflineMissError):
+            return None
+        if not rows:
+            return None
+        out: dict[str, tuple[str, bool]] = {}
+        for row in rows:
+            stamp = row[8] if len(row) > 8 else None
+            if not isinstance(stamp, str) or not stamp:
+                return None  # partial upload times would fake a history: use none
+            version, yanked = str(row[2]), bool(row[5])
+            seen = out.get(version)
+            if seen is None:
+                out[version] = (stamp, yanked)
+            else:
+                out[version] = (min(seen[0], stamp), seen[1] and yanked)
+        return out
+
     def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
         """Tag -> preference rank, built once per tag list (hundreds of tags)."""
         cached = self._orders.get(id(tags))
@@ -604,7 +636,7 @@ def _valid_simple_entry(value: Any) -> bool:
         return True
     files = value.get("files")
     return isinstance(files, list) and all(
-        isinstance(row, list) and len(row) == 8 and all(isinstance(x, str) for x in row[:3])
+        isinstance(row, list) and len(row) in (8, 9) and all(isinstance(x, str) for x in row[:3])
         for row in files
     )
 
@@ -626,20 +658,39 @@ def _trim_project_json(doc: dict[str, Any]) -> dict[str, Any]:
     releases = doc.get("releases") or {}
     slim: dict[str, list[dict[str, Any]]] = {}
     for version, files in releases.items():
-        first = [f for f in files if isinstance(f, dict)][:1] if isinstance(files, list) else []
+        entries = [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+        if not entries:
+            slim[str(version)] = []
+            continue
+        # One entry a version: its first upload over every file (a file's time may be
+        # missing), and yanked only when every file is.
+        stamps = [t for f in entries if isinstance(t := f.get("upload_time_iso_8601"), str) and t]
         slim[str(version)] = [
             {
-                "upload_time_iso_8601": f.get("upload_time_iso_8601"),
-                "yanked": f.get("yanked", False),
-                "packagetype": f.get("packagetype"),
+                "upload_time_iso_8601": min(stamps) if stamps else None,
+                "yanked": all(bool(f.get("yanked", False)) for f in entries),
+                "packagetype": entries[0].get("packagetype"),
             }
-            for f in first
         ]
-    return {
+    out: dict[str, Any] = {
         "info": doc.get("info") or {},
         "releases": slim,
         "ownership": doc.get("ownership"),
     }
+    vulns = doc.get("vulnerabilities")
+    if isinstance(vulns, list):  # advisories against the newest release (info.version)
+        out["vulnerabilities"] = [
+            {
+                "id": v.get("id"),
+                "aliases": v.get("aliases") if isinstance(v.get("aliases"), list) else [],
+                "fixed_in": v.get("fixed_in") if isinstance(v.get("fixed_in"), list) else [],
+                "withdrawn": v.get("withdrawn"),
+                "link": v.get("link"),
+            }
+            for v in vulns
+            if isinstance(v, dict)
+        ]
+    return out
 
 
 class _CappedReader(io.RawIOBase):

@@ -116,6 +116,10 @@ def _absolute(base: str, url: str) -> str:
 def parse_json_page(text: str, page_url: str) -> list[list[Any]]:
     """File rows (see ``DistFile.to_row``) of a PEP 691 JSON page.
 
+    A JSON row carries a ninth field, the file's PEP 700 ``upload-time`` (or None): the
+    release history the index collector reads, without the project JSON's deprecated
+    ``releases`` key. ``DistFile`` ignores it, and rows cached before it have 8 fields.
+
     Rows, not objects: a big project lists tens of thousands of files, and only the
     releases the resolver looks at ever become ``DistFile`` objects.
     """
@@ -134,6 +138,7 @@ def parse_json_page(text: str, page_url: str) -> list[list[Any]]:
             continue
         meta = entry.get("core-metadata", entry.get("dist-info-metadata", False))
         size = entry.get("size")
+        uploaded = entry.get("upload-time")  # PEP 700 (api-version 1.1)
         requires_python = entry.get("requires-python") or None
         rows.append(
             [
@@ -145,6 +150,7 @@ def parse_json_page(text: str, page_url: str) -> list[list[Any]]:
                 bool(entry.get("yanked", False)),
                 bool(meta),
                 size if isinstance(size, int) else None,
+                uploaded if isinstance(uploaded, str) else None,
             ]
         )
     return rows

@@ -63,7 +63,7 @@ class ScoredReport:
 
         def rank(name: str) -> float:
             level = self.scores[name].level
-            if name in self.result.faults and level == "none":
+            if name in self.result.faults and level in _UNJUDGED:
                 return unknown_rank
             return level_rank(level)
 
@@ -76,25 +76,30 @@ class ScoredReport:
         """The level a report shows: "unknown" for a package whose data source failed
         and that nothing else lifts above none (never a green "none")."""
         level = self.scores[name].level
-        return "unknown" if name in self.result.faults and level == "none" else level
+        return "unknown" if name in self.result.faults and level in _UNJUDGED else level
 
     def shown_reason(self, name: str) -> str:
         """The one-line reason a report shows: the failure itself for a package whose
         data source failed, else the score's reason."""
         fault = self.result.faults.get(name)
         score = self.scores[name]
-        if fault is not None and score.level == "none":
+        if fault is not None and score.level in _UNJUDGED:
             return f"risk unknown: {fault}"
         return reason(score)
 
     def counts(self) -> dict[str, int]:
         """How many packages sit at each level, every level present (zeros included);
-        plus ``unknown`` (only when some are) for packages whose data source failed."""
+        a package whose data source failed counts as ``unknown``."""
         out: dict[str, int] = dict.fromkeys(LEVELS, 0)
         for s in self.scores.values():
             level = self.shown_level(s.name)
             out[level] = out.get(level, 0) + 1
         return out
+
+
+# Levels that say nothing is known to be wrong: for a package whose source failed, they
+# are shown as unknown, with the failure as the reason.
+_UNJUDGED = frozenset({"none", "unknown"})
 
 
 def package_scores(

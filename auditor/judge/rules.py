@@ -44,7 +44,7 @@ ORDERED_TYPES: frozenset[SignalType] = frozenset({"int", "float", "date"})
 SCALAR_TYPES: frozenset[SignalType] = frozenset({"int", "float", "bool", "str", "date"})
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RULE_FIELDS = ("id", "summary", "motivation", "remediation", "severity", "kind", "when")
-OPTIONAL_FIELDS = ("scope",)
+OPTIONAL_FIELDS = ("scope", "suggestion")
 CHECKS_DIR = "checks"
 
 
@@ -69,9 +69,16 @@ class Compare:
 
 @dataclass(frozen=True, kw_only=True)
 class Missing:
-    """True when the signal could not be collected: always known, never unknown."""
+    """True when the signal could not be collected: always known, never unknown.
+
+    ``present`` turns it round (``{present = "x"}``): true when the signal *was*
+    collected. A preferred source is written ``all = [{present = "x"}, {x ...}]`` so
+    that, when it is missing, the branch is false (decided) and the fallback beside it
+    decides alone, for passes as well as hits.
+    """
 
     signal: str
+    present: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +124,9 @@ class Rule:
     when: Condition
     scope: Scope = field(default_factory=Scope)
     path: str = ""
+    # A str signal whose value, when the rule hits, is offered as what to use instead
+    # ("AutoGPTQ says: use GPTQModel"); None for most rules.
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,11 +255,11 @@ class _Checker:
         if not isinstance(data, dict):
             self.problem(where, f"must be a table (a condition), got {_toml_type(data)}")
             return None
-        forms = [k for k in ("signal", "missing", "all", "any") if k in data]
+        forms = [k for k in ("signal", "missing", "present", "all", "any") if k in data]
         if len(forms) != 1:
             self.problem(
                 where,
-                "a condition has exactly one of: signal/op/value, missing, all, any"
+                "a condition has exactly one of: signal/op/value, missing, present, all, any"
                 + (f" (found {', '.join(forms)})" if forms else ""),
             )
             return None
@@ -258,9 +268,9 @@ class _Checker:
         extra = sorted(set(data) - allowed)
         if extra:
             self.problem(where, f"unexpected field(s) {', '.join(extra)} in a {form!r} condition")
-        if form == "missing":
-            spec = self.signal(data["missing"], f"{where}.missing")
-            return Missing(signal=spec.name) if spec else None
+        if form in ("missing", "present"):
+            spec = self.signal(data[form], f"{where}.{form}")
+            return Missing(signal=spec.name, present=form == "present") if spec else None
         if form in ("all", "any"):
             items = data[form]
             if not isinstance(items, list) or not items:
@@ -378,6 +388,7 @@ class _Checker:
         else:
             when = self.condition(data["when"], "when")
         scope = self.scope(data.get("scope"), categories)
+        suggestion = self.suggestion(data.get("suggestion"))
         if len(self.problems) != before or when is None:
             return None
         return Rule(
@@ -387,8 +398,18 @@ class _Checker:
             when=when,
             scope=scope,
             path=self.path,
+            suggestion=suggestion,
             **texts,
         )
+
+    def suggestion(self, data: object) -> str | None:
+        if data is None:
+            return None
+        spec = self.signal(data, "suggestion")
+        if spec is not None and spec.type != "str":
+            self.problem("suggestion", f"must name a str signal; {spec.name} is {spec.type}")
+            return None
+        return None if spec is None else spec.name
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")

@@ -44,15 +44,19 @@ from auditor.judge.rules import (
 )
 
 Outcome = Literal["hit", "pass", "unknown"]
-Level = Literal["none", "low", "medium", "high", "critical"]
+Level = Literal["none", "unknown", "low", "medium", "high", "critical"]
 State = Literal["active", "mature", "abandoned", "unknown"]
-LEVELS: tuple[Level, ...] = ("none", "low", "medium", "high", "critical")
+# "unknown" sits between none and low: no rule hit, but the rules that decide the level
+# were mostly undecided, so the package is not known to be fine. It sorts above none in
+# reports, below every --fail-on level (only --strict fails on undecided rules).
+LEVELS: tuple[Level, ...] = ("none", "unknown", "low", "medium", "high", "critical")
+BANDED: tuple[Level, ...] = ("low", "medium", "high", "critical")
 STATES: tuple[State, ...] = ("abandoned", "mature", "active")
 SCORING_FILE = "scoring.toml"
 
 
 def level_rank(level: str) -> int:
-    """Position of a level or severity in none < low < medium < high < critical."""
+    """Position of a level or severity in none < unknown < low < medium < high < critical."""
     return LEVELS.index(level)
 
 
@@ -109,6 +113,7 @@ class Finding:
     remediation: str
     evidence: tuple[Evidence, ...]
     acceptance: AcceptanceNote | None = None
+    suggestion: str | None = None
 
     @property
     def counts(self) -> bool:
@@ -125,6 +130,7 @@ class Finding:
             "remediation": self.remediation,
             "evidence": [e.to_json() for e in self.evidence],
             "acceptance": None if self.acceptance is None else self.acceptance.describe(),
+            "suggestion": self.suggestion,
         }
 
 
@@ -153,6 +159,7 @@ class ScoringConfig:
     bands: Mapping[Level, int]
     unknown_heavy_share: float
     states: tuple[StateRule, ...]
+    unknown_heavy_points: float = 50.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -292,11 +299,11 @@ def evaluate_condition(
     """Kleene evaluation; every leaf is read (no short cut) so the evidence is complete."""
     if isinstance(condition, Missing):
         value, source, reason = _leaf(signals.get(condition.signal), condition.signal)
-        result = reason is not None
+        result = (reason is None) if condition.present else (reason is not None)
         evidence.append(
             Evidence(
                 signal=condition.signal,
-                op="missing",
+                op="present" if condition.present else "missing",
                 expected=None,
                 value=value,
                 source=source,
@@ -341,10 +348,15 @@ def in_scope(rule: Rule, context: PackageContext) -> bool:
     return not rule.scope.categories or bool(rule.scope.categories & set(context.categories))
 
 
-def evaluate_rule(rule: Rule, signals: Mapping[str, Signal]) -> Finding:
+def evaluate_rule(rule: Rule, signals: Mapping[str, Signal], package: str = "") -> Finding:
     evidence: list[Evidence] = []
     result = evaluate_condition(rule.when, signals, evidence)
     outcome: Outcome = "unknown" if result is None else ("hit" if result else "pass")
+    suggestion = None
+    if outcome == "hit" and rule.suggestion is not None:
+        named = signals.get(rule.suggestion)
+        if named is not None and named.known and isinstance(named.value, str) and named.value:
+            suggestion = f"{package or 'the project'} says: use {named.value}"
     return Finding(
         rule_id=rule.id,
         severity=rule.severity,
@@ -353,6 +365,7 @@ def evaluate_rule(rule: Rule, signals: Mapping[str, Signal]) -> Finding:
         summary=rule.summary,
         remediation=rule.remediation,
         evidence=tuple(evidence),
+        suggestion=suggestion,
     )
 
 
@@ -431,7 +444,7 @@ def _worst(severities: Iterable[str]) -> Level:
 
 def _band(risk: int, config: ScoringConfig) -> Level:
     band: Level = "none"
-    for level in LEVELS[1:]:
+    for level in BANDED:
         if risk >= config.bands[level]:
             band = level
     return band
@@ -448,15 +461,37 @@ def rescore(
     worst = _worst([f.severity for f in counting if f.kind == "person"])
     band = _band(risk, config)
     unknown = sum(1 for f in findings if f.outcome == "unknown")
+    heavy = unknown_heavy(findings, config)
+    level = max(worst, band, key=level_rank)
     return replace(
         score,
         findings=tuple(findings),
-        level=max(worst, band, key=level_rank),
+        level="unknown" if level == "none" and heavy else level,
         vendor_level=_worst([f.severity for f in counting if f.kind == "vendor"]),
         risk=risk,
         contributions=parts,
         unknown_count=unknown,
-        unknown_heavy=bool(findings) and unknown / len(findings) >= config.unknown_heavy_share,
+        unknown_heavy=heavy,
+    )
+
+
+def unknown_heavy(findings: Sequence[Finding], config: ScoringConfig) -> bool:
+    """Whether the rules that decide the level are mostly undecided.
+
+    Weighted by the points a hit would add: an undecided truck-factor rule (high) leaves
+    more unsaid than an undecided yanked-release rule (low). Heavy when the undecided
+    share reaches ``[unknown] heavy_share``, or when the undecided rules alone carry
+    ``heavy_points`` (the high band by default): enough that, had the evidence come,
+    the package could be high. Vendor rules add no points and do not count.
+    """
+    weights = [(config.points[f.severity], f.outcome == "unknown") for f in findings]
+    weights = [w for w, f in zip(weights, findings, strict=True) if f.kind == "person"]
+    total = sum(w for w, _ in weights)
+    undecided = sum(w for w, u in weights if u)
+    if total == 0:
+        return False
+    return (
+        undecided / total >= config.unknown_heavy_share or undecided >= config.unknown_heavy_points
     )
 
 
@@ -491,7 +526,7 @@ def evaluate(
     skipped: list[str] = []
     for rule in rules:
         if in_scope(rule, context):
-            findings.append(evaluate_rule(rule, signals))
+            findings.append(evaluate_rule(rule, signals, context.name))
         else:
             skipped.append(rule.id)
     state, why, evidence = assess_state(signals, cfg)
@@ -572,8 +607,9 @@ def load_scoring_config(
         serving_path=_num(mult, "serving_path", "multipliers", problems),
         reach_step=_num(mult, "reach_step", "multipliers", problems),
         reach_max=_num(mult, "reach_max", "multipliers", problems),
-        bands={lv: int(_num(bands, lv, "levels", problems)) for lv in LEVELS[1:]},
+        bands={lv: int(_num(bands, lv, "levels", problems)) for lv in BANDED},
         unknown_heavy_share=_num(unknown, "heavy_share", "unknown", problems),
+        unknown_heavy_points=_num(unknown, "heavy_points", "unknown", problems),
         states=tuple(states),
     )
     if problems:

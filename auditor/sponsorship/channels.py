@@ -45,6 +45,7 @@ PLATFORM_TITLES: dict[str, str] = {
     "community_bridge": "LFX Crowdfunding",
     "lfx_crowdfunding": "LFX Crowdfunding",
     "paypal": "PayPal",
+    "gumroad": "Gumroad (shop)",
     "custom": "Custom link",
 }
 _CANONICAL: dict[str, str] = {
@@ -62,6 +63,10 @@ _CANONICAL: dict[str, str] = {
     "lfx_crowdfunding": "https://crowdfunding.lfx.linuxfoundation.org/projects/{}",
 }
 TIDELIFT_URL = "https://tidelift.com/"
+# Platforms where money buys something (a subscription, a product in a shop) rather than
+# being a donation: listed as such, and given no share of a donation budget unless the
+# user asks for it (``sponsor --include-commercial``).
+COMMERCIAL_PLATFORMS = frozenset({"tidelift", "gumroad"})
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +83,11 @@ class ChannelKey:
     @property
     def is_tidelift(self) -> bool:
         return self.platform == "tidelift"
+
+    @property
+    def is_commercial(self) -> bool:
+        """A subscription or a shop, not a donation channel."""
+        return self.platform in COMMERCIAL_PLATFORMS
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.account}" if self.account else self.platform
@@ -122,10 +132,16 @@ def normalise_link(platform: str, url: str) -> Channel | None:
     segments = [s for s in parts.path.split("/") if s]
     if host == "github.com" and len(segments) >= 2 and segments[0].lower() == "sponsors":
         return _known("github", segments[1])
-    if host == "github.com" and platform == "github" and len(segments) == 1:
+    if host == "github.com" and len(segments) == 1:
+        # A funding link to a bare GitHub account is that account's Sponsors page,
+        # whatever label the project gave it: the same maintainer, one target.
         return _known("github", segments[0])
     if host == "tidelift.com" or host.endswith(".tidelift.com"):
         return Channel(key=ChannelKey("tidelift", ""), url=TIDELIFT_URL)
+    if host == "gumroad.com" or host.endswith(".gumroad.com"):
+        seller = host.removesuffix(".gumroad.com") if host != "gumroad.com" else ""
+        account = seller or "/".join(segments[:2]).lower()
+        return Channel(key=ChannelKey("gumroad", account), url=text)
     if host == "thanks.dev" and segments:
         return _known("thanks_dev", "/".join(segments))
     if host == "issuehunt.io" and len(segments) >= 2 and segments[0].lower() == "r":

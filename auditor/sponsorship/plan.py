@@ -31,6 +31,12 @@ class Budget:
     period: Period = "month"
     min_amount: int = 10
     max_share: float = 0.4
+    # Subscriptions (Tidelift) and shops (Gumroad) sell something: no share of a
+    # donation budget unless the user asks for it.
+    include_commercial: bool = False
+
+
+COMMERCIAL_KINDS = frozenset({"subscription", "shop"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +70,11 @@ def plan_from_facts(
     allocation = None
     if budget is not None:
         allocation = allocate(
-            [(r.target.id, r.priority) for r in ranking.recommendations],
+            [
+                (r.target.id, r.priority)
+                for r in ranking.recommendations
+                if budget.include_commercial or r.target.kind not in COMMERCIAL_KINDS
+            ],
             budget.amount,
             min_amount=budget.min_amount,
             max_share=budget.max_share,

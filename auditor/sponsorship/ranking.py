@@ -44,7 +44,7 @@ class Weights:
     large_company: float = 0.2
     archived: float = 0.3
     famous_stars: int = 10_000
-    unfunded_min_level: str = "medium"
+    unfunded_min_level: str = "low"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +179,18 @@ def _backing(pkg: PackageFacts, companies: LargeCompanies, w: Weights) -> list[s
     return found
 
 
+BACKING_SIGNALS = ("owner_type", "elephant_factor", "top_contributor_orgs", "stars")
+
+
+def backing_collected(pkg: PackageFacts) -> bool:
+    """Whether any signal that could show backing was collected (known) for ``pkg``.
+
+    The index organisation alone does not count: its absence is common for
+    company-backed projects, so "none found" needs the repository's side too.
+    """
+    return any(pkg.value(name) is not None for name in BACKING_SIGNALS)
+
+
 def _dependent(pkg: PackageFacts) -> Dependent:
     return Dependent(
         name=pkg.name,
@@ -288,18 +300,20 @@ def assess(
         )
     needs = [(p, _backing(p, companies, w)) for p in members]
     need_pkg, backing = min(needs, key=lambda n: (len(n[1]), n[0].name))
-    need = w.funding_need * max(0.0, 1 - len(backing) / 4)
-    factors.append(
-        Factor(
-            name="funding need",
-            points=need,
-            why=(
-                f"{need_pkg.name}: little backing: " + "; ".join(backing)
-                if backing
-                else f"{need_pkg.name}: no sign of corporate or organisational backing"
-            ),
+    if backing:
+        need = w.funding_need * max(0.0, 1 - len(backing) / 4)
+        why = f"{need_pkg.name}: little backing: " + "; ".join(backing)
+    elif backing_collected(need_pkg):
+        need = w.funding_need
+        why = f"{need_pkg.name}: no sign of corporate or organisational backing"
+    else:
+        # Nothing was looked at (no GitHub answer, no git history): not "none found".
+        need = 0.0
+        why = (
+            f"{need_pkg.name}: backing not known (the repository's owner, contributors'"
+            " employers and organisations were not collected); unknown adds nothing"
         )
-    )
+    factors.append(Factor(name="funding need", points=need, why=why))
     if len(members) > 1:
         factors.append(
             Factor(
@@ -353,7 +367,15 @@ def _summary(target: FundingTarget, assessment: Assessment) -> str:
         "collective": "one collective",
     }.get(target.kind, "one recipient")
     if target.kind == "subscription":
-        head = f"one subscription covers {count} of your dependencies"
+        head = (
+            f"one subscription covers {count} of your dependencies (commercial: no share "
+            "of a donation budget unless --include-commercial)"
+        )
+    elif target.kind == "shop":
+        head = (
+            f"a shop page for {', '.join(target.packages)} (sells something: no share of "
+            "a donation budget unless --include-commercial)"
+        )
     elif count > 1:
         head = f"{who} maintains {count} of your dependencies"
     else:

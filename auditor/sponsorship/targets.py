@@ -175,6 +175,8 @@ def _describe(primary: Channel, packages: Sequence[PackageFacts]) -> tuple[str, 
     key = primary.key
     if key.is_tidelift:
         return "Tidelift", "subscription"
+    if key.is_commercial:
+        return f"{key.account or primary.title} ({primary.title})", "shop"
     if key.is_github:
         kind = "account"
         for pkg in packages:

@@ -58,7 +58,7 @@ MAX_STRING = 300
 MAX_ITEMS = 10
 MAX_PATHS = 3
 MAX_FINDINGS = 12
-LEVEL_ORDER = ("none", "low", "medium", "high", "critical")
+LEVEL_ORDER = ("none", "unknown", "low", "medium", "high", "critical")  # as judge.scoring.LEVELS
 # Run timestamps say nothing to a reader but would change the cache key every run.
 VOLATILE_KEYS = frozenset({"generated_at", "finished_at", "fetched_at"})
 

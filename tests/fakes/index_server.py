@@ -167,6 +167,8 @@ class Project:
     ownership: dict[str, Any]
     last_serial: int
     metadata_hidden: bool = False  # set by FakeIndex.missing_metadata
+    # The project JSON's ``vulnerabilities``: advisories against the newest release.
+    vulnerabilities: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -385,6 +387,8 @@ class FakeIndex:
         roles: Sequence[Mapping[str, str] | tuple[str, str]] | None = None,
         organization: str | None = None,
         last_serial: int | None = None,
+        description: str | None = None,
+        vulnerabilities: Sequence[Mapping[str, Any]] = (),
     ) -> Project:
         """Create (or replace) a synthetic project.
 
@@ -438,6 +442,7 @@ class FakeIndex:
             "author": author or "",
             "author_email": author_email or "",
             "classifiers": list(classifiers),
+            "description": description or "",
             "home_page": home_page or "",
             "license": license or "",
             "maintainer": maintainer or "",
@@ -471,6 +476,7 @@ class FakeIndex:
             info=info,
             ownership={"roles": role_list, "organization": organization},
             last_serial=last_serial if last_serial is not None else 1000 + len(self._projects),
+            vulnerabilities=[dict(v) for v in vulnerabilities],
         )
         self._add(project)
         return project
@@ -693,7 +699,7 @@ class FakeIndex:
             "last_serial": project.last_serial,
             "releases": releases,
             "urls": releases.get(str(project.info.get("version")), []),
-            "vulnerabilities": [],
+            "vulnerabilities": project.vulnerabilities,
             "ownership": project.ownership,
         }
         serial = {"X-PyPI-Last-Serial": str(project.last_serial)}
@@ -980,6 +986,7 @@ def _project_from_recording(data: Mapping[str, Any]) -> Project:
         info=dict(project_doc.get("info") or {"name": data["name"]}),
         ownership=dict(project_doc.get("ownership") or {"roles": [], "organization": None}),
         last_serial=int(project_doc.get("last_serial") or simple["meta"].get("_last-serial", 1)),
+        vulnerabilities=list(project_doc.get("vulnerabilities") or []),
     )
 
 

@@ -278,3 +278,16 @@ def test_example_workflow_matches_readme_and_uploads_sarif_only_when_written() -
     assert f"```yaml\n{body}```" in readme
     upload = example.split("upload-sarif@", 1)[0].rsplit("- if:", 1)[1]
     assert "steps.audit.outputs.sarif != ''" in upload
+
+
+def test_highest_risk_is_unknown_when_nothing_is_known_to_be_fine(
+    tmp_path: Path, index: FakeIndex
+) -> None:
+    # GitHub unreachable (a closed port): numpy has no finding, but the rules that would
+    # decide its level are undecided. The action must not report that as "none".
+    from types import SimpleNamespace
+
+    closed = SimpleNamespace(base_url="http://127.0.0.1:9")
+    step = run_step(tmp_path, index, closed, "numpy\n")  # type: ignore[arg-type]
+    assert step.outputs["highest-risk"] == "unknown", step.log
+    assert step.outputs["unknown"] == "1" and step.outputs["none"] == "0"

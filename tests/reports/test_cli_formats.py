@@ -56,7 +56,8 @@ def test_markdown(run: Any) -> None:
     assert result.code == 1, result.err
     md = result.out
     assert md.startswith("## ❌ auditor: FAIL")
-    assert "### Failing the gate (1)" in md and "| **solokit** |" in md
+    assert "**Evidence:**" in md.split("### Needs attention")[0]
+    assert "### Needs attention" in md and "| **solokit** |" in md
     assert "<details><summary><b>solokit</b>" in md
     passing = run("audit", HEALTHY, "--format", "markdown")
     assert passing.code == 0 and passing.out.startswith("## ✅ auditor: PASS")
@@ -70,6 +71,8 @@ def test_sarif_points_at_the_requirement_line(run: Any, tmp_path: Path) -> None:
     results = doc["runs"][0]["results"]
     solo = [r for r in results if r["properties"]["package"] == "solokit"]
     assert {r["ruleId"] for r in solo} >= {"archived-repository", "single-publisher"}
+    assert len({r["ruleId"] for r in solo}) == len(solo)  # one result per rule and package
+    assert doc["runs"][0]["automationDetails"]["id"] == "auditor/requirements.txt/"
     for r in solo:
         loc = r["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"] == {"uri": "requirements.txt", "uriBaseId": "%SRCROOT%"}
@@ -82,11 +85,46 @@ def test_sarif_points_at_the_requirement_line(run: Any, tmp_path: Path) -> None:
     ]
 
 
-def test_html(run: Any) -> None:
+def test_text_opens_and_closes_on_the_verdict(run: Any) -> None:
+    result = run("audit", "orgkit\nsolokit\n")
+    assert result.code == 1, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("auditor FAIL (exit 1, --fail-on high)")
+    assert lines[-1] == lines[0]
+    assert any(line.startswith("evidence: ") for line in lines[:4])
+    rows = [line.split()[1] for line in lines if line.startswith("  ") and len(line) > 12]
+    rows = [r for r in rows if r in ("solokit", "orgkit")]
+    levels = {
+        p["name"]: p["risk"]["level"]
+        for p in run("audit", "orgkit\nsolokit\n", "--format", "json").json()["packages"]
+    }
+    # Listed: what needs attention (medium and above, and unknown), worst first.
+    shown = [n for n in ("solokit", "orgkit") if levels[n] not in ("none", "low")]
+    assert rows == shown and rows[0] == "solokit"
+    everything = run("audit", "orgkit\nsolokit\n", "--all")
+    assert everything.code == 1
+    assert "All " in everything.out and " orgkit " in everything.out
+
+
+def test_markdown_limit(run: Any) -> None:
+    result = run("audit", RISKY, "--format", "markdown", "--markdown-limit", "4096")
+    assert result.code == 1, result.err
+    assert len(result.out.encode()) <= 4096 and result.out.startswith("## ❌ auditor: FAIL")
+    small = run("audit", RISKY, "--format", "markdown", "--markdown-limit", "100")
+    assert small.code == 2 and "at least 4096" in small.err
+    bad = run("audit", RISKY, "--markdown-limit", "lots")
+    assert bad.code == 2 and "whole number" in bad.err
+
+
+def test_html(run: Any, index: FakeIndex) -> None:
     result = run("audit", RISKY, "--format", "html")
     assert result.code == 1, result.err
     assert result.out.startswith("<!DOCTYPE html>")
     assert '"name":"solokit"' in result.out
+    # The index page link is built from the index this run used (PIP_INDEX_URL here).
+    data = json.loads(result.out.split('id="auditor-data">')[1].split("</script>")[0])
+    solo = next(p for p in data["packages"] if p["name"] == "solokit")
+    assert solo["index_page"] == index.url + "/project/solokit/"
 
 
 def test_one_run_writes_several_formats(run: Any, tmp_path: Path) -> None:

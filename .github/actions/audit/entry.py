@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-LEVELS = ("none", "low", "medium", "high", "critical")
+LEVELS = ("none", "unknown", "low", "medium", "high", "critical")  # unknown: never read as none
 EXIT_NOT_INSTALLED = 3
 TRUE_WORDS = {"true", "1", "yes", "on"}
 

@@ -238,8 +238,24 @@ def _company(ctx: RestContext, login: str) -> str | None:
     return company
 
 
+def _is_bot(item: dict[str, object]) -> bool:
+    """An account GitHub marks as a bot (``type: Bot``, ``name[bot]`` logins)."""
+    user = item.get("user")
+    if not isinstance(user, dict):
+        return False
+    login = user.get("login")
+    return user.get("type") == "Bot" or (isinstance(login, str) and login.endswith("[bot]"))
+
+
 def issue_response(ctx: RestContext, record: RepoRecord) -> None:
-    """Issues opened in 90 days and the repository's comments since then."""
+    """Issues opened in 90 days by people, and the first maintainer answer to each.
+
+    The repository-wide comments endpoint's ``since`` filters on *update* time and it
+    includes pull-request comments, so its oldest 300 comments can miss every recent
+    issue of a busy project. Comments are read newest first instead, down to the oldest
+    issue in the window (no answer can be older than its issue); bots are left out on
+    both sides, as their instant replies are not maintainers answering.
+    """
     since = ctx.now - timedelta(days=90)
     _, data = ctx.api.get(
         f"{ctx.path}/issues",
@@ -249,7 +265,7 @@ def issue_response(ctx: RestContext, record: RepoRecord) -> None:
         raise Unavailable(MALFORMED)
     opened: dict[str, datetime] = {}
     for issue in data:
-        if not isinstance(issue, dict) or "pull_request" in issue:
+        if not isinstance(issue, dict) or "pull_request" in issue or _is_bot(issue):
             continue
         created = metrics.parse_time(issue.get("created_at"))
         if created is None or created < since:
@@ -264,24 +280,32 @@ def issue_response(ctx: RestContext, record: RepoRecord) -> None:
             "no issue was opened by a non-maintainer in the last 90 days",
         )
         return
+    oldest = min(opened.values())
     first: dict[str, datetime] = {}
+    done = False
     for _, _, comments in ctx.api.pages(
         f"{ctx.path}/issues/comments",
-        {"since": metrics.iso(since), "sort": "created", "direction": "asc"},
+        {"since": metrics.iso(oldest), "sort": "created", "direction": "desc"},
         max_pages=3,
     ):
         for c in comments:
             if not isinstance(c, dict):
                 raise Unavailable(MALFORMED)
             url, when = c.get("issue_url"), metrics.parse_time(c.get("created_at"))
+            if when is not None and when < oldest:
+                done = True  # newest first: everything after this is older still
+                break
             if (
                 isinstance(url, str)
                 and url in opened
                 and when is not None
+                and not _is_bot(c)
                 and c.get("author_association") in metrics.MAINTAINER_ASSOCIATIONS
                 and (url not in first or when < first[url])
             ):
                 first[url] = when
+        if done:
+            break
     timings = [
         metrics.IssueTiming(opened=o, first_response=first.get(u)) for u, o in opened.items()
     ]
