@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from auditor.config import make_target, target_tags
 from auditor.errors import DataSourceError, OfflineMissError
 from auditor.http import make_session
 from auditor.index import IndexClient, PackageNotFoundError
-from auditor.simple_api import parse_html_page
+from auditor.simple_api import DistFile, parse_html_page, parse_json_page
 from tests.core.conftest import client
 from tests.fakes import FakeIndex, Release
 
@@ -152,6 +153,24 @@ def test_html_pages_from_vendor_indexes() -> None:
         == "https://download.example.com/whl/packages/torch-2.5.1%2Bcu124-cp311-cp311-linux_x86_64.whl"
     )
     assert files[1].yanked and not files[0].yanked
+
+
+def test_json_pages_carry_pep592_yanked_flags() -> None:
+    # PEP 691: ``yanked`` is false, true, or a reason string (which means yanked).
+    entries = [
+        {"filename": "tool-1.0.tar.gz", "url": "tool-1.0.tar.gz", "hashes": {}},
+        {"filename": "tool-1.1.tar.gz", "url": "tool-1.1.tar.gz", "hashes": {}, "yanked": False},
+        {"filename": "tool-1.2.tar.gz", "url": "tool-1.2.tar.gz", "hashes": {}, "yanked": True},
+        {"filename": "tool-1.3.tar.gz", "url": "tool-1.3.tar.gz", "hashes": {}, "yanked": "bad"},
+    ]
+    page = json.dumps({"meta": {"api-version": "1.1"}, "name": "tool", "files": entries})
+    files = [DistFile.from_row(r) for r in parse_json_page(page, "https://idx.example/tool/")]
+    assert {f.version: f.yanked for f in files} == {
+        "1.0": False,
+        "1.1": False,
+        "1.2": True,
+        "1.3": True,
+    }
 
 
 def test_wheels_for_other_targets_are_dropped_after_the_cache(
