@@ -302,76 +302,80 @@ class _Handler(BaseHTTPRequestHandler):
             token = auth.split(" ", 1)[1] if " " in auth else auth
         resource = "graphql" if path == "/graphql" else "core"
         budget = fake._budget(token, resource)
-        status = 500
+        raw, remaining = b"", None
         try:
-            if (
-                token is not None
-                and fake.valid_tokens is not None
-                and token not in fake.valid_tokens
-            ):
-                raise _HTTPError(401, {"message": "Bad credentials", "documentation_url": DOCS})
-            if resource == "graphql" and token is None:
-                raise _HTTPError(
-                    401,
-                    {
-                        "message": "This endpoint requires you to be authenticated.",
-                        "documentation_url": DOCS,
-                    },
-                )
-            fault = fake._take_fault(method, path)
-            with fake._lock:
-                exhausted = budget.used >= budget.limit
-                if not exhausted:
-                    budget.used += 1
-            if exhausted or (fault is not None and fault.remaining_zero):
-                if fault is not None and fault.remaining_zero:
-                    with fake._lock:
-                        budget.used = budget.limit
-                raise _HTTPError(
-                    403,
-                    {
-                        "message": "API rate limit exceeded for 127.0.0.1. (But here's the good "
-                        "news: Authenticated requests get a higher rate limit. Check out the "
-                        "documentation for more details.)",
-                        "documentation_url": DOCS,
-                    },
-                )
-            if fault is not None and fault.graphql_rate_limited:
-                body_out = {
-                    "errors": [
-                        {
-                            "type": "RATE_LIMITED",
-                            "message": "API rate limit already exceeded for user ID 1.",
-                        }
-                    ]
-                }
-                status = 200
-                raw = json.dumps(body_out).encode()
-                self._send(200, raw, budget, {}, remaining=0)
-                return
-            if fault is not None:
-                headers = {}
-                if fault.retry_after is not None:
-                    headers["Retry-After"] = f"{fault.retry_after:g}"
-                if fault.malformed:
-                    status = 200
-                    self._send(200, b'{"id": 1, "full_name": "broken', budget, {})
-                    return
-                raise _HTTPError(
-                    fault.status, {"message": fault.message, "documentation_url": DOCS}, headers
-                )
-            if method == "POST" and path == "/graphql":
-                status, payload, headers = 200, self._graphql(body), {}
-            elif method == "GET":
-                status, payload, headers = self._route(path, query)
-            else:
-                raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+            status, raw, headers, remaining = self._answer(method, path, query, token, body)
         except _HTTPError as err:
-            status, payload, headers = err.status, err.body, err.headers
+            status, headers = err.status, err.headers
+            raw = json.dumps(fake.rewrite(err.body)).encode()
+        except Exception:
+            status, headers = 500, {}
+            raw = json.dumps({"message": "Server Error"}).encode()
+            raise
         finally:
+            # Recorded before the answer leaves: a client that has its answer may count
+            # the requests at once (a race under load when recorded after sending).
             fake._record(RecordedRequest(method, path, query, auth, status))
+            self._send(status, raw, budget, headers, remaining=remaining)
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, str], token: str | None, body: bytes
+    ) -> tuple[int, bytes, dict[str, str], int | None]:
+        """Status, body, extra headers and a forced remaining count for one request."""
+        fake = self.server_fake
+        resource = "graphql" if path == "/graphql" else "core"
+        budget = fake._budget(token, resource)
+        if token is not None and fake.valid_tokens is not None and token not in fake.valid_tokens:
+            raise _HTTPError(401, {"message": "Bad credentials", "documentation_url": DOCS})
+        if resource == "graphql" and token is None:
+            raise _HTTPError(
+                401,
+                {
+                    "message": "This endpoint requires you to be authenticated.",
+                    "documentation_url": DOCS,
+                },
+            )
+        fault = fake._take_fault(method, path)
+        with fake._lock:
+            exhausted = budget.used >= budget.limit
+            if not exhausted:
+                budget.used += 1
+        if exhausted or (fault is not None and fault.remaining_zero):
+            if fault is not None and fault.remaining_zero:
+                with fake._lock:
+                    budget.used = budget.limit
+            raise _HTTPError(
+                403,
+                {
+                    "message": "API rate limit exceeded for 127.0.0.1. (But here's the good "
+                    "news: Authenticated requests get a higher rate limit. Check out the "
+                    "documentation for more details.)",
+                    "documentation_url": DOCS,
+                },
+            )
+        if fault is not None and fault.graphql_rate_limited:
+            error = {
+                "type": "RATE_LIMITED",
+                "message": "API rate limit already exceeded for user ID 1.",
+            }
+            return 200, json.dumps({"errors": [error]}).encode(), {}, 0
+        if fault is not None:
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = f"{fault.retry_after:g}"
+            if fault.malformed:
+                return 200, b'{"id": 1, "full_name": "broken', {}, None
+            raise _HTTPError(
+                fault.status, {"message": fault.message, "documentation_url": DOCS}, headers
+            )
+        if method == "POST" and path == "/graphql":
+            status, payload, headers = 200, self._graphql(body), {}
+        elif method == "GET":
+            status, payload, headers = self._route(path, query)
+        else:
+            raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
         raw = b"" if payload is None else json.dumps(fake.rewrite(payload)).encode()
-        self._send(status, raw, budget, headers)
+        return status, raw, headers, None
 
     def _send(
         self,
