@@ -65,6 +65,31 @@ def test_sdist_only_release_reads_pkg_info(empty_index: FakeIndex, cache: Cache)
     assert old.source.startswith("sdist PKG-INFO")
 
 
+def pkg_info(version: str, *lines: str) -> str:
+    return "\n".join([f"Metadata-Version: {version}", "Name: native", "Version: 1.0", *lines])
+
+
+def test_sdist_pkg_info_with_dynamic_requires_dist_is_not_authoritative() -> None:
+    from auditor.index import _from_sdist
+
+    # Metadata 2.2+ without Dynamic: the list (even an empty one) is the truth.
+    static = _from_sdist("native", "1.0", pkg_info("2.2"))
+    assert static is not None and static.requires_dist == ()
+    assert static.source == "sdist PKG-INFO (Metadata 2.2+)"
+    # Dynamic: Requires-Dist means a build decides: no requirements listed is not "none".
+    assert _from_sdist("native", "1.0", pkg_info("2.2", "Dynamic: Requires-Dist")) is None
+    assert _from_sdist("native", "1.0", pkg_info("2.4", "Dynamic: requires-dist")) is None
+    # Some listed, but a build may add more: used, and the source says it may be short.
+    partial = _from_sdist(
+        "native", "1.0", pkg_info("2.2", "Dynamic: Requires-Dist", "Requires-Dist: numpy")
+    )
+    assert partial is not None and partial.requires_dist == ("numpy",)
+    assert "may be incomplete" in partial.source
+    # Another field being dynamic changes nothing.
+    other = _from_sdist("native", "1.0", pkg_info("2.2", "Dynamic: Version"))
+    assert other is not None and other.source == "sdist PKG-INFO (Metadata 2.2+)"
+
+
 def test_recorded_sdist_only_project_has_its_dependencies(
     fake_index: FakeIndex, cache: Cache
 ) -> None:
