@@ -155,13 +155,26 @@ def main(argv: list[str] | None = None) -> int:
     prepare(workdir, modules, tests)
     elapsed, listing = run(workdir, args.max_children, only)
     counts, survivors = summarise(listing)
-    total = sum(counts.values())
-    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    if only:
+        # Only the earlier survivors ran: the rest keep the earlier run's verdicts.
+        before = out.read_text(encoding="utf-8")
+        total = int(before.split("mutants: ", 1)[1].split(";", 1)[0])
+        killed = total - len(survivors)
+        counts = {"killed or timed out": killed, "survived": len(survivors)}
+        history = [f"  {line}" for line in before.splitlines() if line.startswith("run")]
+    else:
+        total = sum(counts.values())
+        killed = counts.get("killed", 0) + counts.get("timeout", 0)
+        history = []
     score = killed / total if total else 0.0
+    run_line = f"run: {time.strftime('%Y-%m-%d %H:%M')} {'again' if only else 'full'}, "
+    run_line += f"{len(survivors)} survived"
     report = [
         f"scopes: {' '.join(args.scopes)}",
         f"modules: {' '.join(modules)}",
         f"tests: {' '.join(tests)}",
+        *[line.strip() for line in history],
+        run_line,
         f"wall time: {elapsed:.0f} s with {args.max_children} children",
         f"mutants: {total}; " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
         f"score (killed or timed out / all): {score:.1%}",

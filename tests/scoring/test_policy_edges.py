@@ -8,6 +8,7 @@ the messages and hints a user acts on.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from auditor.policy import (
     EXIT_OK,
     EXIT_UNTRUSTWORTHY,
     FAIL_ON_CHOICES,
+    Acceptance,
     Change,
     apply_acceptances,
     check_fail_on,
@@ -27,7 +29,7 @@ from auditor.policy import (
     load_baseline,
     parse_baseline,
 )
-from auditor.scoring import evaluate
+from auditor.scoring import AcceptanceNote, default_config, evaluate
 
 from .helpers import ctx
 from .test_policy import RULES, TODAY, accept, score
@@ -172,3 +174,66 @@ def test_acceptance_shapes_toml_allows(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_acceptances(path)
     assert f"{path}: accept[0]: must be a table" in info.value.message
+
+
+def test_a_rule_specific_acceptance_is_preferred_and_recorded_on_the_finding() -> None:
+    s = score("foo", truck_factor=1, index_publisher_count=2)
+    broad = Acceptance(
+        package="foo", rule=None, reason="all of it", expires=TODAY, origin="a.toml accept[0]"
+    )
+    narrow = Acceptance(
+        package="foo", rule="tf", reason="just tf", expires=TODAY, origin="a.toml accept[1]"
+    )
+    for order in ([broad, narrow], [narrow, broad]):
+        after = apply_acceptances([s], order, TODAY).scores[0]
+        tf = next(f for f in after.findings if f.rule_id == "tf")
+        assert tf.acceptance == AcceptanceNote(
+            reason="just tf", expires=TODAY, expired=False, origin="a.toml accept[1]"
+        )
+
+
+def test_an_acceptance_of_a_package_whose_rules_all_pass_matches_nothing() -> None:
+    s = score("foo", truck_factor=2, index_publisher_count=2)
+    result = apply_acceptances([s], [accept("foo")], TODAY)
+    assert all(f.acceptance is None for f in result.scores[0].findings)
+    assert result.notes == (
+        "acceptance foo (all rules) (t) matches no finding; remove it if the risk is gone",
+    )
+
+
+def test_acceptances_rescore_with_the_given_configuration() -> None:
+    s = score("foo", truck_factor=1, index_publisher_count=1)
+    cfg = default_config()
+    doubled = replace(cfg, points={k: 2 * v for k, v in cfg.points.items()})
+    tf_only = [accept("foo", rule="tf")]
+    default = apply_acceptances([s], tf_only, TODAY).scores[0]
+    custom = apply_acceptances([s], tf_only, TODAY, doubled).scores[0]
+    assert custom.risk != default.risk
+
+
+def test_gate_names_every_person_rule() -> None:
+    both = score("foo", truck_factor=1, index_publisher_count=1)
+    assert gate([both], fail_on="medium").reasons[0] == (
+        f"foo: {both.level} risk ({both.risk}/100: tf, pub)"
+    )
+
+
+def test_acceptance_problems_keep_coming_after_a_non_table(tmp_path: Path) -> None:
+    path = tmp_path / ".auditor.toml"
+    path.write_text(
+        'accept = ["x", {package = "p", reason = "r", expires = "soon", a = 1, b = 2}]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_acceptances(path)
+    assert info.value.message.splitlines() == [
+        "the acceptances have problems:",
+        f"  {path}: accept[0]: must be a table",
+        f"  {path}: accept[1].expires: missing or not a date; write an unquoted date such as "
+        "expires = 2026-12-31",
+        f"  {path}: accept[1]: unknown field(s) a, b",
+    ]
+    missing = tmp_path / "absent.toml"
+    with pytest.raises(InputError) as info:
+        load_acceptances(missing)
+    assert info.value.message == f"cannot read {missing}: No such file or directory"
