@@ -45,7 +45,13 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "scoring": (
         ["auditor/scoring.py"],
-        ["tests/scoring/test_scoring.py", "tests/scoring/test_properties.py"],
+        [
+            "tests/scoring/test_scoring.py",
+            "tests/scoring/test_properties.py",
+            "tests/scoring/test_score_json.py",
+            "tests/scoring/test_scoring_config.py",
+            "tests/scoring/test_conditions_and_points.py",
+        ],
     ),
     "provider": (["auditor/provider.py"], ["tests/core/test_resolve.py"]),
     "index": (
