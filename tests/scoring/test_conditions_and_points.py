@@ -13,11 +13,19 @@ import pytest
 
 from auditor.collectors.interface import JSONValue
 from auditor.policy import apply_acceptances
-from auditor.rules import Compare, Missing
-from auditor.scoring import Evidence, ScoringConfig, default_config, evaluate_condition, rescore
+from auditor.rules import Compare, Missing, Rule, Scope
+from auditor.scoring import (
+    Evidence,
+    ScoringConfig,
+    StateRule,
+    default_config,
+    evaluate,
+    evaluate_condition,
+    rescore,
+)
 
-from .helpers import known, unknown
-from .test_policy import accept, score
+from .helpers import ctx, known, unknown
+from .test_policy import RULES, _rule, accept, score
 
 D = date(2024, 1, 2)
 
@@ -176,3 +184,51 @@ def test_accepted_and_expired_findings_in_the_number() -> None:
         "tf (high); acceptance expired on 2026-01-01 (t): shown again; fix the risk or renew "
         "the acceptance with a new expires date"
     )
+
+
+def test_a_rule_that_passes_first_does_not_hide_a_later_hit() -> None:
+    s = score("foo", truck_factor=2, index_publisher_count=1)  # tf passes, pub hits
+    assert [(c.factor, c.points) for c in s.contributions] == [("rule:pub", 12)]
+
+
+def test_vendor_findings_show_without_points() -> None:
+    vendor = Rule(
+        id="ven",
+        summary="one company",
+        motivation="m",
+        remediation="r",
+        severity="high",
+        kind="vendor",
+        when=Compare(signal="truck_factor", op="==", value=1),
+        scope=Scope(),
+    )
+    s = evaluate([vendor], {"truck_factor": known("truck_factor", 1)}, ctx("v", direct=True))
+    assert [(c.factor, c.points, c.why) for c in s.contributions] == [
+        ("vendor:ven", 0, "one company (vendor risk, reported as vendor_level, not in this number)")
+    ]
+    assert (s.level, s.vendor_level, s.risk) == ("none", "high", 0)
+
+
+def test_a_serving_path_multiplier_of_one_adds_no_factor() -> None:
+    flat = replace(default_config(), serving_path=1.0)
+    assert [f for f, _, _ in points(flat, serving_path=True)] == ["rule:tf", "rule:pub"]
+
+
+def test_unknown_heavy_is_a_share_of_the_rules() -> None:
+    rules = [*RULES, _rule("third", "stars", "low")]
+    sigs = {"truck_factor": known("truck_factor", 2), "stars": known("stars", 5)}
+    one_of_three = evaluate(rules, sigs, ctx("foo", direct=True))  # pub unknown
+    assert one_of_three.unknown_count == 1 and one_of_three.unknown_heavy is False
+
+
+def test_evaluate_uses_the_given_configuration_and_its_states() -> None:
+    only = StateRule(name="active", why="w", when=Compare(signal="x", op="==", value=1))
+    cfg = replace(default_config(), states=(only,), points={**default_config().points, "high": 30})
+    s = evaluate(
+        RULES,
+        {"truck_factor": known("truck_factor", 1), "x": known("x", 2)},
+        ctx("foo", direct=True),
+        cfg,
+    )
+    assert s.risk == 30
+    assert (s.state, s.state_why) == ("unknown", "no state's conditions hold")

@@ -105,7 +105,22 @@ def test_a_placed_package_says_where_it_sits() -> None:
         True,
     ]
     assert placed["unknown_heavy"] is False and placed["unknown_count"] == 0
+    assert placed["out_of_scope"] == []
     assert placed["risk"]["level"] == "none" and placed["risk"]["score"] == 0
+
+
+def test_an_accepted_finding_says_until_when_in_json() -> None:
+    from datetime import date as day
+
+    from auditor.policy import apply_acceptances
+
+    from .test_policy import accept
+
+    s = score("foo", truck_factor=1, index_publisher_count=2)
+    after = apply_acceptances([s], [accept("foo", rule="tf")], day(2025, 6, 1)).scores[0]
+    assert after.to_json()["findings"][0]["acceptance"] == (
+        "accepted until 2026-01-01 (t): we vendor it"
+    )
 
 
 def test_a_date_threshold_is_written_as_an_iso_date() -> None:

@@ -80,3 +80,49 @@ def test_unreadable_weights_say_what_to_do(tmp_path: Path) -> None:
     assert info.value.hint == (
         "Reinstall auditor, or fix the file (rules/scoring.toml shows the shape)."
     )
+
+
+def test_missing_tables_and_bad_multipliers_are_all_listed(tmp_path: Path) -> None:
+    bad = tmp_path / "scoring.toml"
+    bad.write_text(
+        '[levels]\nlow = 0\nmedium = 25\nhigh = 50\ncritical = 75\nstate = ["x"]\n'
+        "[multipliers]\nserving_path = -1\nreach_step = false\nreach_max = 1.5\n"
+        '[unknown]\nheavy_share = "half"\n',
+        encoding="utf-8",
+    )
+    text = bad.read_text(encoding="utf-8").replace('state = ["x"]\n', "")
+    bad.write_text('state = ["x"]\n' + text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scoring_config(bad)
+    lines = info.value.message.splitlines()[1:]
+    assert lines[:2] == [
+        "  [points]: missing table",
+        "  state[0].name: must be one of abandoned, mature, active",
+    ]
+    assert "  multipliers.serving_path: must be a non-negative number" in lines
+    assert "  multipliers.reach_step: must be a non-negative number" in lines
+    assert "  unknown.heavy_share: must be a non-negative number" in lines
+    assert not any(line.startswith("  levels.") for line in lines)  # 0 is a valid band
+    assert not any("reach_max" in line for line in lines)
+
+
+def test_the_default_file_and_the_signal_catalogue_given(tmp_path: Path) -> None:
+    assert load_scoring_config() == default_config()
+    copy = tmp_path / "scoring.toml"
+    copy.write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scoring_config(copy, signals={})  # no signal known: every state is wrong
+    assert "state[0].when" in info.value.message and "archived" in info.value.message
+
+
+def test_every_missing_table_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "scoring.toml"
+    bad.write_text("[points]\nlow = 5\nmedium = 12\nhigh = 25\ncritical = 40\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scoring_config(bad)
+    lines = info.value.message.splitlines()[1:4]
+    assert lines == [
+        "  [multipliers]: missing table",
+        "  [levels]: missing table",
+        "  [unknown]: missing table",
+    ]
