@@ -58,7 +58,14 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
         ["auditor/index.py", "auditor/simple_api.py"],
         ["tests/core/test_index_client.py", "tests/core/test_resolve.py"],
     ),
-    "metrics": (["auditor/github/metrics.py"], ["tests/github/"]),
+    "metrics": (
+        ["auditor/github/metrics.py"],
+        [
+            "tests/github/test_metrics.py",
+            "tests/github/test_parsing.py",
+            "tests/github/test_windows.py",
+        ],
+    ),
     "collectors": (
         ["auditor/collectors/index.py", "auditor/github/graphql.py"],
         ["tests/audit/test_index_collector.py", "tests/github/"],
