@@ -1,10 +1,11 @@
 """The on-disk cache: one SQLite database through sqlite-utils.
 
 Why SQLite: two audits running at once (a laptop and a pre-commit hook) must share it
-safely, which WAL mode gives; a crash mid-write must not leave half a value, which a
-transaction gives. The cache is an optimisation, never a requirement: if the database is
-corrupt, locked or unwritable, the cache turns itself off and records a warning, and the
-audit goes on from the network.
+safely, which WAL mode gives (and idempotent migrations, for two first runs at once); a
+crash mid-write must not leave half a value, which a transaction gives. The cache is an
+optimisation, never a requirement: if the database is corrupt, locked or unwritable, the
+cache turns itself off and records a warning, and the audit goes on from the network. A
+row of the wrong shape (another version wrote it) is a warning and a refetch.
 
 Values are JSON. ``ttl=None`` marks immutable data (a release's metadata) that is kept for
 good; project-level data carries a time to live and is refetched once it expires.
@@ -37,12 +38,25 @@ def _create_entries(db: sqlite_utils.Database) -> None:
         },
         pk=("namespace", "key"),
         not_null={"value", "stored_at"},
+        if_not_exists=True,
     )
 
 
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_entries", _create_entries),
 )
+
+
+OPEN_WAIT = 15.0  # seconds a first open waits for another process creating the same cache
+_DAMAGED = object()
+
+
+def _check(valid: Callable[[Any], bool], data: Any) -> bool:
+    """A shape check that raises on a surprising value says "invalid", never crashes."""
+    try:
+        return bool(valid(data))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return False
 
 
 class Cache:
@@ -59,6 +73,7 @@ class Cache:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._disabled = path is None
+        self._damaged_seen: set[str] = set()
         if path is not None:
             self._open()
 
@@ -68,8 +83,21 @@ class Cache:
     def enabled(self) -> bool:
         return not self._disabled
 
-    def get(self, namespace: str, key: str, *, allow_expired: bool = False) -> Any | None:
-        """The stored value, or None when absent, expired (unless allowed) or refreshing."""
+    def get(
+        self,
+        namespace: str,
+        key: str,
+        *,
+        allow_expired: bool = False,
+        valid: Callable[[Any], bool] | None = None,
+    ) -> Any | None:
+        """The stored value, or None when absent, expired (unless allowed) or refreshing.
+
+        ``valid`` checks the value's shape: a row written by another version of the tool,
+        or damaged on disk, can be valid JSON of the wrong shape. Such a value is reported
+        once per namespace as a warning and treated as absent, so the caller refetches and
+        overwrites it instead of failing on it.
+        """
         if self._disabled or (self.refresh and not allow_expired):
             return None
         row = self._guard(
@@ -84,9 +112,13 @@ class Cache:
         if expires_at is not None and expires_at < time.time() and not allow_expired:
             return None
         try:
-            return json.loads(value)
-        except ValueError:
+            data = json.loads(value)
+        except (TypeError, ValueError):
+            data = _DAMAGED
+        if data is _DAMAGED or (valid is not None and not _check(valid, data)):
+            self._damaged(namespace, key)
             return None
+        return data
 
     def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:
         """Store ``value``; ``ttl`` in seconds, None for immutable data."""
@@ -106,6 +138,16 @@ class Cache:
 
         self._guard(write)
 
+    def _damaged(self, namespace: str, key: str) -> None:
+        with self._lock:
+            if namespace in self._damaged_seen:
+                return
+            self._damaged_seen.add(namespace)
+            self.warnings.append(
+                f"the cache at {self.path} held an entry of the wrong shape ({namespace} "
+                f"{key!r}; written by another version, or damaged): refetched"
+            )
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -118,11 +160,33 @@ class Cache:
         assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = self._connection()
-            with self._lock:
-                self._migrate(conn)
+            self._open_shared()
         except (OSError, sqlite3.Error) as exc:
             self._disable(f"cannot use the cache at {self.path} ({exc}); continuing without it")
+
+    def _open_shared(self) -> None:
+        """Switch to WAL and migrate, waiting out another process doing the same.
+
+        Turning a fresh database to WAL takes a lock that SQLite's busy timeout does not
+        wait for: a second audit starting at the same moment gets "database is locked" at
+        once. That is a wait, not a failure, so it is retried for a bounded time.
+        """
+        deadline = time.monotonic() + OPEN_WAIT
+        pause = 0.02
+        while True:
+            try:
+                conn = self._connection()
+                with self._lock:
+                    self._migrate(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() + pause > deadline:
+                    raise
+                self.close()
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -145,15 +209,21 @@ class Cache:
             return
         import sqlite_utils
 
+        # Two audits may open a fresh cache at the same moment: every step is idempotent
+        # (IF NOT EXISTS, INSERT OR IGNORE), so the slower one finds the work done
+        # instead of failing on "table already exists" and running without its cache.
         db = sqlite_utils.Database(conn)
-        if "_migrations" not in db.table_names():
-            db.table("_migrations").create({"name": str, "applied_at": float}, pk="name")
+        db.table("_migrations").create(
+            {"name": str, "applied_at": float}, pk="name", if_not_exists=True
+        )
         for name, step in MIGRATIONS:
             if name in done:
                 continue
             with db.conn:
                 step(db)
-                db.table("_migrations").insert({"name": name, "applied_at": time.time()})
+                db.table("_migrations").insert(
+                    {"name": name, "applied_at": time.time()}, ignore=True
+                )
 
     def _guard(self, action: Callable[[sqlite3.Connection], Any]) -> Any:
         if self._disabled:

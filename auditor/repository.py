@@ -18,7 +18,22 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from auditor.collectors.interface import RepositoryRef
+
+@dataclass(frozen=True, kw_only=True)
+class RepositoryRef:
+    """A source repository a package maps to, with how sure we are and why."""
+
+    url: str
+    host: str
+    owner: str
+    name: str
+    confidence: Literal["high", "medium", "low"]
+    how: str
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner}/{self.name}"
+
 
 DEFAULT_GITHUB_HOSTS: tuple[str, ...] = ("github.com",)
 

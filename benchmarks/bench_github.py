@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from auditor.collectors.github import GitHubCollector  # noqa: E402
-from auditor.collectors.interface import RepositoryRef, Subject  # noqa: E402
+from auditor.collectors.interface import Subject  # noqa: E402
+from auditor.repository import RepositoryRef  # noqa: E402
 from tests.fakes.github_server import FIXED_NOW, FakeGitHub, synthetic_repository  # noqa: E402
 
 TOKEN = "bench-token"

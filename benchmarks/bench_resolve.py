@@ -6,7 +6,7 @@ on a requirements file (default: ../shared/bench/ai-stack.txt) run, interleaved,
 (warm), and ``uv pip compile --python-version X`` with an empty uv cache. Each is a
 separate process, timed from outside, with its own peak RSS (``os.wait4``). Then the
 two resolutions are compared, and each is checked to be a valid resolution (every
-requirement met, every release installable, nothing extra) with ``auditor.verify``.
+requirement met, every release installable, nothing extra) with ``auditor.resolve.verify``.
 
 Part 2 (no network): the fake index with synthetic layered graphs of growing size,
 cold and warm, to show how time grows with the graph.
@@ -118,9 +118,9 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
 def compare(args: argparse.Namespace, index: str, ours_json: Path, uv_txt: Path) -> dict[str, Any]:
     from auditor.cache import Cache
     from auditor.config import make_target, target_tags
-    from auditor.http import make_session
-    from auditor.index import IndexClient
-    from auditor.verify import check_resolution
+    from auditor.index.client import IndexClient
+    from auditor.index.http import make_session
+    from auditor.resolve.verify import check_resolution
 
     ours = {p["name"]: p["version"] for p in json.loads(ours_json.read_text())["packages"]}
     theirs = read_pins(uv_txt)

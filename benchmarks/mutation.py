@@ -36,7 +36,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 # scope -> (modules to mutate, tests that guard them)
 SCOPES: dict[str, tuple[list[str], list[str]]] = {
     "policy": (
-        ["auditor/policy.py"],
+        ["auditor/judge/policy.py"],
         [
             "tests/scoring/test_policy.py",
             "tests/scoring/test_policy_edges.py",
@@ -44,7 +44,7 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "scoring": (
-        ["auditor/scoring.py"],
+        ["auditor/judge/scoring.py"],
         [
             "tests/scoring/test_scoring.py",
             "tests/scoring/test_properties.py",
@@ -53,13 +53,13 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
             "tests/scoring/test_conditions_and_points.py",
         ],
     ),
-    "provider": (["auditor/provider.py"], ["tests/core/test_resolve.py"]),
+    "provider": (["auditor/resolve/provider.py"], ["tests/core/test_resolve.py"]),
     "index": (
-        ["auditor/index.py", "auditor/simple_api.py"],
+        ["auditor/index/client.py", "auditor/index/simple_api.py"],
         ["tests/core/test_index_client.py", "tests/core/test_resolve.py"],
     ),
     "metrics": (
-        ["auditor/github/metrics.py"],
+        ["auditor/collectors/backends/github/metrics.py"],
         [
             "tests/github/test_metrics.py",
             "tests/github/test_parsing.py",
@@ -67,7 +67,7 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "collectors": (
-        ["auditor/collectors/index.py", "auditor/github/graphql.py"],
+        ["auditor/collectors/index.py", "auditor/collectors/backends/github/graphql.py"],
         ["tests/audit/test_index_collector.py", "tests/github/"],
     ),
 }

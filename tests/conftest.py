@@ -32,6 +32,9 @@ def _isolated_environment(
         "GH_TOKEN",
     ):
         monkeypatch.delenv(var, raising=False)
+    # Every flag has an AUDITOR_* variable: the developer's own settings stay out.
+    for var in [v for v in os.environ if v.startswith("AUDITOR_")]:
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path_factory.mktemp("auditor-cache")))
     # No test may reach the real GitHub: a closed loopback port unless a test says otherwise.
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")

@@ -1,8 +1,12 @@
 """The command line: parses flags, runs a command, turns errors into messages and exit codes.
 
-Exit codes: 0 success; 1 risk at or above --fail-on; 2 usage or
-input error; 3 a data source failed in a way that makes the result untrustworthy.
-This is the only module that decides exit codes.
+Exit codes: 0 success; 1 risk at or above --fail-on; 2 usage, input or configuration
+error; 3 a data source failed in a way that makes the result untrustworthy; 4 an
+internal error (a bug in auditor: the message asks for a report). This is the only
+module that decides exit codes.
+
+Settings come from the flags, then ``AUDITOR_*`` variables, then the configuration file
+(``cli.configuration``), then the defaults.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import sys
 from collections.abc import Sequence
 
 from auditor import __version__
-from auditor.cli.common import global_parent
 from auditor.errors import AuditorError
+
+VERSION = f"auditor {__version__}"
 
 # Each command module exposes register(subparsers, parents). Keyed by command name so a
 # run imports only its own module: startup time is most of a warm audit.
@@ -35,11 +40,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditor",
         description="Audit the open-source AI stack an application stands on.",
-        epilog="Exit codes: 0 ok, 1 risk at or above --fail-on, 2 usage or input error, "
-        "3 data source failure (result untrustworthy).",
+        epilog="Exit codes: 0 ok, 1 risk at or above --fail-on, 2 usage, input or "
+        "configuration error, 3 data source failure (result untrustworthy), 4 internal "
+        "error (a bug: please report it). Every flag can also be set as AUDITOR_FLAG_NAME "
+        "or as flag-name in .auditor.toml / [tool.auditor] (flag > environment > file).",
     )
-    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=VERSION)
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    from auditor.cli.common import global_parent
+
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     parents = [global_parent()]
     modules = [COMMANDS[only]] if only in COMMANDS else list(COMMAND_MODULES)
@@ -80,16 +89,25 @@ def _limit_malloc_arenas() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):  # answered before any parser is built
+        sys.stdout.write(f"{VERSION}\n")
+        return 0
     _limit_malloc_arenas()
     parser = build_parser(_command_of(args_list))
     try:
-        args = parser.parse_args(args_list)
+        args, unknown = parser.parse_known_args(args_list)
+        if unknown:  # the command's usage, not the top level's (`audit -r x --typo`)
+            from auditor.cli.configuration import command_parsers
+
+            owner = command_parsers(parser).get(getattr(args, "command", None) or "", parser)
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # argparse already printed the usage message
         return 0 if exc.code == 0 else 2
     if getattr(args, "run", None) is None:
         parser.print_help(sys.stderr)
         return 2
     try:
+        args = _layered(parser, args, args_list)
         code: int = args.run(args)
         return code
     except AuditorError as exc:
@@ -113,6 +131,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             "report it.\n"
         )
         return 4
+
+
+def _layered(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]
+) -> argparse.Namespace:
+    """The parsed flags with the environment and the configuration file under them."""
+    from auditor.cli.configuration import apply_layers, merge_requirements, tell_layers
+
+    try:
+        layered, found = apply_layers(parser, args, argv)
+    except SystemExit as exc:  # pragma: no cover - the first parse already succeeded
+        raise AuditorError(
+            "the command line could not be parsed with the configured values"
+        ) from exc
+    merge_requirements(layered)
+    layered.config_file = found.config
+    _log_level(getattr(layered, "verbose", 0))
+    tell_layers(layered, found)
+    return layered
+
+
+def _log_level(verbose: int) -> None:
+    """-v shows the library's informational log lines, -vv its debug lines, on stderr."""
+    if not verbose:
+        return
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("auditor")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
 
 
 def audit_main(argv: Sequence[str] | None = None) -> int:

@@ -1,72 +1,48 @@
 """``auditor audit`` (and ``audit``): every package's signals, risk, and the CI gate.
 
-This is where network clients are built and the environment is read: the GitHub token
-(``GITHUB_TOKEN`` or ``GH_TOKEN``) is read here and handed to the GitHub collector only;
-it is never printed, logged or put in a report. The library stage (``collect_signals``)
-receives ready clients and returns values; this module decides what to print.
+The environment is read in ``cli.common.settings_from_args`` (the GitHub token goes into
+``Settings`` and from there to the GitHub collector only; it is never printed, logged or
+put in a report). ``auditor.api`` builds the clients and returns values; this module
+decides what to print and the exit code.
 
-The run is: load the rules, taxonomy, acceptances and baseline (so a bad rule file or
-policy fails in a second, before any network work), ``gather`` (graph + signals),
-``score_audit`` (findings, risk, acceptances, gate), then ``render``. The exit code is
-the gate's: 0 pass, 1 risk at or above --fail-on, 3 untrustworthy; input errors are 2.
+The run is: flags to ``Settings``, ``api.load_scoring`` (so a bad rule file or policy
+fails in a second, before any network work), ``api.audit`` (graph, signals, findings,
+risk, acceptances, gate), then ``render``. The exit code is the gate's: 0 pass, 1 risk at
+or above --fail-on, 3 untrustworthy; input errors are 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
-
-from auditor.audit import AuditResult, Progress, Skipped, collect_signals
-from auditor.cache import Cache
+from auditor.cli import VERSION
 from auditor.cli.common import (
-    graph_request,
     input_parent,
     output_width,
+    settings_from_args,
     warn,
     write_output,
 )
 from auditor.cli.llm_options import llm_parent, summarizer_from_args, summarizer_session
-from auditor.collectors.git_history import GitHistoryCollector
-from auditor.collectors.github import GitHubCollector, github_hosts_for
-from auditor.collectors.index import IndexCollector
-from auditor.collectors.interface import Collector
-from auditor.errors import InputError
-from auditor.github.signals import GRAPHQL_ONLY
-from auditor.graph import DependencyGraph
-from auditor.http import make_session
-from auditor.index import IndexClient
-from auditor.pipeline import GraphRequest, build_graph, index_urls, read_inputs
-from auditor.policy import (
-    FAIL_ON_CHOICES,
-    Acceptance,
-    Baseline,
-    find_policy_file,
-    load_acceptances,
-    load_baseline,
-)
-from auditor.report import ScoredReport, score_audit
 from auditor.reporters.interface import OutputFormat, RenderContext, reporter_for
-from auditor.reporters.terminal import clean
-from auditor.rules import Rule, default_rules_dir, load_rules
-from auditor.summaries import Summary, select_evidence
-from auditor.taxonomy import Taxonomy, load_taxonomy
+from auditor.reporters.sanitize import clean
 
-DEFAULT_GITHUB_API = "https://api.github.com"
-SKIPPED_GITHUB = "skipped (--no-github)"
-SKIPPED_GITHUB_OFFLINE = "skipped (--offline: GitHub is not contacted)"
-SKIPPED_GIT = "not collected: add --git for git-history signals"
-RESOLVING = "resolving the dependency graph"
+if TYPE_CHECKING:
+    from auditor.collectors.run import Progress
+    from auditor.judge.report import ScoredReport
+    from auditor.judge.rules import Rule
+    from auditor.summaries import Summary
+
+# ``judge.policy.FAIL_ON_CHOICES``, repeated so that ``--help`` loads no scoring code
+# (a test holds the two equal).
+FAIL_ON_CHOICES = ("low", "medium", "high", "critical")
 
 
 def signals_parent() -> argparse.ArgumentParser:
@@ -153,12 +129,17 @@ def register(
         "sarif (SARIF 2.1.0 for code scanning), html (one self-contained page with the "
         "graph). Progress bars go to stderr on a terminal (not with --quiet or when CI is "
         "set); NO_COLOR turns colour off. Exit codes: 0 nothing at or above --fail-on; "
-        "1 risk at or above it (new or worse than --baseline); 2 usage or input error; "
-        "3 untrustworthy result (a data source failed, or --strict with undecided rules "
-        "on packages that matter). Set GITHUB_TOKEN (or GH_TOKEN) for more GitHub signals "
-        "and far fewer requests.",
+        "1 risk at or above it (new or worse than --baseline); 2 usage, input or "
+        "configuration error; 3 untrustworthy result (a data source failed, or --strict "
+        "with undecided rules on packages that matter); 4 internal error (a bug: please "
+        "report it). Every flag is also a key in .auditor.toml or [tool.auditor] "
+        '(fail-on = "medium") and a variable (AUDITOR_FAIL_ON=medium); a flag beats '
+        "the variable, which beats the file. GitHub token: GITHUB_TOKEN, GH_TOKEN, else "
+        "`gh auth token` when the GitHub CLI is logged in.",
     )
-    audit.add_argument(
+    out = audit.add_argument_group("output")
+    out.add_argument(
+        "-f",
         "--format",
         choices=[f.value for f in OutputFormat],
         default=OutputFormat.TEXT.value,
@@ -166,8 +147,8 @@ def register(
         "signals table; markdown: for job summaries and PR comments; sarif: for code "
         "scanning; html: a self-contained page with a clickable dependency graph",
     )
-    audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    audit.add_argument(
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    out.add_argument(
         "--report",
         action="append",
         default=[],
@@ -175,6 +156,29 @@ def register(
         metavar="FORMAT=FILE",
         help="also write the report in FORMAT to FILE, from the same run (repeatable; "
         "e.g. --report markdown=summary.md --report sarif=auditor.sarif)",
+    )
+    out.add_argument(
+        "--desc",
+        action="store_true",
+        help="after a text report, describe each rule that fired: why it matters and "
+        "what to do (pip-audit's --desc)",
+    )
+    out.add_argument("-V", "--version", action="version", version=VERSION)
+    out.add_argument(
+        "--all",
+        action="store_true",
+        dest="show_all",
+        help="text: list every package, not only those needing attention (medium and "
+        "above, and unknown)",
+    )
+    out.add_argument(
+        "--markdown-limit",
+        type=_byte_limit,
+        default=None,
+        metavar="BYTES",
+        help="markdown: the longest document to write; detail is dropped first, never the "
+        "verdict (default 1 MiB less a margin, GitHub's job-summary limit; use 65536 for "
+        "a pull-request comment)",
     )
     gate_group = audit.add_argument_group("gate")
     gate_group.add_argument(
@@ -199,60 +203,16 @@ def register(
     audit.set_defaults(run=run_audit)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ScoringSetup:
-    """Rules, taxonomy and acceptances, loaded and validated before any network work."""
-
-    rules: tuple[Rule, ...]
-    taxonomy: Taxonomy
-    acceptances: tuple[Acceptance, ...]
-    policy: Path | None
-
-
-def scoring_setup(args: argparse.Namespace) -> ScoringSetup:
-    """Load what scoring needs; every problem is an InputError (exit 2) naming the file."""
-    taxonomy = load_taxonomy(args.taxonomy)
-    user_dirs: Sequence[Path] = args.rules
-    for d in user_dirs:
-        if not d.is_dir():
-            raise InputError(
-                f"rule directory {d} does not exist or is not a directory",
-                hint="Pass a directory holding one TOML file per rule (or a checks/ folder).",
-            )
-    dirs = ([] if args.no_default_rules else [default_rules_dir()]) + list(user_dirs)
-    if not dirs:
-        raise InputError("no rules to score with", hint="Drop --no-default-rules or add --rules.")
-    rules = load_rules(dirs, categories=taxonomy.ids())
-    policy: Path | None = args.policy
-    if policy is not None and not policy.is_file():
-        raise InputError(
-            f"policy file {policy} does not exist",
-            hint="Pass a pyproject.toml with [tool.auditor] or an .auditor.toml.",
-        )
-    if policy is None:
-        policy = find_policy_file(Path.cwd())
-    acceptances = load_acceptances(policy) if policy is not None else ()
-    return ScoringSetup(rules=rules, taxonomy=taxonomy, acceptances=acceptances, policy=policy)
-
-
 def run_audit(args: argparse.Namespace) -> int:
-    setup = scoring_setup(args)
-    baseline: Baseline | None = load_baseline(args.baseline) if args.baseline is not None else None
+    from auditor.api import audit, load_scoring
+
+    settings = settings_from_args(args)
+    setup = load_scoring(settings)  # a bad rule or policy file fails before network work
     summarizer_from_args(args, None)  # a malformed --llm-url fails now, not after the audit
     with progress_bars(args) as progress:
-        result = gather(args, progress=progress)
-    report = score_audit(
-        result,
-        setup.rules,
-        setup.taxonomy,
-        today=date.today(),
-        acceptances=setup.acceptances,
-        fail_on=args.fail_on,
-        strict=args.strict,
-        baseline=baseline,
-    )
+        report = audit(args.files, settings, setup=setup, progress=progress)
     summaries, summary_warnings = summarize(args, report)
-    warn(args, [clean(w) for w in (*result.warnings, *summary_warnings)])
+    warn(args, [clean(w) for w in (*report.result.warnings, *summary_warnings)])
     to_terminal = args.output is None or args.output == "-"
     context = RenderContext(
         color=to_terminal and sys.stdout.isatty() and not no_color(),
@@ -262,8 +222,13 @@ def run_audit(args: argparse.Namespace) -> int:
         rules=setup.rules,
         source_root=source_root(Path.cwd()),
         working_dir=Path.cwd(),
+        show_all=bool(getattr(args, "show_all", False)),
+        markdown_limit=getattr(args, "markdown_limit", None),
+        index_url=_report_index_url(args),
     )
     text = reporter_for(args.format).render(report, context)
+    if getattr(args, "desc", False) and args.format == OutputFormat.TEXT.value:
+        text += describe_rules(report, setup.rules)
     write_output(text, args.output)
     for fmt, path in args.report:
         write_output(reporter_for(fmt).render(report, replace(context, color=False)), path)
@@ -282,6 +247,8 @@ def summarize(
     """
     if not getattr(args, "summarize", False):
         return {}, []
+    from auditor.summaries import select_evidence
+
     with summarizer_session(args) as (summarizer, cache):
         if summarizer is None:
             return {}, []
@@ -290,6 +257,21 @@ def summarize(
             return {}, []
         batch = summarizer.summarize_packages(evidence)
         return dict(batch.summaries), [*batch.warnings, *cache.warnings]
+
+
+def describe_rules(report: ScoredReport, rules: Sequence[Rule]) -> str:
+    """``--desc``: each rule that fired on a package, once, with why it matters and the
+    remediation (the text report names rules; this says what they mean)."""
+    fired = {f.rule_id for s in report.scores.values() for f in s.findings if f.counts}
+    chosen = [r for r in rules if r.id in fired]
+    if not chosen:
+        return "\nRules: none fired.\n"
+    lines = ["", "Rules that fired:"]
+    for rule in sorted(chosen, key=lambda r: r.id):
+        lines.append(f"  {rule.id} ({rule.severity}): {clean(rule.summary)}")
+        lines.append(f"    why: {clean(' '.join(rule.motivation.split()))}")
+        lines.append(f"    what to do: {clean(' '.join(rule.remediation.split()))}")
+    return "\n".join(lines) + "\n"
 
 
 def no_color() -> bool:
@@ -383,164 +365,6 @@ def render(report: ScoredReport, fmt: str, *, to_terminal: bool = False, git: bo
     return reporter_for(fmt).render(report, context)
 
 
-# -- gathering -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class SignalOptions:
-    """The collector choices, read from flags and the environment in one place."""
-
-    github: bool
-    github_api_url: str
-    token: str | None = field(repr=False)  # never shown, even in a traceback
-    git: bool
-    allow_hosts: tuple[str, ...]
-    max_wait: float
-
-
-def signal_options(args: argparse.Namespace) -> SignalOptions:
-    token = (os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or "").strip()
-    api = args.github_api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_GITHUB_API
-    if not api.startswith(("https://", "http://")):
-        raise InputError(
-            f"--github-api-url {api!r} is not an http(s) URL",
-            hint="For GitHub Enterprise use https://HOST/api/v3.",
-        )
-    return SignalOptions(
-        github=not args.no_github,
-        github_api_url=api.rstrip("/"),
-        token=token or None,
-        git=bool(args.git),
-        allow_hosts=tuple(args.allow_host or ()),
-        max_wait=float(args.max_wait),
-    )
-
-
-def gather(
-    args: argparse.Namespace, *, only: str | None = None, progress: Progress | None = None
-) -> AuditResult:
-    """Resolve the graph and collect signals: for every package, or for ``only``.
-
-    ``only`` not in the graph is an input error naming the closest package names.
-    ``progress`` (see ``progress_bars``) hears the resolution and the collection.
-    """
-    request = graph_request(args)
-    options = signal_options(args)
-    cache = Cache(
-        None if request.cache_dir is None else request.cache_dir / "cache.sqlite3",
-        refresh=request.refresh,
-    )
-    try:
-        session = make_session()
-        if progress is not None:
-            progress(RESOLVING, 0, 0)
-        graph, warnings = build_graph(request, session=session, cache=cache)
-        if progress is not None:
-            progress(RESOLVING, len(graph), len(graph))
-        if only is not None and only not in graph:
-            raise not_in_graph(only, graph)
-        index = _index_client(request, session, cache)
-        hosts = github_hosts_for(options.github_api_url)
-        with _git_dir(request) as clone_dir:
-            collectors, skipped, notes = _collectors(options, index, cache, clone_dir, request)
-            result = collect_signals(
-                graph,
-                collectors,
-                index,
-                skipped=skipped,
-                github_hosts=hosts,
-                only=None if only is None else (only,),
-                progress=progress,
-            )
-    finally:
-        cache.close()
-    return replace(
-        result,
-        warnings=tuple(dict.fromkeys([*warnings, *notes, *result.warnings, *cache.warnings])),
-    )
-
-
-def not_in_graph(name: str, graph: DependencyGraph) -> InputError:
-    close = difflib.get_close_matches(name, list(graph.g.nodes), n=5, cutoff=0.6)
-    hint = (
-        f"Did you mean: {', '.join(sorted(close))}?"
-        if close
-        else f"The graph has {len(graph)} packages; see them with: auditor graph FILE"
-    )
-    return InputError(f"{name} is not in the resolved dependency graph", hint=hint)
-
-
-def _index_client(request: GraphRequest, session: requests.Session, cache: Cache) -> IndexClient:
-    """A second index client over the same session and cache: the graph stage already
-    read most project documents, so this costs at most one request per project."""
-    urls, trusted = index_urls(request, read_inputs(request))
-    return IndexClient(
-        urls, session=session, cache=cache, offline=request.offline, trusted_hosts=trusted
-    )
-
-
-@contextlib.contextmanager
-def _git_dir(request: GraphRequest) -> Iterator[Path]:
-    """Clones live in the cache directory; with --no-cache, in a directory removed after."""
-    if request.cache_dir is not None:
-        yield request.cache_dir / "git"
-        return
-    tmp = tempfile.mkdtemp(prefix="auditor-git-")
-    try:
-        yield Path(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _collectors(
-    options: SignalOptions,
-    index: IndexClient,
-    cache: Cache,
-    clone_dir: Path,
-    request: GraphRequest,
-) -> tuple[list[Collector], list[Skipped], list[str]]:
-    """The collectors to run, those switched off (with why), and notes for the user."""
-    hosts = github_hosts_for(options.github_api_url)
-    collectors: list[Collector] = [IndexCollector(index, github_hosts=hosts)]
-    skipped: list[Skipped] = []
-    notes: list[str] = []
-    if not options.github:
-        skipped.append(Skipped(collector=GitHubCollector, reason=SKIPPED_GITHUB))
-    elif request.offline:
-        skipped.append(Skipped(collector=GitHubCollector, reason=SKIPPED_GITHUB_OFFLINE))
-    else:
-        collectors.append(
-            GitHubCollector(
-                base_url=options.github_api_url,
-                token=options.token,
-                cache=cache,
-                max_wait=options.max_wait,
-            )
-        )
-        if options.token is None:
-            notes.append(
-                "no GitHub token: "
-                + ", ".join(sorted(GRAPHQL_ONLY))
-                + " will be unknown, and GitHub is asked at most ~50 times (its limit is "
-                "60 requests an hour without a token), so less critical packages may get "
-                "no GitHub signals; set GITHUB_TOKEN (or GH_TOKEN) for more signals and "
-                "far fewer requests"
-            )
-    if options.git:
-        allowed = set(options.allow_hosts) | {h for h in hosts if h != "github.com"}
-        collectors.append(
-            GitHistoryCollector(
-                cache_dir=clone_dir,
-                cache=cache,
-                allowed_hosts=sorted(allowed),
-                offline=request.offline,
-            )
-        )
-    else:
-        skipped.append(Skipped(collector=GitHistoryCollector, reason=SKIPPED_GIT))
-    return collectors, skipped, notes
-
-
 def _extra_report(text: str) -> tuple[OutputFormat, str]:
     """``FORMAT=FILE`` for --report: one audit, several formats (a CI job wants the
     Markdown summary and the SARIF file without auditing twice)."""
@@ -552,6 +376,33 @@ def _extra_report(text: str) -> tuple[OutputFormat, str]:
         return OutputFormat(fmt.strip()), path
     except ValueError:
         raise argparse.ArgumentTypeError(f"unknown format {fmt!r}; use one of {choices}") from None
+
+
+MIN_MARKDOWN = 4096
+
+
+def _byte_limit(text: str) -> int:
+    """``--markdown-limit``: a whole number of bytes, room at least for the verdict."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of bytes") from None
+    if value < MIN_MARKDOWN:
+        raise argparse.ArgumentTypeError(
+            f"--markdown-limit {value} is too small: at least {MIN_MARKDOWN} bytes"
+        )
+    return value
+
+
+def _report_index_url(args: argparse.Namespace) -> str | None:
+    """The configured index (flag, environment, pip's configuration, pip's default), for
+    the HTML report's links to each package's page; None if it cannot be told."""
+    from auditor.config import index_location
+
+    try:
+        return index_location(flag_index_url=getattr(args, "index_url", None)).index_url
+    except Exception:  # a link is a convenience: never fail a finished audit over it
+        return None
 
 
 def _seconds(text: str) -> float:

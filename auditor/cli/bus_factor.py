@@ -1,9 +1,9 @@
 """``auditor bus-factor TARGET``: the git-history bus-factor report for one repository.
 
-The command is thin on purpose: it turns flags into calls of ``auditor.gitstats`` and
-writes the rendered report. Problems (not a repository, empty, unknown revision, a
-clone that fails, a host not allowed) are raised as ``InputError`` for the main CLI to
-turn into a message and exit code 2.
+The command is thin on purpose: it turns flags into ``Settings``, calls
+``auditor.api.bus_factor`` and writes the rendered report. Problems (not a repository,
+empty, unknown revision, a clone that fails, a host not allowed) are raised as
+``InputError`` for the main CLI to turn into a message and exit code 2.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.gitstats import bus_factor, open_target, render_json, render_text
+from auditor.cli.common import settings_from_args
+
+if TYPE_CHECKING:
+    from auditor.collectors.backends.git import BusFactorReport
 
 HELP = "truck factor and maintainer activity from a repository's git history"
 DESCRIPTION = """\
@@ -21,9 +24,17 @@ Analyse a repository's history: the truck factor by degree of authorship (who wr
 source files present at the revision), the contributor absence factor, active authors,
 developer distribution and elephant factor. TARGET is an https:// URL (cloned blobless
 into the cache directory, fetched on later runs) or a local repository path. Only
-github.com is cloned unless --allow-host names another host. Vendored, generated,
-minified, documentation, example, build-output and binary files are left out (the list
-is rules/git-exclude.toml); --exclude adds patterns.
+github.com is cloned unless --allow-host names another host; clones live in the cache
+directory (--cache-dir, else $AUDITOR_CACHE_DIR, else the user cache directory).
+
+The files counted are those GitHub Linguist counts as the project's languages
+(programming and markup; vendored, documentation, generated, binary, data and prose
+files are left out; the repository's .gitattributes linguist-* overrides apply), as in
+the study (Avelino et al., ICPC 2016), minus the study's manual rules in
+rules/git-exclude.toml (examples and docs folders, top-level build output and
+benchmarks). --exclude adds your own patterns. --list-files (text) or
+--format json shows every file analysed with its authors, and every file left out
+with the rule that left it out.
 """
 
 
@@ -68,7 +79,13 @@ def register(
         metavar="HOST",
         help="also clone https:// URLs on HOST (repeatable; github.com is always allowed)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-f", "--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--list-files",
+        action="store_true",
+        help="text format: list every analysed file with its authors and every excluded "
+        "file with its rule (JSON always has both)",
+    )
     parser.add_argument(
         "--now",
         type=_instant,
@@ -81,20 +98,33 @@ def register(
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.target`` and write the report to standard output."""
-    cache_dir: Path = args.cache_dir
-    target = open_target(
-        args.target,
-        cache_dir=cache_dir,
-        allowed_hosts=tuple(args.allow_host or ()),
-        offline=bool(getattr(args, "offline", False)),
-    )
+    # Imported here so that `bus-factor --help` loads neither the resolver nor networkx.
+    from auditor.api import bus_factor
+    from auditor.collectors.backends.git import render_json
+
     report = bus_factor(
-        target,
+        args.target,
+        settings_from_args(args),
         rev=args.rev,
         excludes=tuple(args.exclude or ()),
         use_default_excludes=not getattr(args, "no_default_excludes", False),
         now=getattr(args, "now", None),
     )
-    output = render_json(report) if args.format == "json" else render_text(report)
+    if args.format == "json":
+        output = render_json(report)
+    else:
+        output = text_output(report, list_files=bool(getattr(args, "list_files", False)))
     sys.stdout.write(output)
     return 0
+
+
+def text_output(report: BusFactorReport, *, list_files: bool = False) -> str:
+    """The text report with every line cleaned: commit author names, e-mail domains and
+    the target are written by strangers and may carry terminal escapes. Cleaned here, in
+    the layer that owns the terminal (the report module sits below the sanitiser); a
+    name without control characters renders exactly as before."""
+    from auditor.collectors.backends.git import render_text
+    from auditor.reporters.sanitize import clean
+
+    text = render_text(report, list_files=list_files)
+    return "".join(clean(line) + "\n" for line in text.splitlines())

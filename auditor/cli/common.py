@@ -11,11 +11,19 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.config import default_cache_dir
+from auditor.cli.token import github_token
 from auditor.errors import InputError
 from auditor.model import SourceOptions
-from auditor.pipeline import GraphRequest
+from auditor.reporters.sanitize import clean
+
+if TYPE_CHECKING:
+    from auditor.api import Settings
+
+# The public GitHub API; the same value as ``auditor.api.DEFAULT_GITHUB_API``, which is
+# not imported here so that ``--help`` does not load the resolver and networkx.
+DEFAULT_GITHUB_API = "https://api.github.com"
 
 
 def global_parent() -> argparse.ArgumentParser:
@@ -25,6 +33,7 @@ def global_parent() -> argparse.ArgumentParser:
         "--cache-dir",
         type=Path,
         default=None,
+        metavar="DIR",
         help="cache directory (default: $AUDITOR_CACHE_DIR or the user cache directory)",
     )
     g.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
@@ -32,7 +41,16 @@ def global_parent() -> argparse.ArgumentParser:
     g.add_argument(
         "--offline", action="store_true", help="use only the cache; fail clearly on a miss"
     )
-    g.add_argument("-q", "--quiet", action="store_true", help="print only the result, no warnings")
+    m = p.add_argument_group("messages")
+    m.add_argument("-q", "--quiet", action="store_true", help="print only the result, no warnings")
+    m.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="say which configuration file and AUDITOR_* variables were used, and show "
+        "log lines (-vv: debug)",
+    )
     return p
 
 
@@ -46,6 +64,14 @@ def input_parent() -> argparse.ArgumentParser:
         "pylock.toml, Pipfile.lock, pdm.lock), a CycloneDX JSON SBOM, or - for stdin",
     )
     src = p.add_argument_group("what to read")
+    src.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a dependency file to audit, as pip-audit spells it (repeatable; same as naming FILE)",
+    )
     src.add_argument(
         "--env", action="store_true", help="audit the running interpreter's installed packages"
     )
@@ -95,36 +121,71 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
     if getattr(args, "no_cache", False):
         return None
     chosen: Path | None = args.cache_dir
-    return chosen if chosen is not None else default_cache_dir()
+    if chosen is not None:
+        return chosen
+    from auditor.config import default_cache_dir
+
+    return default_cache_dir()
 
 
-def graph_request(args: argparse.Namespace) -> GraphRequest:
-    if not args.files and not args.env and not args.python:
-        raise InputError(
-            "nothing to audit: name a dependency file, or use --env for this environment",
-            hint="For example: audit requirements.txt",
-        )
-    stdin_text = sys.stdin.read() if "-" in args.files else None
-    return GraphRequest(
-        files=tuple(args.files),
-        environment=args.env,
-        python=args.python,
-        source_options=SourceOptions(
-            extras=frozenset(args.extra),
-            all_extras=args.all_extras,
-            groups=frozenset(args.group),
-            all_groups=args.all_groups,
-        ),
-        python_version=args.python_version,
-        platform=args.platform,
-        index_url=args.index_url,
-        extra_index_urls=tuple(args.extra_index_url),
-        cache_dir=cache_dir(args),
-        refresh=args.refresh,
-        offline=args.offline,
-        no_deps=args.no_deps,
-        stdin_text=stdin_text,
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Flags and the environment, read here and only here, as the library's ``Settings``.
+
+    Commands have different flags, so absent ones take the library's defaults. The
+    GitHub token (``cli.token``) goes into ``Settings`` and nowhere else. Acceptances
+    come from ``--policy``, else from the configuration file the layers found.
+    """
+    from auditor.api import Settings
+
+    files = list(getattr(args, "files", []) or [])
+    stdin_text = sys.stdin.read() if "-" in files else None
+    api = (
+        getattr(args, "github_api_url", None)
+        or os.environ.get("GITHUB_API_URL")
+        or DEFAULT_GITHUB_API
     )
+    wants_github = not getattr(args, "no_github", False) and not getattr(args, "offline", False)
+    token = github_token(api) if wants_github and _uses_github(args) else None
+    chosen_cache: Path | None = getattr(args, "cache_dir", None)
+    return Settings(
+        environment=bool(getattr(args, "env", False)),
+        python=getattr(args, "python", None),
+        source_options=SourceOptions(
+            extras=frozenset(getattr(args, "extra", []) or []),
+            all_extras=bool(getattr(args, "all_extras", False)),
+            groups=frozenset(getattr(args, "group", []) or []),
+            all_groups=bool(getattr(args, "all_groups", False)),
+        ),
+        no_deps=bool(getattr(args, "no_deps", False)),
+        stdin_text=stdin_text,
+        index_url=getattr(args, "index_url", None),
+        extra_index_urls=tuple(getattr(args, "extra_index_url", []) or []),
+        python_version=getattr(args, "python_version", None),
+        platform=getattr(args, "platform", None),
+        use_cache=not getattr(args, "no_cache", False),
+        cache_dir=chosen_cache,
+        refresh=bool(getattr(args, "refresh", False)),
+        offline=bool(getattr(args, "offline", False)),
+        github=not getattr(args, "no_github", False),
+        github_api_url=api.rstrip("/"),
+        github_token=token,
+        git=bool(getattr(args, "git", False)),
+        allow_hosts=tuple(getattr(args, "allow_host", []) or []),
+        max_wait=float(getattr(args, "max_wait", 60.0)),
+        rules_dirs=tuple(getattr(args, "rules", []) or []),
+        default_rules=not getattr(args, "no_default_rules", False),
+        taxonomy_paths=tuple(getattr(args, "taxonomy", []) or []),
+        policy=getattr(args, "policy", None) or getattr(args, "config_file", None),
+        fail_on=getattr(args, "fail_on", "high"),
+        strict=bool(getattr(args, "strict", False)),
+        baseline=getattr(args, "baseline", None),
+    )
+
+
+def _uses_github(args: argparse.Namespace) -> bool:
+    """Commands that collect signals contact GitHub (they have --no-github); graph and
+    bus-factor do not, so they never run the GitHub CLI to look for a token."""
+    return hasattr(args, "no_github")
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -153,4 +214,5 @@ def warn(args: argparse.Namespace, messages: list[str]) -> None:
     if getattr(args, "quiet", False):
         return
     for message in messages:
-        sys.stderr.write(f"warning: {message}\n")
+        # Warnings quote package names, URLs and server answers: never raw to a terminal.
+        sys.stderr.write(f"warning: {clean(message)}\n")

@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from packaging.utils import canonicalize_name
-
-from auditor.cli.audit_cmd import gather, scoring_parent, scoring_setup, signals_parent
-from auditor.cli.common import input_parent, warn, write_output
+from auditor.cli.audit_cmd import scoring_parent, signals_parent
+from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 from auditor.errors import InputError
-from auditor.policy import apply_acceptances
-from auditor.reporters.signals import render_explain_json, render_explain_text
-from auditor.scoring import evaluate
-from auditor.taxonomy import normalise
 
 
 def register(
@@ -48,28 +42,25 @@ def register(
         metavar="FILE",
         help="the dependency file(s) whose graph PACKAGE is in (repeatable)",
     )
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("-f", "--format", choices=["text", "json"], default="text")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     parser.set_defaults(run=run_explain)
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    # Imported here so that `explain --help` loads neither the resolver nor networkx.
+    from auditor.api import explain, load_scoring
+    from auditor.reporters.signals import render_explain_json, render_explain_text
+
     args.files = [*args.for_files, *args.files]
     if not args.files and not args.env and not args.python:
         raise InputError(
             "explain needs the dependency file the package is in",
             hint=f"For example: auditor explain {args.package} --for requirements.txt",
         )
-    name = str(canonicalize_name(args.package))
-    setup = scoring_setup(args)
-    result = gather(args, only=name)
-    pkg = result.package(name)
-    if pkg is None:  # gather raises first; kept so a bug cannot print an empty page
-        raise InputError(f"{name} is not in the resolved dependency graph")
-    context = setup.taxonomy.context(name, direct=pkg.direct, reach=pkg.reach, depth=pkg.depth)
-    mine = [a for a in setup.acceptances if normalise(a.package) == name]
-    accepted = apply_acceptances([evaluate(setup.rules, pkg.signals, context)], mine, date.today())
-    score = accepted.scores[0]
+    settings = settings_from_args(args)
+    explained = explain(args.package, args.files, settings, setup=load_scoring(settings))
+    result, pkg, score = explained.result, explained.package, explained.score
     warn(args, list(result.warnings))
     now = datetime.now(UTC)
     if args.format == "json":
@@ -78,6 +69,6 @@ def run_explain(args: argparse.Namespace) -> int:
         text = render_explain_text(result, pkg, now, score)
     write_output(text, args.output)
     if not args.quiet:
-        for note in accepted.notes:
+        for note in explained.notes:
             sys.stderr.write(f"note: {note}\n")
     return 0

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from auditor.cli.common import graph_request, input_parent, warn, write_output
-from auditor.pipeline import build_graph
-from auditor.reporters.graph import render_dot, render_json, render_tree
+from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 
 
 def register(
@@ -19,15 +17,20 @@ def register(
         help="show the resolved dependency tree",
         description="Show the resolved dependency tree, and why a package is in it.",
     )
-    graph.add_argument("--format", choices=["text", "json", "dot"], default="text")
+    graph.add_argument("-f", "--format", choices=["text", "json", "dot"], default="text")
     graph.add_argument("--why", metavar="PACKAGE", help="show the paths that bring PACKAGE in")
     graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     graph.set_defaults(run=run_graph)
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    graph, warnings = build_graph(graph_request(args))
-    warn(args, warnings)
+    # Imported here so that `graph --help` loads neither the resolver nor networkx.
+    from auditor.api import graph as api_graph
+    from auditor.reporters.graph import render_dot, render_json, render_tree
+
+    resolved = api_graph(args.files, settings_from_args(args))
+    graph = resolved.graph
+    warn(args, list(resolved.warnings))
     if args.format == "json":
         text = render_json(graph)
     elif args.format == "dot":

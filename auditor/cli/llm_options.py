@@ -14,9 +14,17 @@ import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from auditor.cache import Cache
-from auditor.summaries import API_CHOICES, DEFAULT_MODEL, DEFAULT_URL, Summarizer
+if TYPE_CHECKING:
+    from auditor.cache import Cache
+    from auditor.summaries import Summarizer
+
+# The summaries package's defaults, repeated so that ``--help`` does not load it (and
+# requests with it); a test holds them equal to ``auditor.summaries``.
+API_CHOICES = ("auto", "ollama", "openai")
+DEFAULT_URL = "http://127.0.0.1:11434"
+DEFAULT_MODEL = "qwen2.5:3b"
 
 URL_ENV = "AUDITOR_LLM_URL"
 MODEL_ENV = "AUDITOR_LLM_MODEL"
@@ -98,6 +106,8 @@ def summarizer_from_args(args: argparse.Namespace, cache: Cache | None) -> Summa
     """
     if not getattr(args, "summarize", False):
         return None
+    from auditor.summaries import Summarizer
+
     url = args.llm_url or os.environ.get(URL_ENV) or DEFAULT_URL
     model = args.llm_model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
     return Summarizer(
@@ -118,6 +128,7 @@ def summarizer_session(args: argparse.Namespace) -> Iterator[tuple[Summarizer | 
     The cache is the audit's own SQLite file, so summaries are reused across runs; it is
     closed when the block ends. Callers add ``cache.warnings`` to their warnings.
     """
+    from auditor.cache import Cache
     from auditor.cli.common import cache_dir
 
     directory = cache_dir(args)

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from auditor.errors import InputError
-from auditor.rules import check_rules, default_rules_dir, known_signals, load_rules
-from auditor.taxonomy import load_taxonomy
+from auditor.judge.rules import check_rules, default_rules_dir, known_signals, load_rules
+from auditor.judge.taxonomy import load_taxonomy
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 2
@@ -45,7 +45,7 @@ def register(
     listing.add_argument(
         "--signals", action="store_true", help="list the signal names rules can use instead"
     )
-    listing.add_argument("--format", choices=["text", "json"], default="text")
+    listing.add_argument("-f", "--format", choices=["text", "json"], default="text")
     listing.set_defaults(run=run_list)
 
     check = sub.add_parser(

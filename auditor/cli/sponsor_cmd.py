@@ -1,9 +1,9 @@
 """``auditor sponsor FILE [FILE ...] [--budget N]``: whom to fund so the stack survives.
 
 Several files are several apps sharing one budget: they are resolved into one graph, so
-a package two apps need counts for both. The signals are gathered exactly as ``audit``
-gathers them (same collectors, same flags), scored with the shipped rules, and handed to
-the pure ``auditor.sponsor`` library; this module only reads flags and writes the result.
+a package two apps need counts for both. ``auditor.api.sponsor`` collects the signals
+exactly as ``audit`` does (same collectors, same flags), scores them with the shipped
+rules and plans; this module only reads flags and writes the result.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.cli.audit_cmd import gather, signals_parent
-from auditor.cli.common import input_parent, warn, write_output
+from auditor.cli.audit_cmd import signals_parent
+from auditor.cli.common import input_parent, settings_from_args, warn, write_output
 from auditor.cli.llm_options import llm_parent, summarizer_session
-from auditor.reporters.sponsor import FORMATS, render
-from auditor.rules import load_rules
-from auditor.scoring import PackageScore, evaluate
-from auditor.sponsor.large_companies import load_companies
-from auditor.sponsor.plan import Budget, Period, SponsorPlan, plan_sponsorship
-from auditor.summaries import MEMO_KEY, Summary
-from auditor.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    from auditor.sponsorship.plan import Period, SponsorPlan
+    from auditor.summaries import Summary
+
+# ``reporters.sponsor.FORMATS``, repeated so that ``sponsor --help`` loads no library
+# code (a test holds the two equal).
+FORMATS = ("markdown", "html", "json", "csv")
 
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
@@ -61,6 +63,12 @@ def register(
         metavar="F",
         help="largest share of the budget one target gets, 0 < F <= 1 (default 0.4)",
     )
+    money.add_argument(
+        "--include-commercial",
+        action="store_true",
+        help="give subscriptions (Tidelift) and shop pages (Gumroad) a share of the budget;"
+        " by default they are listed but get none, as they sell something",
+    )
     data = parser.add_argument_group("data")
     data.add_argument(
         "--companies",
@@ -78,21 +86,16 @@ def register(
         metavar="PATH",
         help="extra taxonomy file or directory (serving-path categories weigh more)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="markdown")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="markdown")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE")
     parser.set_defaults(run=run_sponsor)
 
 
 def run_sponsor(args: argparse.Namespace) -> int:
-    # Load the data files first: a typo in --companies should fail before any network use.
-    companies = load_companies(args.companies)
-    taxonomy = load_taxonomy(args.taxonomy)
-    rules = load_rules(categories=taxonomy.ids())
-    result = gather(args)
-    scores: dict[str, PackageScore] = {}
-    for pkg in result.packages:
-        context = taxonomy.context(pkg.name, direct=pkg.direct, reach=pkg.reach, depth=pkg.depth)
-        scores[pkg.name] = evaluate(rules, pkg.signals, context)
+    from auditor.api import sponsor
+    from auditor.reporters.sponsor import render
+    from auditor.sponsorship.plan import Budget
+
     period: Period = "year" if args.period == "year" else "month"
     budget = (
         None
@@ -103,11 +106,12 @@ def run_sponsor(args: argparse.Namespace) -> int:
             period=period,
             min_amount=args.min_amount,
             max_share=args.max_share,
+            include_commercial=args.include_commercial,
         )
     )
-    plan = plan_sponsorship(result, scores, companies, budget=budget)
+    plan = sponsor(args.files, settings_from_args(args), budget=budget, companies=args.companies)
     memo, memo_warnings = _memo(args, plan)
-    warn(args, [*result.warnings, *memo_warnings])
+    warn(args, [*plan.warnings, *memo_warnings])
     write_output(render(plan, args.format, memo=memo), args.output)
     return 0
 
@@ -117,6 +121,8 @@ def _memo(args: argparse.Namespace, plan: SponsorPlan) -> tuple[Summary | None, 
 
     It only puts the plan into words: the ranking and the amounts are already fixed.
     """
+    from auditor.summaries import MEMO_KEY
+
     with summarizer_session(args) as (summarizer, cache):
         if summarizer is None:
             return None, []

@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import ClassVar
 
 from auditor.cache import Cache
+from auditor.collectors.backends.git.api import analyse_target
+from auditor.collectors.backends.git.exclude import ExcludeMatcher, make_matcher
+from auditor.collectors.backends.git.facts import FACTS_VERSION, HistoryFacts
+from auditor.collectors.backends.git.git import DEFAULT_TIMEOUT
+from auditor.collectors.backends.git.metrics import build_report
+from auditor.collectors.backends.git.remote import RemoteLocation, ensure_clone, parse_remote
+from auditor.collectors.backends.git.repo import resolve_revision
+from auditor.collectors.backends.git.report import BusFactorReport
+from auditor.collectors.backends.git.target import Target
 from auditor.errors import AuditorError
-from auditor.gitstats.api import analyse_target
-from auditor.gitstats.exclude import ExcludeMatcher, make_matcher
-from auditor.gitstats.facts import FACTS_VERSION, HistoryFacts
-from auditor.gitstats.git import DEFAULT_TIMEOUT
-from auditor.gitstats.metrics import build_report
-from auditor.gitstats.remote import RemoteLocation, ensure_clone, parse_remote
-from auditor.gitstats.repo import resolve_revision
-from auditor.gitstats.report import BusFactorReport
-from auditor.gitstats.target import Target
 
 from .interface import Collector, JSONValue, Signal, SignalSpec, SignalType, Subject
 
@@ -210,7 +210,13 @@ class GitHistoryCollector(Collector):
             git_dir = ensure_clone(
                 remote, self.cache_dir, offline=self.offline, timeout=self.timeout
             )
-            target = Target(label=remote.url, git_dir=git_dir, remote=remote, rename="exact")
+            target = Target(
+                label=remote.url,
+                git_dir=git_dir,
+                remote=remote,
+                rename="exact",
+                offline=self.offline,
+            )
             sha = resolve_revision(git_dir, None, label=remote.url)
             key = self._cache_key(remote, sha, matcher)
             if self.cache is not None:

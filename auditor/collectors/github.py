@@ -29,12 +29,17 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from auditor.cache import Cache
+from auditor.collectors.backends.github import graphql, rest
+from auditor.collectors.backends.github.client import (
+    DEFAULT_API_URL,
+    ClientSettings,
+    GitHubApi,
+    Unavailable,
+)
+from auditor.collectors.backends.github.company import normalise_company
+from auditor.collectors.backends.github.graphql import CommitSample, Limits
+from auditor.collectors.backends.github.signals import GRAPHQL_ONLY, NAMES, SPECS, RepoRecord
 from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
-from auditor.github import graphql, rest
-from auditor.github.client import DEFAULT_API_URL, ClientSettings, GitHubApi, Unavailable
-from auditor.github.company import normalise_company
-from auditor.github.graphql import CommitSample, Limits
-from auditor.github.signals import GRAPHQL_ONLY, NAMES, SPECS, RepoRecord
 from auditor.repository import is_ip_or_local
 
 NAMESPACE = "github"

@@ -15,10 +15,13 @@ from the same ``info`` block; the audit uses it to give other collectors their s
 
 from __future__ import annotations
 
+import itertools
 import re
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -28,15 +31,17 @@ from auditor.cache import Cache
 from auditor.collectors.interface import (
     Collector,
     JSONValue,
-    RepositoryRef,
     Signal,
     SignalSpec,
     SignalType,
     Subject,
 )
-from auditor.index import PROJECT_TTL, IndexClient, project_json_url
+from auditor.collectors.notices import find_notice
+from auditor.datafiles import read_toml_files, rules_root
+from auditor.index.client import PROJECT_TTL, IndexClient, project_json_url
 from auditor.repository import (
     DEFAULT_GITHUB_HOSTS,
+    RepositoryRef,
     funding_links,
     is_ip_or_local,
     label_kind,
@@ -56,13 +61,15 @@ SPECS: tuple[SignalSpec, ...] = (
     _spec(
         "index_publishers",
         "list",
-        "Accounts that can publish releases on the index ({role, user}: owners and"
-        " maintainers), from the project JSON's ownership roles.",
+        "Accounts with a role of their own on the index ({role, user}: owners and"
+        " maintainers), from the project JSON's ownership roles. An index organisation's"
+        " members can publish too and are not listed.",
     ),
     _spec(
         "index_publisher_count",
         "int",
-        "Distinct accounts that can publish releases on the index.",
+        "Distinct accounts with their own role on the index; unknown (not zero) when an"
+        " index organisation owns the project and lists none, as its members publish.",
         "accounts",
     ),
     _spec(
@@ -107,6 +114,68 @@ SPECS: tuple[SignalSpec, ...] = (
         "declared_planning",
         "bool",
         "The project declares itself in planning ('Development Status :: 1 - Planning').",
+    ),
+    _spec(
+        "index_releases_730d",
+        "int",
+        "Releases uploaded in the last 730 days (two years).",
+        "releases",
+    ),
+    _spec(
+        "release_count",
+        "int",
+        "Versions ever released (with at least one file): a long history is a rhythm, a"
+        " handful of releases may be a small finished tool.",
+        "releases",
+    ),
+    _spec(
+        "median_release_gap_days",
+        "float",
+        "Median days between consecutive releases over the last 20 before the newest:"
+        " the project's own rhythm. Unknown with fewer than 3 releases.",
+        "days",
+    ),
+    _spec(
+        "release_gap_ratio",
+        "float",
+        "Days since the newest release divided by the median gap (at least 7 days): how"
+        " overdue the next release is against the project's own rhythm.",
+    ),
+    _spec(
+        "index_org_owned",
+        "bool",
+        "An index organisation owns the project (ownership.organization is set).",
+    ),
+    _spec(
+        "index_publisher_company",
+        "str",
+        "The large company (rules/large-companies.toml) whose account is the sole"
+        " publishing account, or '' when it is not a listed company's.",
+    ),
+    _spec(
+        "deprecation_notice",
+        "str",
+        "The sentence of the summary or description in which the project says it is"
+        " deprecated, unmaintained, archived, at end of life or moved (quoted, cleaned,"
+        " at most 280 characters); '' when it says none of that.",
+    ),
+    _spec(
+        "successor",
+        "str",
+        "The project a deprecation notice points users to ('use X instead', 'moved to"
+        " X'); '' when the notice names none or there is no notice.",
+    ),
+    _spec(
+        "open_vulnerabilities",
+        "int",
+        "Known vulnerabilities the index lists for the newest release and not withdrawn:"
+        " they affect the latest version, so no release fixes them yet.",
+        "advisories",
+    ),
+    _spec(
+        "open_vulnerability_ids",
+        "list",
+        "Ids (with aliases) of the advisories counted in open_vulnerabilities.",
     ),
     _spec("requires_python", "str", "The latest release's Requires-Python specifier."),
     _spec(
@@ -218,7 +287,13 @@ class IndexCollector(Collector):
                 continue
             source = self._source(subject.package)
             fetched_at = self._fetched_at(subject.package, now)
-            values = project_signals(doc, now=now, github_hosts=self.github_hosts)
+            values = project_signals(
+                doc,
+                now=now,
+                github_hosts=self.github_hosts,
+                upload_times=self.client.upload_times(subject.package),
+                name=subject.package,
+            )
             signals: list[Signal] = []
             for n in NAMES:
                 v = values[n]
@@ -234,6 +309,15 @@ class IndexCollector(Collector):
     # -- internals ------------------------------------------------------------------------
 
     def _missing_reason(self, name: str) -> str:
+        failure = self.client.project_json_failure(name)
+        if failure is not None:
+            return project_json_fault(failure)
+        if self.client.project_json_unsupported():
+            return (
+                "this index answers 404 for the project JSON of projects it lists: it "
+                "seems to offer no project JSON API, so publishers and release history "
+                "are not available"
+            )
         if project_json_url(self.client.index_urls[0], name) is None:
             return (
                 "this index offers no project JSON API (its URL does not end in /simple), "
@@ -241,10 +325,7 @@ class IndexCollector(Collector):
             )
         if self.client.offline:
             return "the project JSON is not in the cache and --offline was given"
-        return (
-            "the index did not provide this project's JSON document (not found there, "
-            "or the index did not answer)"
-        )
+        return "the index has no project JSON document for this project (404)"
 
     def _source(self, name: str) -> str:
         url = project_json_url(self.client.index_urls[0], name) or self.client.index_urls[0]
@@ -269,6 +350,11 @@ class IndexCollector(Collector):
         return now
 
 
+def project_json_fault(failure: str) -> str:
+    """The unknown reason for every signal lost when the project JSON failed this run."""
+    return f"the index's project JSON could not be read this run: {failure}"
+
+
 @dataclass(frozen=True)
 class _Known:
     value: JSONValue
@@ -279,14 +365,29 @@ def project_signals(
     *,
     now: datetime,
     github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
+    upload_times: Mapping[str, tuple[str, bool]] | None = None,
+    name: str | None = None,
 ) -> dict[str, _Known | str]:
-    """Signal name -> known value or the reason it is unknown. Pure, for tests and reuse."""
+    """Signal name -> known value or the reason it is unknown. Pure, for tests and reuse.
+
+    ``upload_times`` (version -> earliest PEP 700 upload time, all files yanked) from the
+    simple API is the release history when given; the project JSON's ``releases`` key,
+    which the index documents as deprecated, is the fallback.
+    """
     info = doc.get("info")
     info = info if isinstance(info, dict) else {}
+    project = name or _str(info.get("name")) or ""
     out: dict[str, _Known | str] = {}
     out.update(_ownership_signals(doc.get("ownership")))
-    out.update(_release_signals(doc.get("releases"), now))
+    releases = _releases_from_simple(upload_times) if upload_times else []
+    out.update(
+        _release_signals(doc.get("releases"), now)
+        if not releases
+        else _release_stats(releases, now)
+    )
     out.update(_classifier_signals(info))
+    out.update(_notice_signals(project, info))
+    out.update(_vulnerability_signals(doc))
     requires_python = _str(info.get("requires_python"))
     out["requires_python"] = (
         _Known(requires_python)
@@ -314,25 +415,84 @@ def project_signals(
 def _ownership_signals(ownership: Any) -> dict[str, _Known | str]:
     if not isinstance(ownership, dict) or not isinstance(ownership.get("roles"), list):
         why = "this index publishes no ownership data (who can publish) for the project"
-        return _all(("index_publishers", "index_publisher_count", "index_organization"), why)
+        names = (
+            "index_publishers",
+            "index_publisher_count",
+            "index_organization",
+            "index_org_owned",
+            "index_publisher_company",
+        )
+        return _all(names, why)
     roles = [
         {"role": str(r.get("role", "")), "user": str(r["user"])}
         for r in ownership["roles"]
         if isinstance(r, dict) and isinstance(r.get("user"), str) and r["user"]
     ]
     org = ownership.get("organization")
+    owned = isinstance(org, str) and bool(org)
     out: dict[str, _Known | str] = {
-        "index_organization": _Known(org if isinstance(org, str) and org else None)
+        "index_organization": _Known(org if owned else None),
+        "index_org_owned": _Known(owned),
     }
+    users = sorted({r["user"].lower() for r in roles})
     if not roles:
-        why = "the index lists no publishing accounts for the project"
+        # ``roles`` lists only accounts with a role of their own: an organisation-owned
+        # project (flask: {"organization": "pallets", "roles": []}) is published by the
+        # organisation's members, whom the index does not list. Not zero: unknown.
+        why = (
+            f"the index organisation {org!r} owns the project and its members, who can"
+            " publish, are not listed"
+            if owned
+            else "the index lists no publishing accounts for the project"
+        )
         out["index_publishers"] = why
         out["index_publisher_count"] = why
     else:
         publishers: list[JSONValue] = [dict(r) for r in roles]
         out["index_publishers"] = _Known(publishers)
-        out["index_publisher_count"] = _Known(len({r["user"].lower() for r in roles}))
+        out["index_publisher_count"] = _Known(len(users))
+    accounts = [str(org)] if owned else users
+    company = company_of_accounts(accounts) if len(users) <= 1 or owned else ""
+    out["index_publisher_company"] = _Known(company or "")
     return out
+
+
+@lru_cache(maxsize=1)
+def _company_accounts() -> dict[str, str]:
+    """Account or company name (lower case) -> company, from rules/large-companies.toml.
+
+    Read here from the data file (not through auditor.sponsorship, which sits downstream):
+    an account with a listed company's name is that company's, not one person's.
+    """
+    problems: list[str] = []
+    out: dict[str, str] = {}
+    for _, data in read_toml_files([rules_root() / "large-companies.toml"], problems):
+        table = data.get("company")
+        for cid, body in (table if isinstance(table, dict) else {}).items():
+            if not isinstance(body, dict):
+                continue
+            name = str(body.get("name", cid))
+            for key in ("github", "names"):
+                values = body.get(key)
+                for value in values if isinstance(values, list) else []:
+                    if isinstance(value, str) and value.strip():
+                        out[_account_key(value)] = name
+    return out
+
+
+def _account_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def company_of_accounts(accounts: Iterable[str]) -> str | None:
+    """The listed company one of these index accounts belongs to, by name, if any."""
+    known = _company_accounts()
+    for account in accounts:
+        key = _account_key(account)
+        for candidate in (key, key.removesuffix("ai"), key.removesuffix("inc")):
+            if candidate and candidate in known:
+                return known[candidate]
+    return None
 
 
 @dataclass(frozen=True)
@@ -363,13 +523,38 @@ def _releases(raw: Any) -> list[_Release]:
     return out
 
 
+_RELEASE_NAMES = (
+    "days_since_release",
+    "index_releases_365d",
+    "index_releases_730d",
+    "first_release_age_days",
+    "latest_release_yanked",
+    "release_count",
+    "median_release_gap_days",
+    "release_gap_ratio",
+)
+RHYTHM_WINDOW = 20  # releases whose gaps make the project's recent rhythm
+MIN_GAP_DAYS = 7.0  # a burst of same-week fixes is not a weekly rhythm
+
+
+def _releases_from_simple(upload_times: Mapping[str, tuple[str, bool]]) -> list[_Release]:
+    out: list[_Release] = []
+    for version, (stamp, yanked) in upload_times.items():
+        uploaded = _parse_time(stamp)
+        if uploaded is not None:
+            out.append(_Release(str(version), uploaded, yanked))
+    return out
+
+
+def _parse_time(stamp: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _release_signals(raw: Any, now: datetime) -> dict[str, _Known | str]:
-    names = (
-        "days_since_release",
-        "index_releases_365d",
-        "first_release_age_days",
-        "latest_release_yanked",
-    )
     releases = _releases(raw)
     if not releases:
         why = (
@@ -377,12 +562,32 @@ def _release_signals(raw: Any, now: datetime) -> dict[str, _Known | str]:
             if isinstance(raw, dict)
             else "the index's project JSON has no release history"
         )
-        return _all(names, why)
+        return _all(_RELEASE_NAMES, why)
+    return _release_stats(releases, now)
+
+
+def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known | str]:
+    """Recency, counts and rhythm of a release history (yanked releases count as
+    activity; the newest live one is what users get)."""
 
     def days(moment: datetime) -> int:
         return max(0, int((now - moment).total_seconds() // 86400))
 
     out: dict[str, _Known | str] = {}
+    out["index_releases_730d"] = _Known(sum(1 for r in releases if days(r.uploaded) <= 730))
+    out["release_count"] = _Known(len(releases))
+    dates = sorted(r.uploaded for r in releases)
+    recent = dates[-(RHYTHM_WINDOW + 1) :]
+    gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(recent)]
+    if len(gaps) >= 2:
+        median = statistics.median(gaps)
+        out["median_release_gap_days"] = _Known(round(median, 1))
+        since = days(dates[-1])
+        out["release_gap_ratio"] = _Known(round(since / max(median, MIN_GAP_DAYS), 2))
+    else:
+        why = f"{len(dates)} release(s): too few for a rhythm"
+        out["median_release_gap_days"] = why
+        out["release_gap_ratio"] = why
     live = [r for r in releases if not r.yanked]
     out["days_since_release"] = (
         _Known(days(max(r.uploaded for r in live))) if live else "every release is yanked"
@@ -409,6 +614,38 @@ def _latest(releases: list[_Release]) -> _Release | None:
         return None
     finals = [p for p in parsed if not p[0].is_prerelease] or parsed
     return max(finals, key=lambda p: p[0])[1]
+
+
+def _notice_signals(name: str, info: Mapping[str, Any]) -> dict[str, _Known | str]:
+    summary = info.get("summary")
+    description = info.get("description")
+    notice = find_notice(
+        name,
+        summary if isinstance(summary, str) else None,
+        description if isinstance(description, str) else None,
+    )
+    if notice is None:
+        return {"deprecation_notice": _Known(""), "successor": _Known("")}
+    return {
+        "deprecation_notice": _Known(notice.quote),
+        "successor": _Known(notice.successor or ""),
+    }
+
+
+def _vulnerability_signals(doc: Mapping[str, Any]) -> dict[str, _Known | str]:
+    raw = doc.get("vulnerabilities")
+    if not isinstance(raw, list):
+        why = "the index's project JSON lists no vulnerability data for the project"
+        return _all(("open_vulnerabilities", "open_vulnerability_ids"), why)
+    ids: list[JSONValue] = []
+    for vuln in raw:
+        if not isinstance(vuln, dict) or vuln.get("withdrawn"):
+            continue
+        vid = vuln.get("id")
+        aliases = [a for a in vuln.get("aliases") or [] if isinstance(a, str)]
+        label = str(vid) if isinstance(vid, str) and vid else (aliases[0] if aliases else "?")
+        ids.append(label + (f" ({', '.join(aliases)})" if aliases and aliases[0] != label else ""))
+    return {"open_vulnerabilities": _Known(len(ids)), "open_vulnerability_ids": _Known(ids)}
 
 
 def _classifier_signals(info: Mapping[str, Any]) -> dict[str, _Known | str]:

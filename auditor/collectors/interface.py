@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from auditor.repository import RepositoryRef
+
 SignalType = Literal["int", "float", "bool", "str", "date", "list", "dict"]
 JSONValue = int | float | bool | str | list["JSONValue"] | dict[str, "JSONValue"] | None
 
@@ -26,22 +28,6 @@ class SignalSpec:
     type: SignalType
     description: str
     unit: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RepositoryRef:
-    """A source repository a package maps to, with how sure we are and why."""
-
-    url: str
-    host: str
-    owner: str
-    name: str
-    confidence: Literal["high", "medium", "low"]
-    how: str
-
-    @property
-    def slug(self) -> str:
-        return f"{self.owner}/{self.name}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 from auditor import __version__
-from auditor.graph import DependencyGraph
 from auditor.reporters.sanitize import clean
+from auditor.resolve.graph import DependencyGraph
 
 GRAPH_SCHEMA_VERSION = "1"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from auditor.report import ScoredReport
-    from auditor.rules import Rule
+    from auditor.judge.report import ScoredReport
+    from auditor.judge.rules import Rule
     from auditor.summaries import Summary
 
 
@@ -27,10 +27,13 @@ if TYPE_CHECKING:
 class RenderContext:
     """What a format may need beyond the report; every field has a harmless default.
 
-        ``summaries`` are generated narratives keyed by package name (shown marked as
-        generated); ``rules`` are the loaded rules (SARIF describes each one); ``source_root``
-        is the repository root that SARIF makes artifact paths relative to, and ``working_dir``
+    ``summaries`` are generated narratives keyed by package name (shown marked as
+    generated); ``rules`` are the loaded rules (SARIF describes each one); ``source_root``
+    is the repository root that SARIF makes artifact paths relative to, and ``working_dir``
     the directory relative input paths were given from (the library never reads the cwd).
+    ``show_all`` lists every package instead of those needing attention (``--all``);
+    ``markdown_limit`` caps the Markdown document in bytes (``--markdown-limit``);
+    ``index_url`` is the configured package index, for links to a package's page.
     """
 
     color: bool = False
@@ -40,6 +43,9 @@ class RenderContext:
     rules: Sequence[Rule] = ()
     source_root: Path | None = None
     working_dir: Path | None = None
+    show_all: bool = False
+    markdown_limit: int | None = None
+    index_url: str | None = None
 
 
 class Reporter(ABC):

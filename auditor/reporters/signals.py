@@ -14,36 +14,44 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from auditor import __version__
-from auditor.audit import AuditResult, PackageAudit
-from auditor.collectors.interface import JSONValue, Signal
-from auditor.policy import Change
-from auditor.report import ScoredReport, counting_hits, reason, resolutions
-from auditor.reporters.terminal import clean
-from auditor.scoring import LEVELS, Evidence, PackageScore, level_rank
+from auditor.collectors.interface import JSONValue, Signal, SignalSpec
+from auditor.collectors.run import AuditResult, PackageAudit
+from auditor.judge.policy import Change
+from auditor.judge.report import ScoredReport, counting_hits, reason, resolutions
+from auditor.judge.scoring import Evidence, PackageScore, level_rank
+from auditor.reporters.sanitize import clean
 
 if TYPE_CHECKING:
     from auditor.summaries import Summary
 
-AUDIT_SCHEMA_VERSION = "1"
+AUDIT_SCHEMA_VERSION = "2"  # auditor/schemas/CHANGELOG.md says what changed
 
 
 # -- JSON ------------------------------------------------------------------------------------
 
 
-def signal_data(signal: Signal) -> dict[str, JSONValue]:
-    """``{"value", "source", "fetched_at"}`` or ``{"unknown", "source", "fetched_at"}``."""
+def signal_data(signal: Signal, spec: SignalSpec | None = None) -> dict[str, JSONValue]:
+    """``{"value", "source", "fetched_at"}`` or ``{"unknown", "source", "fetched_at"}``,
+    with the declared ``type`` when the catalog knows the signal (the schema checks the
+    value against it)."""
     head: dict[str, JSONValue] = (
         {"value": signal.value} if signal.known else {"unknown": signal.unknown_reason}
     )
-    return {**head, "source": signal.source, "fetched_at": signal.fetched_at.isoformat()}
+    typed: dict[str, JSONValue] = {"type": spec.type} if spec is not None else {}
+    return {
+        **head,
+        **typed,
+        "source": signal.source,
+        "fetched_at": signal.fetched_at.isoformat(),
+    }
 
 
 def repository_data(pkg: PackageAudit) -> dict[str, str] | None:
@@ -53,7 +61,10 @@ def repository_data(pkg: PackageAudit) -> dict[str, str] | None:
     return {"url": repo.url, "confidence": repo.confidence, "how": pkg.repository_how or repo.how}
 
 
-def package_data(pkg: PackageAudit) -> dict[str, Any]:
+def package_data(
+    pkg: PackageAudit, specs: Mapping[str, SignalSpec] | None = None
+) -> dict[str, Any]:
+    known = specs or {}
     return {
         "name": pkg.name,
         "version": pkg.package.version,
@@ -63,7 +74,7 @@ def package_data(pkg: PackageAudit) -> dict[str, Any]:
         "via": list(pkg.via),
         "origins": list(pkg.origins),
         "repository": repository_data(pkg),
-        "signals": {name: signal_data(s) for name, s in pkg.signals.items()},
+        "signals": {name: signal_data(s, known.get(name)) for name, s in pkg.signals.items()},
     }
 
 
@@ -82,7 +93,7 @@ def to_data(result: AuditResult) -> dict[str, Any]:
             "run": list(result.collectors_run),
             "skipped": list(result.collectors_skipped),
         },
-        "packages": [package_data(p) for p in result.packages],
+        "packages": [package_data(p, result.specs) for p in result.packages],
         "unknown_summary": [
             {
                 "collector": u.collector,
@@ -228,7 +239,7 @@ def age(fetched_at: datetime, now: datetime) -> str:
 def explain_data(
     result: AuditResult, pkg: PackageAudit, now: datetime, score: PackageScore | None = None
 ) -> dict[str, Any]:
-    data = package_data(pkg)
+    data = package_data(pkg, result.specs)
     if score is not None:
         data.update(explain_score_data(score))
     data["paths"] = _paths(result, pkg)
@@ -267,7 +278,10 @@ def render_explain_text(
     )
     lines.append("")
     lines.append("repository:")
-    if pkg.repository is not None:
+    fault = result.faults.get(pkg.name)
+    if pkg.repository is None and fault is not None:
+        lines.append(f"  unknown: {fault}")
+    elif pkg.repository is not None:
         lines.append(f"  {pkg.repository.url}  (confidence {pkg.repository.confidence})")
         lines.append(f"  found via {pkg.repository_how or pkg.repository.how}")
     elif _known(pkg, "repository_url"):
@@ -282,7 +296,7 @@ def render_explain_text(
         lines.append("  " + " -> ".join(item["path"]) + where)
     lines.append("")
     if score is not None:
-        lines.extend(explain_score_lines(score))
+        lines.extend(explain_score_lines(score, fault=fault))
         lines.append("")
     lines.extend(_signal_lines(pkg.signals, now))
     if result.warnings:
@@ -348,7 +362,7 @@ def scored_package_data(
     """One package of the report; ``summary`` (generated, with its model) only when
     ``--summarize`` produced one for it."""
     score = report.score(pkg)
-    data = package_data(pkg)
+    data = package_data(pkg, report.result.specs)
     data["categories"] = list(score.context.categories)
     data["serving_path"] = score.context.serving_path
     data["risk"] = risk_data(score, report.changes.get(score.name))
@@ -359,10 +373,15 @@ def scored_package_data(
 
 def summary_data(report: ScoredReport) -> dict[str, Any]:
     """Counts per level and the gate's decision: what a CI step reads first."""
+    from auditor.reporters.attention import count_levels, evidence_gap, gate_line
+
     g = report.gate
+    gap = evidence_gap(report.result)
     return {
         "packages": len(report.result.packages),
-        "levels": report.counts(),
+        "levels": count_levels(report),
+        "verdict": gate_line(report),
+        "evidence": {"signals": gap.total, "unknown": gap.unknown},
         "gate": {
             "fail_on": report.fail_on,
             "strict": report.strict,
@@ -385,7 +404,8 @@ def report_data(
     ``summary``; packages keep the audit's order (most depended-on first).
     auditor/schemas/report.schema.json describes it."""
     found = summaries or {}
-    data = to_data(report.result)
+    # The signals document without its packages (built once, below, with their risk).
+    data = to_data(replace(report.result, packages=()))
     data["summary"] = summary_data(report)
     data["packages"] = [
         scored_package_data(report, p, found.get(p.name)) for p in report.result.packages
@@ -393,17 +413,16 @@ def report_data(
     return data
 
 
+PRETTY_MAX = 1000
+"""Up to this many packages the JSON is indented for people; beyond it, compact: Python's
+indenting encoder is ten times slower (15 s at 5,000 packages) and the file is for tools."""
+
+
 def render_report_json(report: ScoredReport, summaries: Mapping[str, Summary] | None = None) -> str:
-    return json.dumps(report_data(report, summaries), indent=2) + "\n"
-
-
-_LEVEL_STYLE = {
-    "critical": "bold red",
-    "high": "red",
-    "medium": "yellow",
-    "low": "cyan",
-    "none": "green",
-}
+    data = report_data(report, summaries)
+    if len(report.result.packages) <= PRETTY_MAX:
+        return json.dumps(data, indent=2) + "\n"
+    return json.dumps(data, separators=(",", ":")) + "\n"
 
 
 def _bus_factor(pkg: PackageAudit) -> str:
@@ -429,93 +448,13 @@ def _place(pkg: PackageAudit) -> str:
     return "direct" if pkg.direct else f"transitive ({pkg.depth})"
 
 
-def headline(report: ScoredReport) -> str:
-    counts = report.counts()
-    levels = ", ".join(f"{counts[lv]} {lv}" for lv in reversed(LEVELS))
-    g = report.gate
-    verdict = {0: "PASS", 1: "FAIL", 3: "UNTRUSTWORTHY"}.get(g.exit_code, "FAIL")
-    mode = " --strict" if report.strict else ""
-    base = f", against baseline {report.baseline}" if report.baseline else ""
-    return (
-        f"{len(report.result.packages)} packages: {levels}. "
-        f"Gate --fail-on {report.fail_on}{mode}{base}: {verdict} (exit {g.exit_code})"
-    )
-
-
-def render_report_text(
-    report: ScoredReport,
-    *,
-    width: int = 120,
-    color: bool = False,
-    summaries: Mapping[str, Summary] | None = None,
-) -> str:
-    """Packages grouped by risk level, worst first, one line of reason each; then the
-    generated summaries, if any, each labelled with the model that wrote it."""
-    table = Table(title=None, show_lines=False, expand=False)
-    for header, justify in (
-        ("package", "left"),
-        ("version", "left"),
-        ("category", "left"),
-        ("risk", "left"),
-        ("bus factor", "right"),
-        ("last activity", "right"),
-        ("funding", "left"),
-        ("reason", "left"),
-        ("in graph", "left"),
-    ):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    previous: str | None = None
-    for pkg in report.ordered():
-        score = report.score(pkg)
-        if previous is not None and score.level != previous:
-            table.add_section()
-        previous = score.level
-        risk = Text(f"{score.level} {score.risk}", style=_LEVEL_STYLE[score.level])
-        if score.vendor_level != "none":
-            risk.append(f" (vendor {score.vendor_level})")
-        cells: list[str | Text] = [
-            pkg.name,
-            pkg.package.version or "?",
-            ", ".join(score.context.categories) or "-",
-            risk,
-            _bus_factor(pkg),
-            _activity(pkg),
-            _funding(pkg),
-            reason(score),
-            _place(pkg),
-        ]
-        table.add_row(*(c if isinstance(c, Text) else Text(clean(c)) for c in cells))
-    buf = io.StringIO()
-    console = Console(
-        file=buf, width=width, color_system="auto" if color else None, force_terminal=color
-    )
-    console.print(clean(headline(report)), markup=False, highlight=False)
-    console.print(table)
-    # The gate's reasons go to stderr (the CLI prints them next to any format).
-    lines = summary_lines(report.result)
-    lines.extend(summary_text_lines(report, summaries or {}))
-    return buf.getvalue() + "".join(clean(line) + "\n" for line in lines)
-
-
-def summary_text_lines(report: ScoredReport, summaries: Mapping[str, Summary]) -> list[str]:
-    """The generated narratives, worst package first, under a heading that says they
-    are generated and do not count: a reader must never mistake them for findings."""
-    shown = [(p.name, summaries[p.name]) for p in report.ordered() if p.name in summaries]
-    if not shown:
-        return []
-    lines = ["", "Summaries (generated by a local model from the evidence above; not scored):"]
-    for name, summary in shown:
-        lines.append(f"  {name}: {' '.join(summary.as_text().split())}")
-    return lines
-
-
 # -- explain with scores ---------------------------------------------------------------------
 
 
 def _evidence_line(ev: Evidence) -> str:
-    if ev.op == "missing":
+    if ev.op in ("missing", "present"):
         got = f"unknown ({ev.unknown_reason})" if ev.unknown_reason else _show(ev.value)
-        return f"{ev.signal} is missing? {got} -> {_truth(ev.result)}"
+        return f"{ev.signal} is {ev.op}? {got} -> {_truth(ev.result)}"
     expected = ev.expected.isoformat() if isinstance(ev.expected, date) else ev.expected
     if ev.unknown_reason is not None:
         return f"{ev.signal} {ev.op} {_show(expected)}: unknown ({ev.unknown_reason})"
@@ -552,10 +491,12 @@ def lower_risk(score: PackageScore) -> dict[str, Any]:
     }
 
 
-def explain_score_lines(score: PackageScore) -> list[str]:
-    """Text for ``explain``: risk and its parts, state, every rule, what would lower it."""
+def explain_score_lines(score: PackageScore, *, fault: str | None = None) -> list[str]:
+    """Text for ``explain``: risk and its parts, state, every rule, what would lower it.
+    ``fault``: the data source that failed for the package (its risk is then unknown)."""
+    failed = fault is not None and score.level == "none"
     lines = [
-        f"risk: {score.level} {score.risk}/100"
+        (f"risk: unknown ({fault})" if failed else f"risk: {score.level} {score.risk}/100")
         + (f"; vendor risk {score.vendor_level}" if score.vendor_level != "none" else ""),
         "  categories: "
         + (", ".join(score.context.categories) or "none")
@@ -580,6 +521,8 @@ def explain_score_lines(score: PackageScore) -> list[str]:
         if f.acceptance is not None:
             lines.append(f"      {f.acceptance.describe()}")
         lines.extend(f"      {_evidence_line(e)}" for e in f.evidence)
+        if f.suggestion:
+            lines.append(f"      suggestion: {f.suggestion}")
     if score.out_of_scope:
         lines.append(f"  out of scope here: {', '.join(score.out_of_scope)}")
     lines.append("")

@@ -3,6 +3,11 @@
 Why four: Markdown for a pull request or issue, HTML for a finance team (one
 self-contained file: inline CSS, no script, no external resource, the only links are
 the funding links themselves), JSON for tools, CSV for a spreadsheet.
+
+Why sanitise: recipients, titles, URLs and evidence come from FUNDING.yml files, index
+organisations and Project-URLs, which anyone can write. Every such text goes through
+``auditor.reporters.sanitize`` for the format at hand: no terminal escapes, no Markdown
+image or ``@mention``, no ``javascript:`` link, no spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from collections.abc import Callable, Sequence
 
 from auditor import __version__
 from auditor.collectors.interface import JSONValue
-from auditor.sponsor.plan import SponsorPlan
-from auditor.sponsor.ranking import Assessment, Factor, Recommendation, Unfunded
+from auditor.reporters.sanitize import clean, csv_cell, markdown, markdown_url
+from auditor.sponsorship.plan import SponsorPlan
+from auditor.sponsorship.ranking import Assessment, Factor, Recommendation, Unfunded
 from auditor.summaries import Summary
 
 SCHEMA_VERSION = "1"
@@ -161,17 +167,17 @@ def render_csv(plan: SponsorPlan) -> str:
             [
                 "fund",
                 position,
-                t.name,
-                t.kind,
+                csv_cell(t.name),
+                csv_cell(t.kind),
                 f"{a.priority:.1f}",
                 "" if amount is None else amount,
-                currency,
-                period,
-                t.primary.url,
-                " ".join(c.url for c in t.channels[1:]),
-                ";".join(t.packages),
-                ";".join(_apps(a)),
-                _why(a.factors),
+                csv_cell(currency),
+                csv_cell(period),
+                csv_cell(t.primary.url),
+                csv_cell(" ".join(c.url for c in t.channels[1:])),
+                csv_cell(";".join(t.packages)),
+                csv_cell(";".join(_apps(a))),
+                csv_cell(_why(a.factors)),
             ]
         )
     for u in plan.ranking.unfunded:
@@ -180,17 +186,17 @@ def render_csv(plan: SponsorPlan) -> str:
             [
                 "no-funding-channel",
                 "",
-                u.package,
+                csv_cell(u.package),
                 "package",
                 f"{a.priority:.1f}",
                 "",
-                currency,
-                period,
+                csv_cell(currency),
+                csv_cell(period),
                 "",
                 "",
-                u.package,
-                ";".join(_apps(a)),
-                u.suggestions[0] if u.suggestions else "",
+                csv_cell(u.package),
+                csv_cell(";".join(_apps(a))),
+                csv_cell(u.suggestions[0] if u.suggestions else ""),
             ]
         )
     return buf.getvalue()
@@ -199,9 +205,17 @@ def render_csv(plan: SponsorPlan) -> str:
 # ---------------------------------------------------------------- Markdown
 
 
-def _md(text: str) -> str:
-    """Escape what breaks a Markdown table cell or starts unintended markup."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def _md(text: object) -> str:
+    """Outside text as inert Markdown (the sanitiser ``audit`` uses)."""
+    return markdown(text)
+
+
+def _md_link(url: str, title: str) -> str:
+    """A Markdown link only for an http(s) URL; anything else is shown as text."""
+    safe = markdown_url(url)
+    if safe is None:
+        return f"{_md(title)} ({_md(url)})"
+    return f"[{_md(title)}]({safe})"
 
 
 def _budget_line(plan: SponsorPlan) -> str:
@@ -221,7 +235,7 @@ def _budget_line(plan: SponsorPlan) -> str:
 
 
 def _factors_md(factors: Sequence[Factor]) -> list[str]:
-    return [f"  - {f.name} {f.points:+.1f}: {_md(f.why)}" for f in factors]
+    return [f"  - {_md(f.name)} {f.points:+.1f}: {_md(f.why)}" for f in factors]
 
 
 def render_markdown(plan: SponsorPlan) -> str:
@@ -230,7 +244,7 @@ def render_markdown(plan: SponsorPlan) -> str:
         "# Sponsorship plan",
         "",
         f"{plan.package_count} packages from {len(r.apps) or len(plan.inputs)} app(s) "
-        f"({', '.join(f'`{a}`' for a in (r.apps or plan.inputs))}); "
+        f"({', '.join(_md(a) for a in (r.apps or plan.inputs))}); "
         f"{len(r.recommendations)} funding target(s), {len(r.unfunded)} risky package(s) "
         "with no funding channel.",
         "",
@@ -248,7 +262,7 @@ def render_markdown(plan: SponsorPlan) -> str:
             amount = f" {_money(plan, _amount(plan, rec)) or '0'} |" if plan.budget else ""
             out.append(
                 f"| {position} | {_md(t.name)} | {rec.priority:.1f} |{amount} "
-                f"{_md(', '.join(t.packages))} | [{_md(t.primary.title)}]({t.primary.url}) |"
+                f"{_md(', '.join(t.packages))} | {_md_link(t.primary.url, t.primary.title)} |"
             )
         out.append("")
         out.append("## Why each target")
@@ -282,17 +296,17 @@ def render_markdown(plan: SponsorPlan) -> str:
 def _rec_md(plan: SponsorPlan, position: int, rec: Recommendation) -> list[str]:
     t, a = rec.target, rec.assessment
     money = _money(plan, _amount(plan, rec))
-    head = f"### {position}. {t.name} — priority {a.priority:.1f}"
+    head = f"### {position}. {_md(t.name)} — priority {a.priority:.1f}"
     if money:
         head += f", {money} per {plan.budget.period if plan.budget else ''}"
     out = [head, "", f"{_md(rec.summary)}.", ""]
-    out.append("- Fund at: " + ", ".join(f"[{_md(c.title)}]({c.url})" for c in t.channels))
+    out.append("- Fund at: " + ", ".join(_md_link(c.url, c.title) for c in t.channels))
     out.append("- Your packages:")
     for d in a.dependents:
-        via = ", ".join(d.via) or "?"
+        via = _md(", ".join(d.via) or "?")
         out.append(
-            f"  - `{d.name}` {d.version or ''} (risk {d.risk}, {d.level}; needed by {via}; "
-            f"in {', '.join(f'`{x}`' for x in d.apps) or '?'})"
+            f"  - {_md(d.name)} {_md(d.version or '')} (risk {d.risk}, {_md(d.level)}; "
+            f"needed by {via}; in {_md(', '.join(d.apps) or '?')})"
         )
     out.append("- Priority:")
     out += _factors_md(a.factors)
@@ -308,11 +322,11 @@ def _rec_md(plan: SponsorPlan, position: int, rec: Recommendation) -> list[str]:
 def _unfunded_md(u: Unfunded) -> list[str]:
     a = u.assessment
     d = a.dependents[0] if a.dependents else None
-    out = [f"### {u.package} — priority {a.priority:.1f}", ""]
+    out = [f"### {_md(u.package)} — priority {a.priority:.1f}", ""]
     if d is not None:
         out.append(
-            f"Risk {d.risk} ({d.level}); needed by {', '.join(d.via) or '?'}; "
-            f"repository {d.repository or 'unknown'}."
+            f"Risk {d.risk} ({_md(d.level)}); needed by {_md(', '.join(d.via) or '?')}; "
+            f"repository {_md_link(d.repository, d.repository) if d.repository else 'unknown'}."
         )
         out.append("")
     out += _factors_md(a.factors)
@@ -339,14 +353,15 @@ code{background:#f6f8fa;padding:0 .2rem;border-radius:3px}
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(clean(str(text)), quote=True)
 
 
 def _link(url: str, title: str) -> str:
     """Only http(s) funding links become hyperlinks; nothing else in the page links out."""
-    if not url.startswith(("https://", "http://")):
+    safe = markdown_url(url)  # http(s) only, nothing that could end the attribute
+    if safe is None:
         return _e(title)
-    return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(title)}</a>'
+    return f'<a href="{_e(safe)}" rel="noopener noreferrer">{_e(title)}</a>'
 
 
 def _factors_html(factors: Sequence[Factor]) -> str:

@@ -11,7 +11,7 @@ differently from how it is stored.
 
 from __future__ import annotations
 
-from auditor.report import ScoredReport
+from auditor.judge.report import ScoredReport
 from auditor.reporters.interface import RenderContext, Reporter
 from auditor.reporters.sanitize import clean
 
@@ -19,13 +19,18 @@ __all__ = ["TextReporter", "clean"]
 
 
 class TextReporter(Reporter):
-    """Packages grouped by risk, worst first (``--format text``, the default)."""
+    """The verdict, the packages needing attention by requirement, the verdict again
+    (``--format text``, the default; ``--all`` lists every package)."""
 
     def render(self, report: ScoredReport, context: RenderContext) -> str:
-        from auditor.reporters.signals import render_report_text
+        from auditor.reporters.text import render_attention_text
 
-        return render_report_text(
-            report, color=context.color, width=context.width, summaries=context.summaries
+        return render_attention_text(
+            report,
+            color=context.color,
+            width=context.width,
+            everything=context.show_all,
+            summaries=context.summaries,
         )
 
 

@@ -8,7 +8,8 @@ in ``/v1`` means OpenAI-compatible and anything else means Ollama. In OpenAI mod
 without ``/v1`` gets it appended, since that is where every such server mounts its API.
 
 Both requests ask for determinism the same way: temperature 0, seed 42, no streaming,
-and a cap on the answer's length (a runaway answer on a laptop CPU is minutes).
+and a cap on the answer's length (a runaway answer on a laptop CPU is minutes). Ollama
+requests also say ``think: false``, since a thinking model would spend the cap thinking.
 
 Failures are typed so the caller can decide: ``ServerUnavailable`` (refused, timed out:
 no point asking again in this run) and ``BadAnswer`` (this answer was unusable). The
@@ -159,6 +160,10 @@ class ChatClient:
                 "model": self.model,
                 "messages": messages,
                 "stream": False,
+                # Ollama turns "thinking" on by itself for models that can think (qwen3,
+                # deepseek-r1, gpt-oss) when the request does not say, and the thinking
+                # then eats the token cap before any answer. Older servers ignore it.
+                "think": False,
                 "options": {"temperature": 0, "seed": SEED, "num_predict": max_tokens},
             }
         else:
@@ -176,6 +181,11 @@ class ChatClient:
         if content is None:
             raise BadAnswer("the answer has no message content (not a chat completion)")
         if not content.strip():
+            if _thinking(data):
+                raise BadAnswer(
+                    "the model spent its whole answer on thinking; use a model without "
+                    "thinking or a server that honours think=false"
+                )
             raise BadAnswer("the answer is empty")
         return content
 
@@ -223,6 +233,13 @@ def _content(data: Any, api: Api) -> str | None:
         message = first.get("message") if isinstance(first, dict) else None
     content = message.get("content") if isinstance(message, dict) else None
     return content if isinstance(content, str) else None
+
+
+def _thinking(data: Any) -> bool:
+    """Whether an answer carries a model's reasoning (Ollama's ``message.thinking``)."""
+    message = data.get("message") if isinstance(data, dict) else None
+    thinking = message.get("thinking") if isinstance(message, dict) else None
+    return isinstance(thinking, str) and bool(thinking.strip())
 
 
 def _error_text(response: requests.Response) -> str:

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 from auditor.collectors.interface import JSONValue
 
 if TYPE_CHECKING:
-    from auditor.audit import AuditResult, PackageAudit
-    from auditor.graph import DependencyGraph
-    from auditor.scoring import PackageScore
+    from auditor.collectors.run import AuditResult, PackageAudit
+    from auditor.judge.scoring import PackageScore
+    from auditor.resolve.graph import DependencyGraph
 
 # The signals that say who holds a package up and whether they are still there.
 KEY_SIGNALS: tuple[str, ...] = (
@@ -58,7 +58,7 @@ MAX_STRING = 300
 MAX_ITEMS = 10
 MAX_PATHS = 3
 MAX_FINDINGS = 12
-LEVEL_ORDER = ("none", "low", "medium", "high", "critical")
+LEVEL_ORDER = ("none", "unknown", "low", "medium", "high", "critical")  # as judge.scoring.LEVELS
 # Run timestamps say nothing to a reader but would change the cache key every run.
 VOLATILE_KEYS = frozenset({"generated_at", "finished_at", "fetched_at"})
 

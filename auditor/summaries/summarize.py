@@ -35,7 +35,7 @@ import requests
 from auditor.cache import Cache
 from auditor.collectors.interface import JSONValue
 from auditor.errors import InputError
-from auditor.http import make_session
+from auditor.index.http import make_session
 from auditor.summaries.client import (
     DEFAULT_URL,
     BadAnswer,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -148,9 +149,15 @@ def add_gate_stacks(index: FakeIndex) -> None:
         classifiers=["Development Status :: 4 - Beta"],
         roles=[("Owner", "lonewolf")],
     )
+    # A healthy project releases: three releases in the last months.
+    recent = datetime.now(UTC) - timedelta(days=20)
     index.add_project(
         "orgkit",
-        ["2.0"],
+        [
+            Release("1.9", upload_time=recent - timedelta(days=120)),
+            Release("1.10", upload_time=recent - timedelta(days=60)),
+            Release("2.0", upload_time=recent),
+        ],
         project_urls={"Source": "https://github.com/aifoundry/tensorkit"},
         classifiers=["Development Status :: 5 - Production/Stable"],
         roles=[("Owner", "alice"), ("Maintainer", "bob"), ("Maintainer", "carol")],

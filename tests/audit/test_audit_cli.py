@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from auditor.collectors.backends.github.signals import NAMES as GITHUB_NAMES
 from auditor.collectors.catalog import all_specs
-from auditor.github.signals import NAMES as GITHUB_NAMES
 from tests.audit.conftest import TOKEN
 from tests.fakes.github_server import FakeGitHub
 
@@ -39,7 +39,7 @@ def test_json_carries_every_signal_with_source_and_time(
     result = run("audit", APP, "--format", "json")
     assert result.code in RAN, result.err
     doc = result.json()
-    assert doc["schema_version"] == "1" and doc["tool"]["name"] == "auditor"
+    assert doc["schema_version"] == "2" and doc["tool"]["name"] == "auditor"
     catalog = set(all_specs())
     names = {p["name"] for p in doc["packages"]}
     assert {"requests", "urllib3", "tensorkit", "tinytok", "ml-core", "ml-io"} <= names

@@ -10,15 +10,15 @@ from typing import Any, ClassVar
 import networkx as nx
 import pytest
 
-from auditor.audit import Skipped, collect_signals
 from auditor.cache import Cache
 from auditor.collectors.index import NAMES, IndexCollector, map_project, project_signals
 from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
+from auditor.collectors.run import Skipped, collect_signals
 from auditor.config import make_target
-from auditor.graph import DependencyGraph
-from auditor.http import make_session
-from auditor.index import IndexClient
+from auditor.index.client import IndexClient
+from auditor.index.http import make_session
 from auditor.model import Origin, PackageStatus, Requirement, ResolvedPackage
+from auditor.resolve.graph import DependencyGraph
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

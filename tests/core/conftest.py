@@ -9,9 +9,9 @@ import pytest
 
 from auditor.cache import Cache
 from auditor.config import make_target, target_tags
-from auditor.http import make_session
-from auditor.index import IndexClient
-from auditor.resolve import ResolveOptions
+from auditor.index.client import IndexClient
+from auditor.index.http import make_session
+from auditor.resolve.resolver import ResolveOptions
 from tests.fakes import FakeIndex
 
 

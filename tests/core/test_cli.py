@@ -36,10 +36,10 @@ def test_audit_prints_every_package_with_depth_and_origin(
     index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reqs = write(tmp_path, "requirements.txt", "requests>=2.30\nllama-cpp-python\n")
-    assert audit_main([str(reqs), *TARGET, *NO_GH]) == 0
+    assert audit_main([str(reqs), *TARGET, *NO_GH, "--all"]) == 0
     out = capsys.readouterr().out
     assert "markupsafe" in out and "llama-cpp-python" in out
-    assert "packages (2 direct" in out
+    assert out.startswith("auditor PASS") and "All " in out
 
 
 def test_graph_json_is_complete(
@@ -227,3 +227,52 @@ def test_console_scripts_and_module_entry(index_env: FakeIndex, tmp_path: Path) 
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["packages"][0]["name"] == "idna"
+
+
+def test_pip_audit_spellings_r_f_o(
+    index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write(tmp_path, "a.txt", "idna\n")
+    b = write(tmp_path, "b.txt", "certifi\n")
+    out = tmp_path / "report.json"
+    code = audit_main(["-r", str(a), "--requirement", str(b), "-f", "json", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    names = {p["name"] for p in json.loads(out.read_text())["packages"]}
+    assert names == {"idna", "certifi"}
+
+
+def test_format_and_output_from_the_environment(
+    index_env: FakeIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reqs = write(tmp_path, "requirements.txt", "idna\n")
+    monkeypatch.setenv("AUDITOR_FORMAT", "json")
+    monkeypatch.setenv("AUDITOR_OUTPUT", str(tmp_path / "env.json"))
+    monkeypatch.setenv("AUDITOR_NO_GITHUB", "1")
+    assert audit_main([str(reqs)]) == 0, capsys.readouterr().err
+    doc = json.loads((tmp_path / "env.json").read_text())
+    assert doc["packages"][0]["name"] == "idna"
+    # The flag still wins over the variable.
+    assert audit_main([str(reqs), "-f", "text", "-o", "-"]) == 0
+    assert "idna" in capsys.readouterr().out
+
+
+def test_audit_r_with_unknown_flag_shows_the_audit_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert audit_main(["-r", "x.txt", "--no-such-flag"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: auditor audit" in err and "--no-such-flag" in err
+
+
+def test_desc_describes_the_rules_that_fired(
+    index_env: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reqs = write(tmp_path, "requirements.txt", "idna\n")
+    audit_main([str(reqs), *NO_GH, "--desc"])
+    out = capsys.readouterr().out
+    assert "Rules that fired:" in out or "Rules: none fired." in out
+    if "Rules that fired:" in out:
+        assert "what to do:" in out

@@ -10,9 +10,9 @@ import pytest
 from auditor.cache import Cache
 from auditor.config import make_target, target_tags
 from auditor.errors import DataSourceError, OfflineMissError
-from auditor.http import make_session
-from auditor.index import IndexClient, PackageNotFoundError
-from auditor.simple_api import DistFile, parse_html_page, parse_json_page
+from auditor.index.client import IndexClient, PackageNotFoundError
+from auditor.index.http import make_session
+from auditor.index.simple_api import DistFile, parse_html_page, parse_json_page
 from tests.core.conftest import client
 from tests.fakes import FakeIndex, Release
 
@@ -70,7 +70,7 @@ def pkg_info(version: str, *lines: str) -> str:
 
 
 def test_sdist_pkg_info_with_dynamic_requires_dist_is_not_authoritative() -> None:
-    from auditor.index import _from_sdist
+    from auditor.index.client import _from_sdist
 
     # Metadata 2.2+ without Dynamic: the list (even an empty one) is the truth.
     static = _from_sdist("native", "1.0", pkg_info("2.2"))
@@ -201,7 +201,7 @@ def test_json_pages_carry_pep592_yanked_flags() -> None:
 def test_wheels_for_other_targets_are_dropped_after_the_cache(
     empty_index: FakeIndex, tmp_path: Path
 ) -> None:
-    from auditor.simple_api import wheel_prefilter
+    from auditor.index.simple_api import wheel_prefilter
 
     files = [
         "gpu-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",

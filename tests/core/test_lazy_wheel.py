@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from auditor.lazy_wheel import TAIL, _Remote, find_member
+from auditor.index.lazy_wheel import TAIL, _Remote, find_member
 
 
 def remote_over(data: bytes) -> _Remote:

@@ -8,8 +8,7 @@ import pytest
 
 from auditor.cache import Cache
 from auditor.errors import ResolutionError
-from auditor.graph import DependencyGraph
-from auditor.index import PackageNotFoundError
+from auditor.index.client import PackageNotFoundError
 from auditor.model import (
     DependencyInput,
     LockedDependency,
@@ -18,7 +17,8 @@ from auditor.model import (
     PackageStatus,
     Requirement,
 )
-from auditor.resolve import resolve
+from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.resolver import resolve
 from tests.core.conftest import client, options
 from tests.fakes import FakeIndex, Release
 

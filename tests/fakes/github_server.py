@@ -481,7 +481,10 @@ class _Handler(BaseHTTPRequestHandler):
                     items = [i for i in items if i["state"] == query.get("state", "open")]
                 return self._paginate(items, path, query)
             if rest[1:] == ["comments"]:
-                items = sorted(data["comments"], key=lambda c: c["created_at"])
+                # As GitHub: ``direction`` applies with ``sort`` (created or updated).
+                key = "updated_at" if query.get("sort") == "updated" else "created_at"
+                desc = "sort" in query and query.get("direction") == "desc"
+                items = sorted(data["comments"], key=lambda c: c[key], reverse=desc)
                 if "since" in query:
                     since = _parse_time(query["since"])
                     items = [c for c in items if _parse_time(c["updated_at"]) >= since]

@@ -5,7 +5,7 @@ code in tests and in use; only its base URL changes. A loopback server exercises
 parts a mock skips (content negotiation, redirects, status codes, retries, threads,
 keep-alive, hashes that must match the bytes served).
 
-What it speaks, enough for `auditor.index`:
+What it speaks, enough for `auditor.index.client`:
 
 - ``GET /simple/``  and ``GET /simple/<name>/`` — PEP 503 HTML or PEP 691 JSON by
   ``Accept`` (api-version 1.1: PEP 700 ``versions``, ``size``, ``upload-time``), PEP 592
@@ -24,8 +24,9 @@ What it speaks, enough for `auditor.index`:
 Data comes from recorded fixtures (``tests/fixtures/index/*.json``, written by
 ``record_index.py``; URLs in them hold the ``{{INDEX}}`` / ``{{FILES}}`` placeholders that
 are filled with this server's own address when served) and from ``add_project`` for
-synthetic projects. Fault modes (``fail``, ``delay``, ``malformed``, ``missing_metadata``)
-and a request log let tests assert on retries and on how many calls an audit costs.
+synthetic projects. Fault modes (``fail``, ``delay``, ``malformed``, ``wrong_shape``,
+``missing_metadata``) and a request log let tests assert on retries and on how many
+calls an audit costs.
 """
 
 from __future__ import annotations
@@ -166,6 +167,8 @@ class Project:
     ownership: dict[str, Any]
     last_serial: int
     metadata_hidden: bool = False  # set by FakeIndex.missing_metadata
+    # The project JSON's ``vulnerabilities``: advisories against the newest release.
+    vulnerabilities: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -241,6 +244,7 @@ class _Fault:
     remaining: int | None
     headers: dict[str, str]
     malformed: bool = False
+    body: Any = None  # answer 200 with this JSON value (valid JSON, wrong shape)
 
 
 @dataclass
@@ -383,6 +387,8 @@ class FakeIndex:
         roles: Sequence[Mapping[str, str] | tuple[str, str]] | None = None,
         organization: str | None = None,
         last_serial: int | None = None,
+        description: str | None = None,
+        vulnerabilities: Sequence[Mapping[str, Any]] = (),
     ) -> Project:
         """Create (or replace) a synthetic project.
 
@@ -436,6 +442,7 @@ class FakeIndex:
             "author": author or "",
             "author_email": author_email or "",
             "classifiers": list(classifiers),
+            "description": description or "",
             "home_page": home_page or "",
             "license": license or "",
             "maintainer": maintainer or "",
@@ -469,6 +476,7 @@ class FakeIndex:
             info=info,
             ownership={"roles": role_list, "organization": organization},
             last_serial=last_serial if last_serial is not None else 1000 + len(self._projects),
+            vulnerabilities=[dict(v) for v in vulnerabilities],
         )
         self._add(project)
         return project
@@ -508,6 +516,12 @@ class FakeIndex:
         """Answer 200 with a truncated, invalid JSON body on matching paths."""
         with self._lock:
             self._faults.append(_Fault(path_prefix, 200, times, {}, malformed=True))
+
+    def wrong_shape(self, path_prefix: str, body: Any = None, times: int | None = None) -> None:
+        """Answer 200 with valid JSON of the wrong shape (default: a JSON list)."""
+        value = ["not", "a", "project"] if body is None else body
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, 200, times, {}, body=value))
 
     def delay(self, seconds: float, path_prefix: str = "/") -> None:
         """Sleep ``seconds`` before answering each matching request (timeouts, slowness)."""
@@ -562,6 +576,8 @@ class FakeIndex:
         if fault is not None and fault.malformed:
             kind = SIMPLE_JSON if path.startswith("/simple") else "application/json"
             return _Response(200, b'{"meta": {"api-version": "1.1"}, "files": [{"filen', kind)
+        if fault is not None and fault.body is not None:
+            return _Response(200, json.dumps(fault.body).encode(), "application/json")
         if fault is not None:
             body = json.dumps({"message": f"injected failure {fault.status}"}).encode()
             return _Response(fault.status, body, "application/json", dict(fault.headers))
@@ -683,7 +699,7 @@ class FakeIndex:
             "last_serial": project.last_serial,
             "releases": releases,
             "urls": releases.get(str(project.info.get("version")), []),
-            "vulnerabilities": [],
+            "vulnerabilities": project.vulnerabilities,
             "ownership": project.ownership,
         }
         serial = {"X-PyPI-Last-Serial": str(project.last_serial)}
@@ -970,6 +986,7 @@ def _project_from_recording(data: Mapping[str, Any]) -> Project:
         info=dict(project_doc.get("info") or {"name": data["name"]}),
         ownership=dict(project_doc.get("ownership") or {"roles": [], "organization": None}),
         last_serial=int(project_doc.get("last_serial") or simple["meta"].get("_last-serial", 1)),
+        vulnerabilities=list(project_doc.get("vulnerabilities") or []),
     )
 
 

@@ -113,8 +113,12 @@ class FakeLLMServer:
         delay: float = 0.0,
         hold: float = 0.0,
         list_models: bool = True,
+        thinks: bool = False,
     ) -> None:
         self.flavor = flavor
+        # Like Ollama with qwen3/deepseek-r1/gpt-oss: unless the request says think=false,
+        # the model thinks first and the token cap ends it before any answer.
+        self.thinks = thinks
         self.models = models
         self.answer = answer
         self.mode = mode
@@ -298,6 +302,8 @@ class FakeLLMServer:
         if body.get("stream", default_stream):
             return self._stream(body["model"], words, stop)
         message = {"role": "assistant", "content": text}
+        if self.flavor == "ollama" and self.thinks and body.get("think") is not False:
+            message = {"role": "assistant", "content": "", "thinking": "Okay, so the user"}
         if self.flavor == "ollama":
             doc: dict[str, Any] = {
                 "model": body["model"],

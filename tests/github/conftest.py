@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.collectors.interface import RepositoryRef, Subject  # noqa: E402
+from auditor.collectors.interface import Subject  # noqa: E402
+from auditor.repository import RepositoryRef  # noqa: E402
 from tests.fakes.github_server import FakeGitHub  # noqa: E402
 
 TOKEN = "ghp_TESTtoken0123456789abcdefSECRET"

@@ -13,9 +13,10 @@ import pytest
 import requests
 
 from auditor.cache import Cache
+from auditor.collectors.backends.github.signals import NAMES
 from auditor.collectors.github import GitHubCollector
-from auditor.collectors.interface import RepositoryRef, Signal, Subject
-from auditor.github.signals import NAMES
+from auditor.collectors.interface import Signal, Subject
+from auditor.repository import RepositoryRef
 from tests.fakes.github_server import FIXED_NOW, FakeGitHub
 from tests.github.conftest import TOKEN, subject
 

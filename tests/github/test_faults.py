@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from auditor.collectors.backends.github.signals import NAMES
 from auditor.collectors.github import GitHubCollector
 from auditor.errors import DataSourceError
-from auditor.github.signals import NAMES
 from tests.fakes.github_server import FIXED_NOW, FakeGitHub, Fault
 from tests.github.conftest import TOKEN, subject
 
@@ -160,7 +160,8 @@ def test_unreachable_github_stops_at_once_and_says_so(tmp_path: Path) -> None:
     """A refused connection does not come back within a run: one attempt, an honest reason."""
     from auditor.cache import Cache
     from auditor.collectors.github import GitHubCollector
-    from auditor.collectors.interface import RepositoryRef, Subject
+    from auditor.collectors.interface import Subject
+    from auditor.repository import RepositoryRef
 
     subjects = [
         Subject(

@@ -18,10 +18,10 @@ import pytest
 import requests
 
 from auditor.cache import Cache
+from auditor.collectors.backends.github.graphql import Limits, build_history_query, build_query
+from auditor.collectors.backends.github.signals import NAMES
 from auditor.collectors.github import GitHubCollector
 from auditor.errors import DataSourceError
-from auditor.github.graphql import Limits, build_history_query, build_query
-from auditor.github.signals import NAMES
 from tests.fakes.github_schema import check
 from tests.fakes.github_server import FIXED_NOW, FakeGitHub, Fault, synthetic_repository
 from tests.github.conftest import TOKEN, subject
@@ -358,7 +358,7 @@ def test_a_document_github_refuses_is_not_split_and_says_why(
 ) -> None:
     # GitHub retires schema fields over time: a document naming one is refused whole
     # (200, errors, no data). Halving it cannot help, so it must not cost 2n-1 requests.
-    import auditor.github.graphql as gql
+    import auditor.collectors.backends.github.graphql as gql
 
     monkeypatch.setattr(gql, "REPO_FRAGMENT", gql.REPO_FRAGMENT.replace("isFork", "isForked"))
     subjects = synthetic(fake, 8)

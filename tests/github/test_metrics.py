@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auditor.github.metrics import (
+from auditor.collectors.backends.github.metrics import (
     ContributorStats,
     IssueTiming,
     committers_in_window,

@@ -6,9 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auditor.github.company import normalise_company
-from auditor.github.funding import PLATFORM_URLS, funding_entries, parse_funding_yml
-from auditor.github.metrics import IssueTiming, contributor_stats, median_response_hours
+from auditor.collectors.backends.github.company import normalise_company
+from auditor.collectors.backends.github.funding import (
+    PLATFORM_URLS,
+    funding_entries,
+    parse_funding_yml,
+)
+from auditor.collectors.backends.github.metrics import (
+    IssueTiming,
+    contributor_stats,
+    median_response_hours,
+)
 
 FUNDING = """\
 # comment

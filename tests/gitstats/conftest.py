@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import bus_factor as command
-from auditor.gitstats import BusFactorReport, bus_factor, open_target
+from auditor.collectors.backends.git import BusFactorReport, bus_factor, open_target
 
 from .gitrepo import NOW, Commit, build_repo
 

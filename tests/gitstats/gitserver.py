@@ -1,13 +1,16 @@
 """A loopback HTTP server in front of ``git http-backend``: a real remote for clone tests.
 
-It serves every bare repository under ``root`` on ``http://127.0.0.1:<free port>/``,
-speaks protocol v2 (needed for ``--filter=blob:none``) and counts requests, so tests
-can see that a second run fetches rather than clones.
+It serves every bare repository under ``root`` on ``http://127.0.0.1:<free port>/``
+(``https://`` with a certificate the test made, for tests that run the CLI as a user
+would, where plain http is refused), speaks protocol v2 (needed for
+``--filter=blob:none``) and counts requests, so tests can see that a second run fetches
+rather than clones.
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -81,8 +84,9 @@ class _GitServer(ThreadingHTTPServer):
 class GitServer:
     """Handle on a running server: ``url(name)`` and the ``requests`` it received."""
 
-    def __init__(self, server: _GitServer) -> None:
+    def __init__(self, server: _GitServer, scheme: str = "http") -> None:
         self._server = server
+        self._scheme = scheme
 
     @property
     def port(self) -> int:
@@ -93,18 +97,54 @@ class GitServer:
         return self._server.requests
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
+        return f"{self._scheme}://127.0.0.1:{self.port}/{path}"
 
 
 @contextmanager
-def serve_git(root: Path) -> Iterator[GitServer]:
-    """Serve the bare repositories under ``root`` until the block ends."""
+def serve_git(root: Path, *, tls: tuple[Path, Path] | None = None) -> Iterator[GitServer]:
+    """Serve the bare repositories under ``root`` until the block ends.
+
+    ``tls`` is ``(certificate, key)``: serve https with them instead of plain http.
+    """
     server = _GitServer(root)
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield GitServer(server)
+        yield GitServer(server, "https" if tls is not None else "http")
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (valid one day); returns (cert, key)."""
+    cert, key = directory / "loopback.crt", directory / "loopback.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from auditor.cache import Cache
+from auditor.collectors.backends.git import HistoryFacts, Target, api
 from auditor.collectors.git_history import GitHistoryCollector
-from auditor.collectors.interface import RepositoryRef, Signal, Subject
-from auditor.gitstats import HistoryFacts, Target, api
+from auditor.collectors.interface import Signal, Subject
+from auditor.repository import RepositoryRef
 
 from .gitrepo import NOW, Commit, build_repo, content, git
 from .gitserver import serve_git

@@ -7,7 +7,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.gitstats.metrics import absence_factor
+from auditor.collectors.backends.git.metrics import absence_factor
 
 from .conftest import Analyse
 from .gitrepo import NOW, Commit, content

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.gitstats import BusFactorReport, bus_factor, open_target
-from auditor.gitstats.target import Target
+from auditor.collectors.backends.git import BusFactorReport, bus_factor, open_target
+from auditor.collectors.backends.git.target import Target
 
 from .conftest import Analyse
 from .gitrepo import NOW, Commit, build_repo, content
@@ -77,7 +77,12 @@ def test_rename_modes(tmp_path: Path) -> None:
     text = content("old")
     path = build_repo(
         tmp_path / "r",
-        [Commit(ALICE, 30, {"old.py": text}), Commit(BOB, 10, {"old.py": None, "new.py": text})],
+        [
+            Commit(ALICE, 30, {"old.py": text}),
+            *(Commit(ALICE, 29 - i, {"old.py": text + f"{i}\n"}) for i in range(3)),
+            # Bob moves the file unchanged: one change of his against Alice's three.
+            Commit(BOB, 10, {"old.py": None, "new.py": text + "2\n"}),
+        ],
     )
     opened = open_target(str(path), cache_dir=tmp_path / "c")
     assert names(bus_factor(opened, now=NOW)) == ["Alice"]
@@ -148,38 +153,6 @@ def test_bots_are_left_out(analyse: Analyse) -> None:
     assert report.bots_excluded == (
         "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
     )
-
-
-def test_vendored_and_non_source_files_are_excluded(analyse: Analyse) -> None:
-    commits = [
-        Commit(ALICE, 50, {"src/core.py": content("core")}),
-        Commit(
-            BOB,
-            40,
-            {
-                "vendor/lib.py": content("v"),
-                "src/third_party/x.py": content("t"),
-                "docs/index.md": content("d"),
-                "static/app.min.js": content("m"),
-                "examples/demo.py": content("e"),
-                "build/out.py": content("o"),
-                "logo.png": content("p"),
-                "api_pb2.py": content("pb"),
-            },
-        ),
-    ]
-    report = analyse(commits)
-    assert report.truck_factor == 1
-    assert names(report) == ["Alice"]
-    assert (report.files_total, report.files_analysed) == (9, 1)
-
-    everything = analyse(commits, use_default_excludes=False)
-    assert names(everything) == ["Bob"]
-    assert everything.files_analysed == 9
-
-    custom = analyse(commits, excludes=["src/**"])
-    assert custom.truck_factor is None  # nothing left to analyse
-    assert custom.files_analysed == 0
 
 
 def test_ties_are_broken_by_commits_then_name(analyse: Analyse) -> None:

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor.collectors.backends.git.doa import degree_of_authorship, file_authors, truck_factor
+from auditor.collectors.backends.git.exclude import ExcludeMatcher, make_matcher
+from auditor.collectors.backends.git.identities import is_bot, resolve
+from auditor.collectors.backends.git.orgs import organisation
+from auditor.collectors.backends.git.remote import parse_remote
 from auditor.errors import InputError
-from auditor.gitstats.doa import degree_of_authorship, file_authors, truck_factor
-from auditor.gitstats.exclude import ExcludeMatcher, load_default_patterns
-from auditor.gitstats.identities import is_bot, resolve
-from auditor.gitstats.orgs import organisation
-from auditor.gitstats.remote import parse_remote
 
 
 def test_doa_formula() -> None:
@@ -22,13 +22,22 @@ def test_doa_formula() -> None:
 
 
 def test_file_authors_thresholds() -> None:
-    # Creator with one change, another developer with one change: only the creator.
-    assert file_authors(0, {0: 1, 1: 1}) == {0}
+    # The creator edited three times, another developer once: only the creator
+    # (4.66 against 3.01, a ratio of 0.65).
+    assert file_authors({0}, {0: 3, 1: 1}) == {0}
+    # One edit by another developer on a file nobody else changed is close enough to the
+    # creator (3.46 against 4.17, 0.83) and above the absolute threshold: both.
+    assert file_authors({0}, {1: 1}) == {0, 1}
     # Many later changes overtake the creator.
-    assert file_authors(0, {0: 1, 1: 20}) == {1}
-    # Close enough to the best and above the absolute threshold: both.
-    assert file_authors(0, {0: 5, 1: 6}) == {0, 1}
-    assert file_authors(None, {}) == frozenset()
+    assert file_authors({0}, {1: 20}) == {1}
+    assert file_authors({0}, {0: 5, 1: 6}) == {0, 1}
+    # Every developer who added the file has FA = 1, not only the first.
+    assert file_authors({0, 1}, {0: 2}) == {0, 1}
+    assert file_authors({0}, {0: 2}) == {0}
+    # Changes by bots count in everyone's AC: the editor drops below 3.293.
+    assert file_authors({0}, {1: 4}) == {0, 1}
+    assert file_authors({0}, {1: 4}, others_total=30) == {0}
+    assert file_authors(set(), {}) == frozenset()
 
 
 @given(
@@ -100,24 +109,25 @@ def test_exclude_patterns() -> None:
     assert not matcher.excluded("src/vendors.py")
 
 
-def test_default_list_loads_and_covers_the_documented_kinds() -> None:
-    patterns = load_default_patterns()
-    matcher = ExcludeMatcher.build(patterns)
-    for path in (
-        "third_party/x.c",
-        "pkg/_vendor/y.py",
-        "api_pb2.py",
-        "static/app.min.js",
-        "docs/conf.py",
-        "README.md",
-        "examples/demo.py",
-        "build/lib/x.py",
-        "model.onnx",
-        "poetry.lock",
-    ):
-        assert matcher.excluded(path), path
-    for path in ("src/pkg/core.py", "tests/test_core.py", "setup.py", "CMakeLists.txt"):
-        assert not matcher.excluded(path), path
+def test_default_list_holds_the_studys_manual_rules() -> None:
+    matcher = make_matcher()
+    expected = {
+        "examples/demo.py": "examples: examples",
+        "src/pkg/example/x.js": "examples: example",
+        "docs/conf.py": "docs: docs",
+        "src/lib/doc/helper.rb": "docs: doc",
+        "build/lib/x.py": "build_output: /build",
+        "dist/app.js": "build_output: /dist",
+        "benchmarks/run.py": "benchmarks: /benchmarks",
+    }
+    for path, rule in expected.items():
+        assert matcher.reason(path) == rule, path
+    # Build output and benchmarks only at the top: deeper folders of that name are source.
+    for path in ("src/build/rules.py", "lib/benchmark/timer.c", "src/pkg/core.py", "setup.py"):
+        assert matcher.reason(path) is None, path
+    user = make_matcher(["gen/**"])
+    assert user.reason("gen/a/b.py") == "--exclude: gen/**"
+    assert make_matcher(["gen/**"], use_defaults=False).reason("docs/x.py") is None
 
 
 @pytest.mark.parametrize(

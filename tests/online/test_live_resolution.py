@@ -17,10 +17,10 @@ import pytest
 
 from auditor.cache import Cache
 from auditor.config import index_location, make_target, target_tags
-from auditor.http import make_session
-from auditor.index import IndexClient
-from auditor.pipeline import GraphRequest, build_graph
-from auditor.verify import check_resolution
+from auditor.index.client import IndexClient
+from auditor.index.http import make_session
+from auditor.resolve.pipeline import GraphRequest, build_graph
+from auditor.resolve.verify import check_resolution
 
 pytestmark = pytest.mark.online
 

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import networkx as nx
 
-from auditor.audit import AuditResult, PackageAudit
 from auditor.collectors.catalog import all_specs
-from auditor.collectors.interface import JSONValue, RepositoryRef, Signal
+from auditor.collectors.interface import JSONValue, Signal
+from auditor.collectors.run import AuditResult, PackageAudit
 from auditor.config import make_target
-from auditor.graph import DependencyGraph
+from auditor.judge.policy import Acceptance
+from auditor.judge.report import ScoredReport, score_audit
+from auditor.judge.rules import Rule, default_rules_dir, load_rules
+from auditor.judge.taxonomy import load_taxonomy
 from auditor.model import Origin, PackageStatus, Requirement, ResolvedPackage
-from auditor.policy import Acceptance
-from auditor.report import ScoredReport, score_audit
-from auditor.rules import Rule, default_rules_dir, load_rules
+from auditor.repository import RepositoryRef
+from auditor.resolve.graph import DependencyGraph
 from auditor.summaries import Summary
-from auditor.taxonomy import load_taxonomy
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 HOSTILE = (
@@ -35,12 +36,36 @@ def rules() -> tuple[Rule, ...]:
     return load_rules([default_rules_dir()])
 
 
-def _signals(name: str, risky: bool, archived: bool) -> dict[str, Signal]:
+# Every signal the shipped rules read, at healthy values: a package with all of them is
+# decided (level none), one without them is mostly undecided (shown as unknown).
+WELL_KNOWN: dict[str, JSONValue] = {
+    "active_authors_365d": 6,
+    "commits_365d": 240,
+    "committers_365d": 9,
+    "contributor_absence_factor": 4,
+    "contributor_absence_factor_github": 4,
+    "declared_inactive": False,
+    "elephant_factor": 2,
+    "elephant_factor_365d": 2,
+    "issue_response_median_hours": 6.0,
+    "last_commit_days": 2,
+    "latest_release_yanked": False,
+    "open_issues": 3,
+    "truck_factor": 3,
+}
+# Days that sort differently as text and as numbers (1132 < 400 as text).
+RISKY_DAYS = (400, 1132, 701)
+HEALTHY_DAYS = (12, 5, 90, 200)
+
+
+def _signals(name: str, risky: bool, archived: bool, i: int = 0) -> dict[str, Signal]:
     values: dict[str, JSONValue] = {
         "index_publisher_count": 1 if risky else 3,
+        "index_org_owned": False,
+        "index_publisher_company": "",
         "archived": archived,
         "disabled": False,
-        "days_since_release": 400 if risky else 20,
+        "days_since_release": RISKY_DAYS[(i // 3) % 3] if risky else HEALTHY_DAYS[i % 4],
         "pushed_days_ago": 500 if archived else 3,
         "contributors_count": 1 if risky else 40,
         "top_contributor_share": 0.97 if risky else 0.2,
@@ -48,6 +73,8 @@ def _signals(name: str, risky: bool, archived: bool) -> dict[str, Signal]:
         "funding_links_index": [],
         "has_sponsors_listing": False,
     }
+    if not risky and not archived and i % 2 == 1:
+        values.update(WELL_KNOWN)
     if name == "evil-pkg":
         values["repository_url"] = HOSTILE
     out: dict[str, Signal] = {}
@@ -66,14 +93,17 @@ def scored_report(
     inputs_dir: Path | None = None,
     fail_on: str = "high",
     acceptances: tuple[Acceptance, ...] = (),
+    special: tuple[str, ...] = (),
 ) -> ScoredReport:
     """``n`` packages: ``direct`` roots ``root-0..`` on lines 1.. of requirements.txt, each
     pulling a chain of transitive packages; every third package risky, every fifth
-    archived (high), and one package named ``evil-pkg`` with hostile text."""
+    archived (high), and one package named ``evil-pkg`` with hostile text. ``special`` names are
+    used for the first transitive packages (hostile or very long names)."""
     req_path = str((inputs_dir / "requirements.txt") if inputs_dir else "requirements.txt")
     g = nx.DiGraph()
     names = [f"root-{i}" for i in range(direct)]
-    names += ["evil-pkg"] + [f"pkg-{i:04d}" for i in range(n - direct - 1)]
+    names += ["evil-pkg", *special]
+    names += [f"pkg-{i:04d}" for i in range(n - len(names))]
     for name in names:
         g.add_node(
             name,
@@ -123,7 +153,7 @@ def scored_report(
                     how="Source Project-URL",
                 ),
                 repository_how="Source Project-URL",
-                signals=_signals(name, risky, archived),
+                signals=_signals(name, risky, archived, i),
             )
         )
     result = AuditResult(

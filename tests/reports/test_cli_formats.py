@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from auditor.api import Settings, collect
 from auditor.cli import build_parser
-from auditor.cli.audit_cmd import gather, no_color, show_progress
+from auditor.cli.audit_cmd import no_color, show_progress
 from tests.audit.conftest import HEALTHY, RISKY, TOKEN, add_gate_stacks
 from tests.fakes import FakeIndex
 from tests.fakes.llm_server import FakeLLMServer, closed_port_url
@@ -55,7 +56,8 @@ def test_markdown(run: Any) -> None:
     assert result.code == 1, result.err
     md = result.out
     assert md.startswith("## ❌ auditor: FAIL")
-    assert "### Failing the gate (1)" in md and "| **solokit** |" in md
+    assert "**Evidence:**" in md.split("### Needs attention")[0]
+    assert "### Needs attention" in md and "| **solokit** |" in md
     assert "<details><summary><b>solokit</b>" in md
     passing = run("audit", HEALTHY, "--format", "markdown")
     assert passing.code == 0 and passing.out.startswith("## ✅ auditor: PASS")
@@ -69,6 +71,8 @@ def test_sarif_points_at_the_requirement_line(run: Any, tmp_path: Path) -> None:
     results = doc["runs"][0]["results"]
     solo = [r for r in results if r["properties"]["package"] == "solokit"]
     assert {r["ruleId"] for r in solo} >= {"archived-repository", "single-publisher"}
+    assert len({r["ruleId"] for r in solo}) == len(solo)  # one result per rule and package
+    assert doc["runs"][0]["automationDetails"]["id"] == "auditor/requirements.txt/"
     for r in solo:
         loc = r["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"] == {"uri": "requirements.txt", "uriBaseId": "%SRCROOT%"}
@@ -81,11 +85,40 @@ def test_sarif_points_at_the_requirement_line(run: Any, tmp_path: Path) -> None:
     ]
 
 
-def test_html(run: Any) -> None:
+def test_text_opens_and_closes_on_the_verdict(run: Any) -> None:
+    result = run("audit", "orgkit\nsolokit\n")
+    assert result.code == 1, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("auditor FAIL (exit 1, --fail-on high)")
+    assert lines[-1] == lines[0]
+    assert any(line.startswith("evidence: ") for line in lines[:4])
+    rows = [line.split()[1] for line in lines if line.startswith("  ") and len(line) > 12]
+    rows = [r for r in rows if r in ("solokit", "orgkit")]
+    assert rows == ["solokit"]  # orgkit (level none, decided) needs no attention
+    everything = run("audit", "orgkit\nsolokit\n", "--all")
+    assert everything.code == 1
+    assert "All " in everything.out and " orgkit " in everything.out
+
+
+def test_markdown_limit(run: Any) -> None:
+    result = run("audit", RISKY, "--format", "markdown", "--markdown-limit", "4096")
+    assert result.code == 1, result.err
+    assert len(result.out.encode()) <= 4096 and result.out.startswith("## ❌ auditor: FAIL")
+    small = run("audit", RISKY, "--format", "markdown", "--markdown-limit", "100")
+    assert small.code == 2 and "at least 4096" in small.err
+    bad = run("audit", RISKY, "--markdown-limit", "lots")
+    assert bad.code == 2 and "whole number" in bad.err
+
+
+def test_html(run: Any, index: FakeIndex) -> None:
     result = run("audit", RISKY, "--format", "html")
     assert result.code == 1, result.err
     assert result.out.startswith("<!DOCTYPE html>")
     assert '"name":"solokit"' in result.out
+    # The index page link is built from the index this run used (PIP_INDEX_URL here).
+    data = json.loads(result.out.split('id="auditor-data">')[1].split("</script>")[0])
+    solo = next(p for p in data["packages"] if p["name"] == "solokit")
+    assert solo["index_page"] == index.url + "/project/solokit/"
 
 
 def test_one_run_writes_several_formats(run: Any, tmp_path: Path) -> None:
@@ -189,24 +222,19 @@ def test_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not no_color()
 
 
-def test_gather_reports_progress(
+def test_collect_reports_progress(
     index: FakeIndex, cache_dir: Path, tmp_path: Path, github: Any
 ) -> None:
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("orgkit\nsolokit\n")
-    args = _args(
-        str(reqs),
-        "--python-version",
-        "3.12",
-        "--platform",
-        "linux",
-        "--cache-dir",
-        str(cache_dir),
-        "--github-api-url",
-        github.base_url,
+    settings = Settings(
+        python_version="3.12",
+        platform="linux",
+        cache_dir=cache_dir,
+        github_api_url=github.base_url,
     )
     seen: list[tuple[str, int, int]] = []
-    gather(args, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    collect([reqs], settings, progress=lambda stage, done, total: seen.append((stage, done, total)))
     stages = [s for s, _, _ in seen]
     assert stages[0] == "resolving the dependency graph"
     assert ("mapping repositories", 2, 2) in seen

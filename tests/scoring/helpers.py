@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.collectors.interface import JSONValue, Signal
-from auditor.rules import Rule, load_rules
-from auditor.scoring import PackageContext
+from auditor.judge.context import PackageContext
+from auditor.judge.rules import Rule, load_rules
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

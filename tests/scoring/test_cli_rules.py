@@ -35,7 +35,7 @@ def test_rules_list_signals(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_rules_check_shipped_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
-    from auditor.rules import default_rules_dir
+    from auditor.judge.rules import default_rules_dir
 
     assert main(["rules", "check", str(default_rules_dir())]) == 0
     assert capsys.readouterr().out.startswith("ok: ")

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 
 from auditor.collectors.interface import JSONValue
-from auditor.policy import apply_acceptances
-from auditor.rules import Compare, Missing, Rule, Scope
-from auditor.scoring import (
+from auditor.judge.policy import apply_acceptances
+from auditor.judge.rules import Compare, Missing, Rule, Scope
+from auditor.judge.scoring import (
     Evidence,
     ScoringConfig,
     StateRule,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from auditor.errors import InputError
-from auditor.policy import (
+from auditor.judge.policy import (
     EXIT_OK,
     EXIT_RISK,
     EXIT_UNTRUSTWORTHY,
@@ -23,8 +23,8 @@ from auditor.policy import (
     load_baseline,
     parse_baseline,
 )
-from auditor.rules import Compare, Rule, Scope
-from auditor.scoring import PackageScore, evaluate
+from auditor.judge.rules import Compare, Rule, Scope
+from auditor.judge.scoring import PackageScore, evaluate
 
 from .helpers import ctx, signals, unknown
 

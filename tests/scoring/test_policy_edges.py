@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.policy import (
+from auditor.judge.policy import (
     EXIT_OK,
     EXIT_UNTRUSTWORTHY,
     FAIL_ON_CHOICES,
@@ -29,7 +29,7 @@ from auditor.policy import (
     load_baseline,
     parse_baseline,
 )
-from auditor.scoring import AcceptanceNote, default_config, evaluate
+from auditor.judge.scoring import AcceptanceNote, default_config, evaluate
 
 from .helpers import ctx
 from .test_policy import RULES, TODAY, accept, score
@@ -96,7 +96,7 @@ def test_a_baseline_that_is_not_a_report_says_what_to_pass(data: object, message
     assert info.value.message.startswith(message)
     assert info.value.hint == REPORT_HINT
     if "lacks" in message:
-        assert info.value.message.endswith("(one of none, low, medium, high, critical)")
+        assert info.value.message.endswith("(one of none, unknown, low, medium, high, critical)")
 
 
 def test_baseline_file_errors_name_the_file_and_the_fix(tmp_path: Path) -> None:
@@ -139,10 +139,10 @@ def test_every_acceptance_problem_is_listed_with_its_place(tmp_path: Path) -> No
     with pytest.raises(InputError) as info:
         load_acceptances(path)
     assert info.value.message.splitlines()[1:] == [
-        f"  {path}: accept[0].package: missing; the package name to accept",
-        f"  {path}: accept[0].reason: missing; say why the risk is acceptable",
-        f"  {path}: accept[0]: unknown field(s) colour",
-        f"  {path}: accept[1].package: missing; the package name to accept",
+        f"  {path}:1: accept[0].package: missing; the package name to accept",
+        f"  {path}:1: accept[0].reason: missing; say why the risk is acceptable",
+        f"  {path}:1: accept[0]: unknown field 'colour'",
+        f"  {path}:6: accept[1].package: missing; the package name to accept",
     ]
     assert info.value.hint == (
         "Each [[tool.auditor.accept]] needs package, reason and expires; rule is optional."
@@ -161,15 +161,15 @@ def test_acceptance_shapes_toml_allows(tmp_path: Path) -> None:
     path.write_text('accept = "everything"\n', encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_acceptances(path)
-    assert info.value.message == (
-        f"{path}: accept must be an array of tables ([[tool.auditor.accept]])"
+    assert info.value.message == f"{path}:1: accept must be an array of tables"
+    assert (
+        info.value.hint == "Write each acceptance as [[accept]] with package, reason and expires."
     )
-    assert info.value.hint == "Write each as [[tool.auditor.accept]] with package, reason, expires."
     path.write_text("[[accept]]\n[[accept\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_acceptances(path)
-    assert info.value.message.startswith(f"{path}: invalid TOML: ")
-    assert info.value.hint == "Fix the syntax and retry."
+    assert info.value.message.startswith(f"{path}:2: invalid TOML: ")
+    assert info.value.hint is not None and info.value.hint.startswith("Fix the syntax")
     path.write_text('accept = ["x"]\n', encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_acceptances(path)
@@ -231,7 +231,8 @@ def test_acceptance_problems_keep_coming_after_a_non_table(tmp_path: Path) -> No
         f"  {path}: accept[0]: must be a table",
         f"  {path}: accept[1].expires: missing or not a date; write an unquoted date such as "
         "expires = 2026-12-31",
-        f"  {path}: accept[1]: unknown field(s) a, b",
+        f"  {path}: accept[1]: unknown field 'a'",
+        f"  {path}: accept[1]: unknown field 'b'",
     ]
     missing = tmp_path / "absent.toml"
     with pytest.raises(InputError) as info:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.scoring import Finding, PackageContext, PackageScore, default_config, rescore
+from auditor.judge.context import PackageContext
+from auditor.judge.scoring import Finding, PackageScore, default_config, rescore
 
 CFG = default_config()
 
@@ -61,7 +62,7 @@ def test_adding_a_hit_never_lowers_risk(
 ) -> None:
     from dataclasses import replace
 
-    from auditor.scoring import level_rank
+    from auditor.judge.scoring import level_rank
 
     hit = replace(extra, outcome="hit")
     before = _score(context, items)

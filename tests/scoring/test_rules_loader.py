@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.collectors.interface import SignalSpec
-from auditor.rules import (
+from auditor.judge.rules import (
     RuleError,
     check_rules,
     default_rules_dir,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from auditor.collectors.interface import Signal
-from auditor.rules import AllOf, AnyOf, Compare, Condition, Missing, Rule, Scope, load_rules
-from auditor.scoring import (
+from auditor.judge.rules import AllOf, AnyOf, Compare, Condition, Missing, Rule, Scope, load_rules
+from auditor.judge.scoring import (
     Evidence,
     PackageContext,
     default_config,
@@ -183,7 +183,7 @@ def test_outcomes_and_evidence_with_sources() -> None:
 def test_unknown_never_passes_or_hits() -> None:
     score = evaluate([_rule("tf", TF1)], {}, ctx())
     assert score.findings[0].outcome == "unknown"
-    assert score.risk == 0 and score.level == "none"
+    assert score.risk == 0 and score.level == "unknown"  # not known to be fine
     assert score.unknown_heavy
 
 
@@ -280,6 +280,12 @@ MATURE = dict(
     issue_response_median_hours=30.0,
     latest_release_yanked=False,
     days_since_release=1000,
+    # A small finished project as the index sees it: a few releases, no notice.
+    deprecation_notice="",
+    release_count=3,
+    release_gap_ratio=2.5,
+    index_releases_365d=0,
+    pushed_days_ago=900,
 )
 
 
@@ -294,6 +300,77 @@ MATURE = dict(
         ("stale with a yanked release", {"latest_release_yanked": True}, "abandoned"),
         ("recent commits", {"last_commit_days": 10, "commits_365d": 50}, "active"),
         ("cannot tell", {"archived": None}, "unknown"),
+        (
+            "says it is deprecated",
+            {"deprecation_notice": "This package is deprecated."},
+            "abandoned",
+        ),
+        (
+            "released steadily, then stopped",
+            {"release_count": 40, "release_gap_ratio": 30.0},
+            "abandoned",
+        ),
+        (
+            "stopped releasing but commits go on",
+            {"release_count": 40, "release_gap_ratio": 30.0, "last_commit_days": 20},
+            "active",
+        ),
+        (
+            "index only, releasing: GitHub unknown does not block active",
+            {
+                "archived": None,
+                "disabled": None,
+                "last_commit_days": None,
+                "commits_365d": None,
+                "open_issues": None,
+                "issue_response_median_hours": None,
+                "pushed_days_ago": None,
+                "index_releases_365d": 4,
+                "days_since_release": 20,
+            },
+            "active",
+        ),
+        (
+            "git only, recent commits, one release: not archived before then",
+            {
+                "archived": None,
+                "disabled": None,
+                "commits_365d": None,
+                "open_issues": None,
+                "issue_response_median_hours": None,
+                "pushed_days_ago": None,
+                "last_commit_days": 40,
+                "index_releases_365d": 1,
+                "days_since_release": 200,
+            },
+            "active",
+        ),
+        (
+            "git only, quiet for 500 days: mature or abandoned, cannot tell",
+            {
+                "archived": None,
+                "disabled": None,
+                "commits_365d": None,
+                "open_issues": None,
+                "issue_response_median_hours": None,
+                "pushed_days_ago": None,
+                "last_commit_days": 500,
+            },
+            "unknown",
+        ),
+        (
+            "index only, one release this year: cannot tell",
+            {
+                "archived": None,
+                "disabled": None,
+                "last_commit_days": None,
+                "commits_365d": None,
+                "pushed_days_ago": None,
+                "index_releases_365d": 1,
+                "days_since_release": 200,
+            },
+            "unknown",
+        ),
     ],
 )
 def test_mature_is_told_apart_from_abandoned(
@@ -326,9 +403,138 @@ SHIPPED: list[tuple[str, dict[str, Signal], str]] = [
     ("archived-repository", signals(archived=True, disabled=False), "hit"),
     ("archived-repository", signals(archived=False, disabled=False), "pass"),
     ("declared-inactive", signals(declared_inactive=True), "hit"),
-    ("single-publisher", signals(index_publisher_count=1), "hit"),
-    ("single-publisher", signals(index_publisher_count=3), "pass"),
+    (
+        "single-publisher",
+        signals(index_publisher_count=1, index_org_owned=False, index_publisher_company=""),
+        "hit",
+    ),
+    (
+        "single-publisher",
+        signals(index_publisher_count=3, index_org_owned=False, index_publisher_company=""),
+        "pass",
+    ),
+    # flask: {"organization": "pallets", "roles": []}: the count is unknown, the org known.
+    (
+        "single-publisher",
+        signals(unknown("index_publisher_count"), index_org_owned=True, index_publisher_company=""),
+        "pass",
+    ),
+    (
+        "single-publisher",
+        signals(index_publisher_count=1, index_org_owned=False, index_publisher_company="NVIDIA"),
+        "pass",
+    ),
+    (
+        "single-publisher-stale",
+        signals(
+            index_publisher_count=1,
+            index_org_owned=False,
+            index_publisher_company="",
+            days_since_release=1200,
+            truck_factor=3,
+            active_authors_365d=2,
+            last_commit_days=10,
+        ),
+        "hit",
+    ),
+    (
+        "single-publisher-stale",
+        signals(
+            index_publisher_count=1,
+            index_org_owned=False,
+            index_publisher_company="",
+            days_since_release=20,
+            truck_factor=3,
+            active_authors_365d=2,
+            last_commit_days=10,
+        ),
+        "pass",
+    ),
+    (
+        "single-publisher-stale",
+        signals(
+            unknown("truck_factor"),
+            unknown("active_authors_365d"),
+            unknown("last_commit_days"),
+            index_publisher_count=1,
+            index_org_owned=False,
+            index_publisher_company="",
+            days_since_release=20,
+        ),
+        "unknown",
+    ),
+    ("deprecation-notice", signals(deprecation_notice="This package is deprecated."), "hit"),
+    ("deprecation-notice", signals(deprecation_notice=""), "pass"),
+    (
+        "releases-stopped",
+        signals(
+            unknown("last_commit_days"),
+            unknown("pushed_days_ago"),
+            days_since_release=1000,
+            release_count=30,
+            release_gap_ratio=25.0,
+        ),
+        "hit",
+    ),
+    (
+        "releases-stopped",
+        signals(
+            unknown("last_commit_days"),
+            unknown("pushed_days_ago"),
+            days_since_release=1000,
+            release_count=3,
+            release_gap_ratio=25.0,
+        ),
+        "pass",
+    ),
+    (
+        "releases-stopped",
+        signals(
+            days_since_release=1000, release_count=30, release_gap_ratio=25.0, last_commit_days=5
+        ),
+        "pass",
+    ),
+    (
+        "release-overdue",
+        signals(days_since_release=500, release_count=30, release_gap_ratio=12.0),
+        "hit",
+    ),
+    (
+        "release-overdue",
+        signals(days_since_release=500, release_count=30, release_gap_ratio=1.5),
+        "pass",
+    ),
+    ("open-vulnerability", signals(open_vulnerabilities=2), "hit"),
+    ("open-vulnerability", signals(open_vulnerabilities=0), "pass"),
+    (
+        "abandoned-open-vulnerability",
+        signals(
+            unknown("archived"),
+            open_vulnerabilities=1,
+            deprecation_notice="",
+            declared_inactive=False,
+            days_since_release=1500,
+        ),
+        "hit",
+    ),
+    (
+        "abandoned-open-vulnerability",
+        signals(
+            open_vulnerabilities=1,
+            deprecation_notice="",
+            declared_inactive=False,
+            days_since_release=15,
+            archived=False,
+        ),
+        "pass",
+    ),
+    ("declared-planning", signals(declared_planning=True), "hit"),
     ("truck-factor-one", signals(truck_factor=1), "hit"),
+    ("truck-factor-one-unattended", signals(truck_factor=1, active_authors_365d=0), "hit"),
+    ("truck-factor-one-unattended", signals(truck_factor=1, active_authors_365d=4), "pass"),
+    ("truck-factor-one-unattended", signals(truck_factor=3, active_authors_365d=0), "pass"),
+    ("no-release-two-years", signals(days_since_release=800), "hit"),
+    ("no-release-two-years", signals(days_since_release=100), "pass"),
     (
         "contributor-absence-one",
         signals(unknown("contributor_absence_factor"), contributor_absence_factor_github=1),

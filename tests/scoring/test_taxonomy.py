@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.taxonomy import classify, default_taxonomy, load_taxonomy
+from auditor.judge.taxonomy import classify, default_taxonomy, load_taxonomy
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from auditor.collectors.interface import JSONValue, RepositoryRef, Signal
-from auditor.sponsor.facts import PackageFacts
+from auditor.collectors.interface import JSONValue, Signal
+from auditor.repository import RepositoryRef
+from auditor.sponsorship.facts import PackageFacts
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.errors import InputError
-from auditor.sponsor.allocate import Allocation, allocate
+from auditor.sponsorship.allocate import Allocation, allocate
 
 priorities_st = st.lists(
     st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False),

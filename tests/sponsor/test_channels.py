@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.sponsor.channels import ChannelKey, normalise_link
+from auditor.sponsorship.channels import ChannelKey, normalise_link
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.sponsor.large_companies import default_companies_file, load_companies
+from auditor.sponsorship.large_companies import default_companies_file, load_companies
 
 
 def test_shipped_list_loads_and_is_well_formed() -> None:

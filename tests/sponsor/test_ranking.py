@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from auditor.sponsor.facts import PackageFacts
-from auditor.sponsor.large_companies import Company, LargeCompanies, load_companies
-from auditor.sponsor.ranking import Ranking, rank
-from auditor.sponsor.targets import build_targets
+from auditor.sponsorship.facts import PackageFacts
+from auditor.sponsorship.large_companies import Company, LargeCompanies, load_companies
+from auditor.sponsorship.ranking import Ranking, rank
+from auditor.sponsorship.targets import build_targets
 from tests.sponsor.helpers import links, pkg
 
 COMPANIES = LargeCompanies(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.sponsor.targets import (
+from auditor.sponsorship.targets import (
     SOURCE_FUNDING_YML,
     SOURCE_PROJECT_URLS,
     SOURCE_SPONSORS_LISTING,

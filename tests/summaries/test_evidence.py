@@ -7,12 +7,12 @@ from pathlib import Path
 
 import networkx as nx
 
-from auditor.audit import PackageAudit, collect_signals
 from auditor.collectors.interface import Signal
+from auditor.collectors.run import PackageAudit, collect_signals
 from auditor.config import make_target
-from auditor.graph import DependencyGraph
+from auditor.judge.scoring import PackageScore, evaluate
 from auditor.model import Origin, PackageStatus, Requirement, ResolvedPackage
-from auditor.scoring import PackageScore, evaluate
+from auditor.resolve.graph import DependencyGraph
 from auditor.summaries import evidence_from, select_evidence, to_jsonable
 from auditor.summaries.prompt import data_block, package_prompt
 from tests.scoring.helpers import ctx, known, rule_text, rules_from, unknown

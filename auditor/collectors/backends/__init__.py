@@ -1,0 +1,1 @@
+"""The services collectors read: GitHub (``github``) and git history (``git``)."""

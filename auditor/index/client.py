@@ -1,0 +1,782 @@
+"""Package index client: versions and files, core metadata, and project JSON.
+
+Sources of truth, cheapest first: the simple API (PEP 691 JSON, or PEP 503 HTML for
+vendor indexes) for which files exist; PEP 658/714 ``.metadata`` files for a version's
+Requires-Dist; the project JSON API for project-level data. Sdist-only releases (common
+for native AI runtimes) have no ``.metadata``: for the latest release the project JSON's
+``requires_dist`` is used, else PKG-INFO is streamed out of the sdist (Metadata 2.2+ with
+static Requires-Dist is trusted as is). When nothing works the edges are marked unknown.
+
+The client is thread-safe and de-duplicates in-flight requests, so the resolver can
+prefetch many projects at once over the one pooled session.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import threading
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from packaging.tags import Tag
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from auditor.cache import Cache
+from auditor.errors import AuditorError, DataSourceError, OfflineMissError, ResolutionError
+from auditor.index.failures import describe, describe_status, is_timeout
+from auditor.index.http_defaults import DEFAULT_TIMEOUT
+from auditor.index.lazy_wheel import read_wheel_member
+from auditor.index.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
+
+if TYPE_CHECKING:
+    import requests
+
+T = TypeVar("T")
+
+PROJECT_TTL = 6 * 3600.0
+LISTED_404 = "HTTP 404, although the index's simple API lists the project"
+UNSUPPORTED_AFTER = 3  # listed projects answering 404, none answering 200: no JSON API
+BREAKER = 5  # project JSON failures in a row (5xx, timeouts) before we stop asking
+MAX_SDIST_BYTES = 64 * 1024 * 1024
+MAX_WHEEL_BYTES = 32 * 1024 * 1024  # direct wheel URLs are downloaded up to this size
+
+
+class PackageNotFoundError(ResolutionError):
+    """No configured index knows the project."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoreMetadata:
+    """What resolution needs from one release. ``requires_dist`` None means unknown."""
+
+    name: str
+    version: str
+    requires_dist: tuple[str, ...] | None
+    requires_python: str | None
+    source: str
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "requires_dist": None if self.requires_dist is None else list(self.requires_dist),
+            "requires_python": self.requires_python,
+            "source": self.source,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CoreMetadata:
+        rd = data.get("requires_dist")
+        return cls(
+            name=data["name"],
+            version=data["version"],
+            requires_dist=None if rd is None else tuple(rd),
+            requires_python=data.get("requires_python"),
+            source=data.get("source", "cache"),
+            reason=data.get("reason"),
+        )
+
+
+def project_json_url(index_url: str, name: str) -> str | None:
+    """The project JSON endpoint next to a ``.../simple`` index, or None if not derivable."""
+    base = index_url.rstrip("/")
+    if not base.endswith("/simple"):
+        return None
+    return f"{base[: -len('/simple')]}/pypi/{name}/json"
+
+
+class IndexClient:
+    """Reads one primary index and any extra indexes, merging files like pip does."""
+
+    def __init__(
+        self,
+        index_urls: Sequence[str],
+        *,
+        session: requests.Session | Callable[[], requests.Session],
+        cache: Cache,
+        offline: bool = False,
+        trusted_hosts: Sequence[str] = (),
+        project_ttl: float = PROJECT_TTL,
+        keep_file: Callable[[str], bool] | None = None,
+    ) -> None:
+        if not index_urls:
+            raise ValueError("at least one index URL is required")
+        self.index_urls = [u.rstrip("/") for u in index_urls]
+        self._session = session
+        self.cache = cache
+        self.offline = offline
+        self.trusted_hosts = frozenset(trusted_hosts)
+        self.project_ttl = project_ttl
+        # Applied after the cache (which stays target-agnostic): see wheel_prefilter.
+        self.keep_file = keep_file
+        self.warnings: list[str] = []
+        self.requests_made = 0
+        # Project -> why its project JSON could not be read this run: a fault (5xx,
+        # timeout, garbage, a 404 the simple API contradicts), never cached, never a fact.
+        self.project_json_failures: dict[str, str] = {}
+        self.project_json_read = 0  # documents this run did get (from cache or the index)
+        self._json_failing: list[str] = []  # this run's failures in a row (the breaker)
+        self._dead: set[str] = set()
+        self._lock = threading.Lock()
+        self._inflight: dict[tuple[str, str], Future[Any]] = {}
+        self._parse_lock = threading.Lock()
+        self._orders: dict[int, tuple[Sequence[Tag], dict[Tag, int]]] = {}
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session, created on first use: a warm run never loads the HTTP stack."""
+        if callable(self._session) and not hasattr(self._session, "get"):
+            with self._lock:
+                if callable(self._session) and not hasattr(self._session, "get"):
+                    self._session = self._session()
+        return self._session  # type: ignore[return-value]
+
+    # -- public API ---------------------------------------------------------------------
+
+    def releases(self, name: str) -> dict[str, list[list[Any]]]:
+        """File rows of a project across the indexes, grouped by version text.
+
+        Raises PackageNotFoundError when no index knows the project.
+        """
+        key = canonicalize_name(name)
+        return self._once(("files", key), lambda: self._releases(key))
+
+    def files(self, name: str, version: str | None = None) -> tuple[DistFile, ...]:
+        """Files of a project (of one version when given), as objects."""
+        grouped = self.releases(name)
+        rows = (
+            grouped.get(version, [])
+            if version is not None
+            else [r for group in grouped.values() for r in group]
+        )
+        return tuple(DistFile.from_row(r) for r in rows)
+
+    def metadata(self, name: str, version: str, tags: Sequence[Tag]) -> CoreMetadata:
+        """Core metadata of one release, from the cheapest source that has it."""
+        key = canonicalize_name(name)
+        return self._once(
+            ("metadata", f"{key}=={version}"), lambda: self._metadata(key, version, tags)
+        )
+
+    def project_json(self, name: str) -> dict[str, Any] | None:
+        """The project JSON document from the primary index, None if not offered.
+
+        None with ``project_json_failure(name)`` set means the index failed to give it
+        (not that it has none): callers must say so rather than read "nothing declared".
+        """
+        key = canonicalize_name(name)
+        return self._once(("json", key), lambda: self._project_json(key))
+
+    def project_json_failure(self, name: str) -> str | None:
+        """Why this run could not read the project's JSON document, when that was a fault."""
+        why = self.project_json_failures.get(canonicalize_name(name))
+        if why is not None and why.startswith(LISTED_404) and self.project_json_unsupported():
+            return None
+        return why
+
+    @property
+    def had_faults(self) -> bool:
+        """Something failed this run (a project JSON, an extra index): answers built on
+        this run's data must not be cached as if they were whole."""
+        with self._lock:
+            return bool(self.project_json_failures or self._dead)
+
+    def project_json_unsupported(self) -> bool:
+        """The index seems to offer no project JSON API at all (a plain mirror): several
+        projects it lists answered 404 and none answered. A fact about the index, not a
+        fault of this run; one 404 among documents that did come is a fault."""
+        with self._lock:
+            failures = list(self.project_json_failures.values())
+            read = self.project_json_read
+        return (
+            read == 0
+            and len(failures) >= UNSUPPORTED_AFTER
+            and all(f.startswith(LISTED_404) for f in failures)
+        )
+
+    def upload_times(self, name: str) -> dict[str, tuple[str, bool]] | None:
+        """Version -> (its earliest PEP 700 ``upload-time``, every file yanked), from the
+        primary index's simple page over every file (no platform filter).
+
+        None when the page gives no upload times (PEP 503 HTML, an api-version 1.0
+        index, rows cached before upload times were kept) or cannot be read: the caller
+        then falls back to the project JSON. The page is the one resolution already
+        fetched and cached, so this costs no request after ``graph`` or ``audit``.
+        """
+        key = canonicalize_name(name)
+        return self._once(("upload-times", key), lambda: self._upload_times(key))
+
+    def _upload_times(self, name: str) -> dict[str, tuple[str, bool]] | None:
+        try:
+            rows = self._index_files(self.index_urls[0], name)
+        except (DataSourceError, OfflineMissError):
+            return None
+        if not rows:
+            return None
+        out: dict[str, tuple[str, bool]] = {}
+        for row in rows:
+            stamp = row[8] if len(row) > 8 else None
+            if not isinstance(stamp, str) or not stamp:
+                return None  # partial upload times would fake a history: use none
+            version, yanked = str(row[2]), bool(row[5])
+            seen = out.get(version)
+            if seen is None:
+                out[version] = (stamp, yanked)
+            else:
+                out[version] = (min(seen[0], stamp), seen[1] and yanked)
+        return out
+
+    def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
+        """Tag -> preference rank, built once per tag list (hundreds of tags)."""
+        cached = self._orders.get(id(tags))
+        if cached is None or cached[0] is not tags:
+            cached = (tags, {tag: i for i, tag in enumerate(tags)})
+            self._orders[id(tags)] = cached
+        return cached[1]
+
+    # -- de-duplication ---------------------------------------------------------------
+
+    def _once(self, key: tuple[str, str], fn: Callable[[], T]) -> T:
+        with self._lock:
+            fut = self._inflight.get(key)
+            owner = fut is None
+            if fut is None:
+                fut = Future()
+                self._inflight[key] = fut
+        if owner:
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:
+                fut.set_exception(exc)
+        result: T = fut.result()
+        return result
+
+    # -- simple API -------------------------------------------------------------------
+
+    def _releases(self, name: str) -> dict[str, list[list[Any]]]:
+        found = False
+        out: dict[str, list[list[Any]]] = {}
+        for index in self.index_urls:
+            rows = self._index_files(index, name)
+            if rows is None:
+                continue
+            found = True
+            keep = self.keep_file
+            for row in rows:
+                if keep is None or keep(row[0]):
+                    out.setdefault(row[2], []).append(row)
+        if not found:
+            where = ", ".join(self.index_urls)
+            raise PackageNotFoundError(
+                f"package {name!r} was not found on the package index ({where})",
+                hint="Check the spelling of the name, or pass --index-url/--extra-index-url "
+                "for the index that hosts it.",
+            )
+        return out
+
+    def _index_files(self, index: str, name: str) -> list[list[Any]] | None:
+        """Rows of files on one index, None when the index lacks the project."""
+        cache_key = f"{index}|{name}"
+        cached = self.cache.get(
+            "simple", cache_key, allow_expired=self.offline, valid=_valid_simple_entry
+        )
+        if cached is not None:
+            return None if cached.get("missing") else list(cached["files"])
+        if self.offline:
+            raise OfflineMissError(
+                f"--offline: the cache has no file list for {name!r} from {index}",
+                hint="Run the audit once with network access to fill the cache.",
+            )
+        if index in self._dead:
+            return None
+        if not index.startswith(("http://", "https://")):
+            self._mark_dead(index, "only http(s) indexes are read")
+            return None
+        url = f"{index}/{name}/"
+        try:
+            resp = self._get(url, headers={"Accept": ACCEPT})
+        except network_errors() as exc:
+            self._unreachable(index, describe(exc, timeout=DEFAULT_TIMEOUT[1]))
+            return None
+        if resp.status_code == 404:
+            self.cache.put("simple", cache_key, {"missing": True}, ttl=self.project_ttl)
+            return None
+        if resp.status_code != 200:
+            self._unreachable(index, f"HTTP {resp.status_code}")
+            return None
+        try:
+            ctype = resp.headers.get("Content-Type", "")
+            # One page at a time: parsing holds the GIL anyway, and a big project's page
+            # is tens of megabytes of Python objects while it is being parsed.
+            with self._parse_lock:
+                if "json" in ctype:
+                    rows = parse_json_page(resp.text, resp.url)
+                else:
+                    rows = [f.to_row() for f in parse_html_page(resp.text, resp.url)]
+            del resp
+        except ValueError as exc:
+            self._unreachable(index, f"its answer for {name!r} is not a valid project page ({exc})")
+            return None
+        self.cache.put("simple", cache_key, {"files": rows}, ttl=self.project_ttl)
+        return rows
+
+    def _unreachable(self, index: str, why: object) -> None:
+        if index == self.index_urls[0]:
+            raise DataSourceError(
+                f"cannot read the package index {index}: {why}",
+                hint="Check the network or proxy settings, or point --index-url at a "
+                "reachable index; --offline audits from the cache alone.",
+            )
+        self._mark_dead(index, f"cannot be reached ({why})")
+
+    def _mark_dead(self, index: str, why: str) -> None:
+        with self._lock:
+            if index in self._dead:
+                return
+            self._dead.add(index)
+        self.warnings.append(f"extra index {index} {why}; continuing with the other indexes")
+
+    # -- metadata ---------------------------------------------------------------------
+
+    def _metadata(self, name: str, version: str, tags: Sequence[Tag]) -> CoreMetadata:
+        # A definite answer never expires; an expired "unknown" is asked again (offline
+        # takes whatever there is).
+        cached = self.cache.get(
+            "metadata", f"{name}=={version}", allow_expired=self.offline, valid=_valid_metadata
+        )
+        if cached is not None:
+            return CoreMetadata.from_json(cached)
+        if self.offline:
+            raise OfflineMissError(
+                f"--offline: the cache has no metadata for {name} {version}",
+                hint="Run the audit once with network access to fill the cache.",
+            )
+        result = self._fetch_metadata(name, version, tags)
+        if result.requires_dist is None and self.project_json_failure(name):
+            return result  # unknown because the index failed: not remembered at all
+        # Only a definite answer is immutable; "unknown" is retried on a later run.
+        self.cache.put(
+            "metadata",
+            f"{name}=={version}",
+            result.to_json(),
+            ttl=None if result.requires_dist is not None else self.project_ttl,
+        )
+        return result
+
+    def _fetch_metadata(self, name: str, version: str, tags: Sequence[Tag]) -> CoreMetadata:
+        files = list(self.files(name, version))
+        order = self._tag_order(tags)
+        wheels = sorted(
+            (f for f in files if f.is_wheel), key=lambda f: _wheel_rank(f.filename, order)
+        )
+        best = wheels[0] if wheels else None
+        if best is not None:
+            if best.has_metadata:
+                text = self._get_text(best.url + ".metadata")
+                if text is not None and text.lstrip().startswith("Metadata-Version"):
+                    return metadata_from_email(name, version, text, "wheel metadata (PEP 658)")
+            # Not announced (some mirrors strip the key): the wheel's own METADATA, by
+            # range requests, costs one or two small requests and is always right.
+            meta = self._wheel_metadata(name, version, best)
+            if meta is not None:
+                return meta
+        for sdist in (f for f in files if not f.is_wheel):
+            meta = self._sdist_metadata(name, version, sdist)
+            if meta is not None:
+                return meta
+        latest = self._latest_json_metadata(name, version)
+        if latest is not None:
+            return latest
+        return CoreMetadata(
+            name=name,
+            version=version,
+            requires_dist=None,
+            requires_python=None,
+            source="none",
+            reason="no metadata file, no readable PKG-INFO and no project JSON for this "
+            "release; its dependencies are unknown",
+        )
+
+    def _latest_json_metadata(self, name: str, version: str) -> CoreMetadata | None:
+        doc = self.project_json(name)
+        info = (doc or {}).get("info") or {}
+        try:
+            if not info.get("version") or Version(str(info["version"])) != Version(version):
+                return None
+        except InvalidVersion:
+            return None
+        rd = info.get("requires_dist")
+        if not isinstance(rd, list) or not all(isinstance(r, str) for r in rd):
+            # null is what the index says when the metadata did not give Requires-Dist
+            # (a zip-only sdist, Requires-Dist marked dynamic): unknown, not "none".
+            return CoreMetadata(
+                name=name,
+                version=version,
+                requires_dist=None,
+                requires_python=info.get("requires_python") or None,
+                source="project JSON (latest release)",
+                reason="the index's project JSON does not list this release's dependencies "
+                "(requires_dist is null: metadata not given or declared dynamic); its "
+                "dependencies are unknown",
+            )
+        return CoreMetadata(
+            name=name,
+            version=version,
+            requires_dist=tuple(rd),
+            requires_python=info.get("requires_python") or None,
+            source="project JSON (latest release)",
+        )
+
+    def _sdist_metadata(self, name: str, version: str, sdist: DistFile) -> CoreMetadata | None:
+        """PKG-INFO from an sdist, trusted when Metadata 2.2+ declares it static."""
+        if not sdist.filename.endswith(".tar.gz"):
+            return None
+        try:
+            resp = self._get(sdist.url, stream=True)
+            if resp.status_code != 200:
+                return None
+            reader = _CappedReader(resp.raw, MAX_SDIST_BYTES)
+            with tarfile.open(fileobj=reader, mode="r|gz") as archive:
+                for member in archive:
+                    parts = member.name.split("/")
+                    if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
+                        handle = archive.extractfile(member)
+                        if handle is None:
+                            return None
+                        text = handle.read().decode("utf-8", "replace")
+                        resp.close()
+                        return _from_sdist(name, version, text)
+        except network_errors(tarfile.TarError, OSError, EOFError):
+            return None
+        return None
+
+    def _wheel_metadata(self, name: str, version: str, wheel: DistFile) -> CoreMetadata | None:
+        """METADATA read from the wheel by range requests, without downloading it."""
+        host = urlsplit(wheel.url).hostname or ""
+        with self._lock:
+            self.requests_made += 1
+        try:
+            text = read_wheel_member(
+                self.session, wheel.url, "METADATA", verify=host not in self.trusted_hosts
+            )
+        except network_errors():
+            return None
+        if text is None:
+            return None
+        return metadata_from_email(name, version, text, "wheel METADATA (range requests)")
+
+    # -- project JSON -----------------------------------------------------------------
+
+    def _project_json(self, name: str) -> dict[str, Any] | None:
+        """The trimmed document; None when absent (a trusted 404) or failed (recorded).
+
+        Only answers we trust are cached: a document of the right shape, or a 404 for a
+        project the simple API does not know either. A 5xx, a timeout, a body that is not
+        a project document, or a 404 the simple API contradicts is a fault of this run:
+        recorded in ``project_json_failures`` and asked again next time.
+        """
+        url = project_json_url(self.index_urls[0], name)
+        if url is None:
+            return None
+        cached = self.cache.get(
+            "project-json", name, allow_expired=self.offline, valid=_valid_project_entry
+        )
+        if cached is not None:
+            if cached.get("missing"):
+                return None
+            self._note_read()
+            return dict(cached["doc"])
+        if self.offline:
+            return self._json_fault(name, "--offline, and the cache has no copy of it")
+        with self._lock:
+            tripped = len(self._json_failing) >= BREAKER
+            last = self._json_failing[-1] if self._json_failing else ""
+        if tripped:
+            # A storm of 5xx or timeouts costs minutes per package with retries: after
+            # BREAKER in a row, the rest are not asked (and still count as faults).
+            return self._json_fault(
+                name,
+                f"not asked: the project JSON failed {BREAKER} times in a row this run "
+                f"(last: {last})",
+                storm=False,
+            )
+        try:
+            resp = self._get(url)
+        except network_errors() as exc:
+            if not is_timeout(exc):
+                # Refused or unresolvable: the index is unreachable, exactly as when its
+                # simple API is (exit 3), not a per-package gap to warn about.
+                self._unreachable(self.index_urls[0], describe(exc))
+            return self._json_fault(name, describe(exc, timeout=DEFAULT_TIMEOUT[1]), storm=True)
+        status = resp.status_code
+        if status == 404:
+            if self._listed(name):
+                return self._json_fault(name, LISTED_404)
+            self.cache.put("project-json", name, {"missing": True}, ttl=self.project_ttl)
+            return None
+        if status != 200:
+            return self._json_fault(
+                name,
+                describe_status(status, retry_after="Retry-After" in resp.headers),
+                storm=status >= 500 or status == 429,
+            )
+        try:
+            doc = resp.json()
+        except ValueError:
+            return self._json_fault(name, "the answer is not valid JSON")
+        problem = _project_doc_problem(doc)
+        if problem is not None:
+            return self._json_fault(name, f"the answer is not a project document ({problem})")
+        slim = _trim_project_json(doc)
+        self.cache.put("project-json", name, {"doc": slim}, ttl=self.project_ttl)
+        self._note_read()
+        with self._lock:
+            self._json_failing.clear()
+        return slim
+
+    def _json_fault(self, name: str, why: str, *, storm: bool = False) -> dict[str, Any] | None:
+        """Record why the project JSON failed; the document is None (callers return it).
+
+        ``storm`` marks the failures that count towards the breaker (server errors and
+        timeouts, which cost retries); a bad body or a doubtful 404 is one project's."""
+        with self._lock:
+            self.project_json_failures[name] = why
+            if storm:
+                self._json_failing.append(why)
+        return None
+
+    def _note_read(self) -> None:
+        with self._lock:
+            self.project_json_read += 1
+
+    def _listed(self, name: str) -> bool:
+        """Does the primary index's simple API list files of the project? Unsure counts
+        as yes, so a doubtful 404 is never remembered as a fact. (A project whose every
+        file was removed has no project JSON either: its 404 is trusted.)"""
+        try:
+            return bool(self._index_files(self.index_urls[0], name))
+        except AuditorError:
+            return True
+
+    # -- HTTP -------------------------------------------------------------------------
+
+    def _get(self, url: str, **kw: Any) -> requests.Response:
+        host = urlsplit(url).hostname or ""
+        with self._lock:
+            self.requests_made += 1
+        return self.session.get(
+            url, timeout=DEFAULT_TIMEOUT, verify=host not in self.trusted_hosts, **kw
+        )
+
+    def _get_text(self, url: str) -> str | None:
+        try:
+            resp = self._get(url)
+        except network_errors():
+            return None
+        return resp.text if resp.status_code == 200 else None
+
+
+def network_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """The HTTP stack's failures (plus ``also``), imported only when one is being handled."""
+    import requests
+
+    return (requests.RequestException, *also)
+
+
+def _project_doc_problem(doc: Any) -> str | None:
+    """What makes a decoded body unusable as a project document, or None."""
+    if not isinstance(doc, dict):
+        return f"a JSON {type(doc).__name__}, not an object"
+    if not isinstance(doc.get("info"), dict):
+        return "no 'info' object"
+    if not isinstance(doc.get("releases") or {}, dict):
+        return "'releases' is not an object"
+    return None
+
+
+def _valid_project_entry(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    if value.get("missing") is True:
+        return True
+    return _project_doc_problem(value.get("doc")) is None
+
+
+def _valid_simple_entry(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    if value.get("missing") is True:
+        return True
+    files = value.get("files")
+    return isinstance(files, list) and all(
+        isinstance(row, list) and len(row) in (8, 9) and all(isinstance(x, str) for x in row[:3])
+        for row in files
+    )
+
+
+def _valid_metadata(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    rd = value.get("requires_dist")
+    return (
+        isinstance(value.get("name"), str)
+        and isinstance(value.get("version"), str)
+        and (rd is None or (isinstance(rd, list) and all(isinstance(r, str) for r in rd)))
+        and isinstance(value.get("requires_python"), str | None)
+    )
+
+
+def _trim_project_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """Keep what collectors use; the full releases map of a big project is megabytes."""
+    releases = doc.get("releases") or {}
+    slim: dict[str, list[dict[str, Any]]] = {}
+    for version, files in releases.items():
+        entries = [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+        if not entries:
+            slim[str(version)] = []
+            continue
+        # One entry a version: its first upload over every file (a file's time may be
+        # missing), and yanked only when every file is.
+        stamps = [t for f in entries if isinstance(t := f.get("upload_time_iso_8601"), str) and t]
+        slim[str(version)] = [
+            {
+                "upload_time_iso_8601": min(stamps) if stamps else None,
+                "yanked": all(bool(f.get("yanked", False)) for f in entries),
+                "packagetype": entries[0].get("packagetype"),
+            }
+        ]
+    out: dict[str, Any] = {
+        "info": doc.get("info") or {},
+        "releases": slim,
+        "ownership": doc.get("ownership"),
+    }
+    vulns = doc.get("vulnerabilities")
+    if isinstance(vulns, list):  # advisories against the newest release (info.version)
+        out["vulnerabilities"] = [
+            {
+                "id": v.get("id"),
+                "aliases": v.get("aliases") if isinstance(v.get("aliases"), list) else [],
+                "fixed_in": v.get("fixed_in") if isinstance(v.get("fixed_in"), list) else [],
+                "withdrawn": v.get("withdrawn"),
+                "link": v.get("link"),
+            }
+            for v in vulns
+            if isinstance(v, dict)
+        ]
+    return out
+
+
+class _CappedReader(io.RawIOBase):
+    """Stops reading an sdist after a size cap, so a huge tarball cannot stall an audit."""
+
+    def __init__(self, raw: Any, cap: int) -> None:
+        self.raw = raw
+        self.left = cap
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            raise OSError("sdist too large to scan for PKG-INFO")
+        n = self.left if size < 0 else min(size, self.left)
+        data: bytes = self.raw.read(n)
+        self.left -= len(data)
+        return data
+
+
+def _wheel_rank(filename: str, order: Mapping[Tag, int]) -> int:
+    """Lower is better: the first tag the target accepts; incompatible wheels last."""
+    try:
+        _, _, _, wheel_tags = parse_wheel_filename(filename)
+    except Exception:
+        return len(order) + 1
+    return min((order.get(t, len(order)) for t in wheel_tags), default=len(order))
+
+
+def metadata_from_wheel(name: str, version: str, data: bytes, source: str) -> CoreMetadata | None:
+    """METADATA out of a wheel's bytes, None when the archive is not a readable wheel."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for entry in archive.namelist():
+                if entry.endswith(".dist-info/METADATA") and entry.count("/") == 1:
+                    text = archive.read(entry).decode("utf-8", "replace")
+                    return metadata_from_email(name, version, text, source)
+    except (zipfile.BadZipFile, OSError):
+        return None
+    return None
+
+
+def metadata_fields(text: str) -> dict[str, list[str]]:
+    """Header fields of a core metadata file (RFC 822 style), lower-cased names.
+
+    Only the header block is read (the body is the long description). The email
+    package does the same job ten times slower, which showed at a thousand files.
+    """
+    fields: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line:
+            break
+        if line[0] in " \t":
+            if last:
+                last[-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last = fields.setdefault(key.strip().lower(), [])
+        last.append(value.strip())
+    return fields
+
+
+def _first(fields: dict[str, list[str]], name: str) -> str | None:
+    values = fields.get(name)
+    return values[0] if values else None
+
+
+def metadata_from_email(name: str, version: str, text: str, source: str) -> CoreMetadata:
+    fields = metadata_fields(text)
+    return CoreMetadata(
+        name=name,
+        version=version,
+        requires_dist=tuple(fields.get("requires-dist", ())),
+        requires_python=_first(fields, "requires-python"),
+        source=source,
+    )
+
+
+def _from_sdist(name: str, version: str, text: str) -> CoreMetadata | None:
+    """PKG-INFO of an sdist. Metadata 2.2+ with static Requires-Dist is authoritative.
+
+    Older PKG-INFO files may omit requirements a build would add, so they are used only
+    when they list some, and the source says they may be incomplete.
+    """
+    fields = metadata_fields(text)
+    try:
+        meta_version = Version((fields.get("metadata-version") or ["1.0"])[0])
+    except InvalidVersion:
+        return None
+    dynamic = {d.lower() for d in fields.get("dynamic", ())}
+    requires = tuple(fields.get("requires-dist", ()))
+    if meta_version >= Version("2.2") and "requires-dist" not in dynamic:
+        source = "sdist PKG-INFO (Metadata 2.2+)"
+    elif requires:
+        source = f"sdist PKG-INFO (Metadata {meta_version}; may be incomplete)"
+    else:
+        return None
+    return CoreMetadata(
+        name=name,
+        version=version,
+        requires_dist=requires,
+        requires_python=_first(fields, "requires-python"),
+        source=source,
+    )

@@ -1,0 +1,1 @@
+"""Pure judgement: signals -> rule findings -> package scores -> the gate (rules are data)."""

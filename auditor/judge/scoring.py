@@ -1,0 +1,618 @@
+"""Scoring: a pure function from rules and signals to findings, a level and a number.
+
+Why pure: the same signals must always give the same score, tests can hand in signals
+built by hand, and ``auditor explain`` can show exactly why. Nothing here reads the
+network or the clock; the shipped weights are read from ``rules/scoring.toml`` once.
+
+Three-valued logic (Kleene): a comparison over an unknown signal is *unknown*; ``all``
+is false if any part is false, else unknown if any part is unknown; ``any`` is true if
+any part is true, else unknown if any part is unknown. So a rule is ``unknown`` exactly
+when its outcome depends on a signal nobody could collect: it never passes or hits on
+missing data. ``missing = "x"`` is the one test that is always decided.
+
+The number: each person-risk hit adds its severity's points; serving-path packages and
+packages with wide reach get extra points, each shown as its own factor; the total is
+capped at 100 (the cap is a visible negative factor too), so the factors always add up
+to the number. Vendor-risk hits (one organisation controls the project) are reported as
+``vendor_level`` and add no points: the bus-factor number is about people.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from auditor.collectors.interface import JSONValue, Signal, SignalSpec
+from auditor.errors import InputError
+from auditor.judge.context import PackageContext
+from auditor.judge.rules import (
+    SEVERITIES,
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Kind,
+    Missing,
+    Rule,
+    Severity,
+    parse_condition,
+)
+
+Outcome = Literal["hit", "pass", "unknown"]
+Level = Literal["none", "unknown", "low", "medium", "high", "critical"]
+State = Literal["active", "mature", "abandoned", "unknown"]
+# "unknown" sits between none and low: no rule hit, but the rules that decide the level
+# were mostly undecided, so the package is not known to be fine. It sorts above none in
+# reports, below every --fail-on level (only --strict fails on undecided rules).
+LEVELS: tuple[Level, ...] = ("none", "unknown", "low", "medium", "high", "critical")
+BANDED: tuple[Level, ...] = ("low", "medium", "high", "critical")
+STATES: tuple[State, ...] = ("abandoned", "mature", "active")
+SCORING_FILE = "scoring.toml"
+
+
+def level_rank(level: str) -> int:
+    """Position of a level or severity in none < unknown < low < medium < high < critical."""
+    return LEVELS.index(level)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """One signal as a condition read it: what it was, where from, what it was compared to."""
+
+    signal: str
+    op: str
+    expected: JSONValue | date
+    value: JSONValue
+    source: str | None
+    unknown_reason: str | None
+    result: bool | None
+
+    def to_json(self) -> dict[str, JSONValue]:
+        exp = self.expected.isoformat() if isinstance(self.expected, date) else self.expected
+        return {
+            "signal": self.signal,
+            "op": self.op,
+            "expected": exp,
+            "value": self.value,
+            "source": self.source,
+            "unknown_reason": self.unknown_reason,
+            "result": self.result,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptanceNote:
+    """A user's acceptance matched to a finding; an expired one no longer hides it."""
+
+    reason: str
+    expires: date
+    expired: bool
+    origin: str
+
+    def describe(self) -> str:
+        if self.expired:
+            return (
+                f"acceptance expired on {self.expires.isoformat()} ({self.origin}): shown "
+                "again; fix the risk or renew the acceptance with a new expires date"
+            )
+        return f"accepted until {self.expires.isoformat()} ({self.origin}): {self.reason}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    kind: Kind
+    outcome: Outcome
+    summary: str
+    remediation: str
+    evidence: tuple[Evidence, ...]
+    acceptance: AcceptanceNote | None = None
+    suggestion: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """A hit not hidden by a live acceptance."""
+        return self.outcome == "hit" and (self.acceptance is None or self.acceptance.expired)
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "rule": self.rule_id,
+            "severity": self.severity,
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "summary": self.summary,
+            "remediation": self.remediation,
+            "evidence": [e.to_json() for e in self.evidence],
+            "acceptance": None if self.acceptance is None else self.acceptance.describe(),
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contribution:
+    """One visible part of the risk number."""
+
+    factor: str
+    points: int
+    why: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateRule:
+    name: State
+    why: str
+    when: Condition
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoringConfig:
+    points: Mapping[Severity, int]
+    serving_path: float
+    reach_step: float
+    reach_max: float
+    bands: Mapping[Level, int]
+    unknown_heavy_share: float
+    states: tuple[StateRule, ...]
+    unknown_heavy_points: float = 50.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageScore:
+    name: str
+    context: PackageContext
+    findings: tuple[Finding, ...]
+    level: Level
+    vendor_level: Level
+    risk: int
+    contributions: tuple[Contribution, ...]
+    state: State
+    state_why: str
+    state_evidence: tuple[Evidence, ...]
+    unknown_count: int
+    unknown_heavy: bool
+    out_of_scope: tuple[str, ...]
+
+    def to_json(self) -> dict[str, JSONValue]:
+        """The report shape; ``risk.level`` is what ``--baseline`` reads back."""
+        return {
+            "name": self.name,
+            "categories": list(self.context.categories),
+            "direct": self.context.direct,
+            "reach": self.context.reach,
+            "depth": self.context.depth,
+            "serving_path": self.context.serving_path,
+            "risk": {
+                "level": self.level,
+                "score": self.risk,
+                "vendor_level": self.vendor_level,
+                "contributions": [
+                    {"factor": c.factor, "points": c.points, "why": c.why}
+                    for c in self.contributions
+                ],
+            },
+            "state": {
+                "name": self.state,
+                "why": self.state_why,
+                "evidence": [e.to_json() for e in self.state_evidence],
+            },
+            "unknown_count": self.unknown_count,
+            "unknown_heavy": self.unknown_heavy,
+            "findings": [f.to_json() for f in self.findings],
+            "out_of_scope": list(self.out_of_scope),
+        }
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _equal(actual: JSONValue, expected: JSONValue | date) -> bool | None:
+    """Equality across the JSON shapes a collector gives; None when the shapes differ."""
+    if actual is None:
+        return expected is None
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        both = isinstance(expected, bool) and isinstance(actual, bool)
+        return actual is expected if both else None
+    if isinstance(expected, date):
+        a = _as_date(actual)
+        return None if a is None else a == expected
+    na, ne = _number(actual), _number(expected)
+    if na is not None or ne is not None:
+        return None if na is None or ne is None else na == ne
+    if type(actual) is not type(expected):
+        return None
+    return actual == expected
+
+
+def _compare(op: str, actual: JSONValue, expected: JSONValue | date) -> bool | None:
+    """True/False, or None when the collected value cannot be compared (a collector bug
+    or a null value): unknown, never a silent pass."""
+    if op in ("==", "!="):
+        equal = _equal(actual, expected)
+        if equal is None:
+            return None
+        return equal if op == "==" else not equal
+    if op in ("<", "<=", ">", ">="):
+        pair: tuple[float, float] | tuple[date, date] | None = None
+        if isinstance(expected, date | str):
+            a, e = _as_date(actual), _as_date(expected)
+            pair = (a, e) if a is not None and e is not None else None
+        else:
+            an, en = _number(actual), _number(expected)
+            pair = (an, en) if an is not None and en is not None else None
+        if pair is None:
+            return None
+        x, y = pair
+        return {
+            "<": x < y,  # type: ignore[operator]
+            "<=": x <= y,  # type: ignore[operator]
+            ">": x > y,  # type: ignore[operator]
+            ">=": x >= y,  # type: ignore[operator]
+        }[op]
+    if op in ("in", "not in"):
+        if actual is None or not isinstance(expected, list):
+            return None
+        inside = actual in expected
+        return inside if op == "in" else not inside
+    if op == "contains":
+        if isinstance(actual, list):
+            return expected in actual
+        if isinstance(actual, str) and isinstance(expected, str):
+            return expected in actual
+        return None
+    return None
+
+
+def _leaf(signal: Signal | None, name: str) -> tuple[JSONValue, str | None, str | None]:
+    if signal is None:
+        return None, None, "not collected: no collector provided this signal"
+    return signal.value, signal.source, signal.unknown_reason
+
+
+def evaluate_condition(
+    condition: Condition, signals: Mapping[str, Signal], evidence: list[Evidence]
+) -> bool | None:
+    """Kleene evaluation; every leaf is read (no short cut) so the evidence is complete."""
+    if isinstance(condition, Missing):
+        value, source, reason = _leaf(signals.get(condition.signal), condition.signal)
+        result = (reason is None) if condition.present else (reason is not None)
+        evidence.append(
+            Evidence(
+                signal=condition.signal,
+                op="present" if condition.present else "missing",
+                expected=None,
+                value=value,
+                source=source,
+                unknown_reason=reason,
+                result=result,
+            )
+        )
+        return result
+    if isinstance(condition, Compare):
+        value, source, reason = _leaf(signals.get(condition.signal), condition.signal)
+        cmp: bool | None = None
+        if reason is None:
+            cmp = _compare(condition.op, value, condition.value)
+            if cmp is None:
+                reason = f"value {value!r} cannot be compared with {condition.op}"
+        evidence.append(
+            Evidence(
+                signal=condition.signal,
+                op=condition.op,
+                expected=condition.value,
+                value=value,
+                source=source,
+                unknown_reason=reason,
+                result=cmp,
+            )
+        )
+        return cmp
+    results = [evaluate_condition(item, signals, evidence) for item in condition.items]
+    if isinstance(condition, AllOf):
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
+    assert isinstance(condition, AnyOf)
+    if any(r is True for r in results):
+        return True
+    return None if any(r is None for r in results) else False
+
+
+def in_scope(rule: Rule, context: PackageContext) -> bool:
+    if rule.scope.direct_only and not context.direct:
+        return False
+    return not rule.scope.categories or bool(rule.scope.categories & set(context.categories))
+
+
+def evaluate_rule(rule: Rule, signals: Mapping[str, Signal], package: str = "") -> Finding:
+    evidence: list[Evidence] = []
+    result = evaluate_condition(rule.when, signals, evidence)
+    outcome: Outcome = "unknown" if result is None else ("hit" if result else "pass")
+    suggestion = None
+    if outcome == "hit" and rule.suggestion is not None:
+        named = signals.get(rule.suggestion)
+        if named is not None and named.known and isinstance(named.value, str) and named.value:
+            suggestion = f"{package or 'the project'} says: use {named.value}"
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        kind=rule.kind,
+        outcome=outcome,
+        summary=rule.summary,
+        remediation=rule.remediation,
+        evidence=tuple(evidence),
+        suggestion=suggestion,
+    )
+
+
+# ---------------------------------------------------------------- the number
+
+
+def contributions(
+    findings: Sequence[Finding], context: PackageContext, config: ScoringConfig
+) -> tuple[Contribution, ...]:
+    """Every factor of the number, in order; their points add up to the number."""
+    out: list[Contribution] = []
+    base = 0
+    for f in findings:
+        if f.outcome != "hit":
+            continue
+        if f.acceptance is not None and not f.acceptance.expired:
+            out.append(
+                Contribution(factor=f"rule:{f.rule_id}", points=0, why=f.acceptance.describe())
+            )
+        elif f.kind == "vendor":
+            out.append(
+                Contribution(
+                    factor=f"vendor:{f.rule_id}",
+                    points=0,
+                    why=f"{f.summary} (vendor risk, reported as vendor_level, not in this number)",
+                )
+            )
+        else:
+            pts = config.points[f.severity]
+            base += pts
+            why = f"{f.summary} ({f.severity})"
+            if f.acceptance is not None:
+                why += f"; {f.acceptance.describe()}"
+            out.append(Contribution(factor=f"rule:{f.rule_id}", points=pts, why=why))
+    total = base
+    if base and context.serving_path and config.serving_path > 1:
+        extra = round(base * (config.serving_path - 1))
+        cats = ", ".join(context.categories) or "serving path"
+        out.append(
+            Contribution(
+                factor="serving-path",
+                points=extra,
+                why=f"on the serving path ({cats}): rule points x{config.serving_path:g}",
+            )
+        )
+        total += extra
+    mult = min(config.reach_max, 1 + config.reach_step * max(0, context.reach - 1))
+    if total and mult > 1:
+        extra = round(total * (mult - 1))
+        out.append(
+            Contribution(
+                factor="reach",
+                points=extra,
+                why=f"{context.reach} direct requirements depend on it: x{mult:g}",
+            )
+        )
+        total += extra
+    if total > 100:
+        out.append(
+            Contribution(factor="cap", points=100 - total, why="the number is capped at 100")
+        )
+    return tuple(out)
+
+
+def _worst(severities: Iterable[str]) -> Level:
+    return LEVELS[max((level_rank(s) for s in severities), default=0)]
+
+
+def _band(risk: int, config: ScoringConfig) -> Level:
+    band: Level = "none"
+    for level in BANDED:
+        if risk >= config.bands[level]:
+            band = level
+    return band
+
+
+def rescore(
+    score: PackageScore, findings: Sequence[Finding], config: ScoringConfig
+) -> PackageScore:
+    """The same package with new findings (e.g. acceptances applied): number and levels
+    recomputed, state and context kept."""
+    parts = contributions(findings, score.context, config)
+    risk = sum(c.points for c in parts)
+    counting = [f for f in findings if f.counts]
+    worst = _worst([f.severity for f in counting if f.kind == "person"])
+    band = _band(risk, config)
+    unknown = sum(1 for f in findings if f.outcome == "unknown")
+    heavy = unknown_heavy(findings, config)
+    level = max(worst, band, key=level_rank)
+    return replace(
+        score,
+        findings=tuple(findings),
+        level="unknown" if level == "none" and heavy else level,
+        vendor_level=_worst([f.severity for f in counting if f.kind == "vendor"]),
+        risk=risk,
+        contributions=parts,
+        unknown_count=unknown,
+        unknown_heavy=heavy,
+    )
+
+
+def unknown_heavy(findings: Sequence[Finding], config: ScoringConfig) -> bool:
+    """Whether the rules that decide the level are mostly undecided.
+
+    Weighted by the points a hit would add: an undecided truck-factor rule (high) leaves
+    more unsaid than an undecided yanked-release rule (low). Heavy when the undecided
+    share reaches ``[unknown] heavy_share``, or when the undecided rules alone carry
+    ``heavy_points`` (the high band by default): enough that, had the evidence come,
+    the package could be high. Vendor rules add no points and do not count.
+    """
+    weights = [(config.points[f.severity], f.outcome == "unknown") for f in findings]
+    weights = [w for w, f in zip(weights, findings, strict=True) if f.kind == "person"]
+    total = sum(w for w, _ in weights)
+    undecided = sum(w for w, u in weights if u)
+    if total == 0:
+        return False
+    return (
+        undecided / total >= config.unknown_heavy_share or undecided >= config.unknown_heavy_points
+    )
+
+
+def assess_state(
+    signals: Mapping[str, Signal], config: ScoringConfig
+) -> tuple[State, str, tuple[Evidence, ...]]:
+    """Abandoned, mature or active, with the evidence; unknown when it cannot be told."""
+    for state in config.states:
+        evidence: list[Evidence] = []
+        result = evaluate_condition(state.when, signals, evidence)
+        if result is True:
+            return state.name, state.why, tuple(evidence)
+        if result is None:
+            missing = sorted({e.signal for e in evidence if e.result is None})
+            return (
+                "unknown",
+                f"cannot tell whether it is {state.name}: {', '.join(missing)} unknown",
+                tuple(evidence),
+            )
+    return "unknown", "no state's conditions hold", ()
+
+
+def evaluate(
+    rules: Sequence[Rule],
+    signals: Mapping[str, Signal],
+    context: PackageContext,
+    config: ScoringConfig | None = None,
+) -> PackageScore:
+    """Score one package: every in-scope rule's finding, the level, the number, the state."""
+    cfg = default_config() if config is None else config
+    findings: list[Finding] = []
+    skipped: list[str] = []
+    for rule in rules:
+        if in_scope(rule, context):
+            findings.append(evaluate_rule(rule, signals, context.name))
+        else:
+            skipped.append(rule.id)
+    state, why, evidence = assess_state(signals, cfg)
+    empty = PackageScore(
+        name=context.name,
+        context=context,
+        findings=(),
+        level="none",
+        vendor_level="none",
+        risk=0,
+        contributions=(),
+        state=state,
+        state_why=why,
+        state_evidence=evidence,
+        unknown_count=0,
+        unknown_heavy=False,
+        out_of_scope=tuple(skipped),
+    )
+    return rescore(empty, findings, cfg)
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def _num(data: Mapping[str, object], key: str, where: str, problems: list[str]) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        problems.append(f"{where}.{key}: must be a non-negative number")
+        return 0.0
+    return float(value)
+
+
+def _table(data: Mapping[str, object], key: str, problems: list[str]) -> Mapping[str, object]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        problems.append(f"[{key}]: missing table")
+        return {}
+    return value
+
+
+def load_scoring_config(
+    path: Path | None = None, *, signals: Mapping[str, SignalSpec] | None = None
+) -> ScoringConfig:
+    """Read and validate scoring.toml; every problem is raised at once as InputError."""
+    from auditor.judge.rules import known_signals
+    from auditor.judge.taxonomy import default_rules_root
+
+    source = path if path is not None else default_rules_root() / SCORING_FILE
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(
+            f"cannot read scoring weights {source}: {exc}",
+            hint="Reinstall auditor, or fix the file (rules/scoring.toml shows the shape).",
+        ) from exc
+    problems: list[str] = []
+    points = _table(data, "points", problems)
+    mult = _table(data, "multipliers", problems)
+    bands = _table(data, "levels", problems)
+    unknown = _table(data, "unknown", problems)
+    specs = known_signals() if signals is None else signals
+    states: list[StateRule] = []
+    raw_states = data.get("state", [])
+    for i, raw in enumerate(raw_states if isinstance(raw_states, list) else []):
+        where = f"state[{i}]"
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if name not in STATES:
+            problems.append(f"{where}.name: must be one of {', '.join(STATES)}")
+            continue
+        cond, cond_problems = parse_condition(
+            raw.get("when"), path=str(source), where=f"{where}.when", specs=specs
+        )
+        problems.extend(f"{p.field}: {p.message}" for p in cond_problems)
+        if cond is not None:
+            states.append(StateRule(name=name, why=str(raw.get("why", name)), when=cond))
+    cfg = ScoringConfig(
+        points={s: int(_num(points, s, "points", problems)) for s in SEVERITIES},
+        serving_path=_num(mult, "serving_path", "multipliers", problems),
+        reach_step=_num(mult, "reach_step", "multipliers", problems),
+        reach_max=_num(mult, "reach_max", "multipliers", problems),
+        bands={lv: int(_num(bands, lv, "levels", problems)) for lv in BANDED},
+        unknown_heavy_share=_num(unknown, "heavy_share", "unknown", problems),
+        unknown_heavy_points=_num(unknown, "heavy_points", "unknown", problems),
+        states=tuple(states),
+    )
+    if problems:
+        raise InputError(
+            f"{source} has problems:\n  " + "\n  ".join(problems),
+            hint="Fix the listed fields; the shipped rules/scoring.toml shows the shape.",
+        )
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def default_config() -> ScoringConfig:
+    """The shipped weights, read once."""
+    return load_scoring_config()

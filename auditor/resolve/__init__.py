@@ -1,0 +1,1 @@
+"""Requirements plus the index become a dependency graph: provider, resolver, verification."""

@@ -1,0 +1,476 @@
+"""Requirements plus the index become a DependencyGraph.
+
+Two paths. Locked inputs (lock files, SBOMs, the installed environment) already say
+which release of every package is used: the graph is read from them, and only edges a
+lock does not record are filled from release metadata. Everything else goes through
+resolvelib, with pip's candidate rules (see ``provider``), for the chosen target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PkgRequirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+from resolvelib import BaseReporter, Resolver
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+
+from auditor.errors import ResolutionError
+from auditor.index.client import IndexClient, PackageNotFoundError
+from auditor.model import (
+    DependencyInput,
+    LockedDependency,
+    LockedPackage,
+    PackageStatus,
+    Requirement,
+    ResolvedPackage,
+    Target,
+)
+from auditor.resolve.direct import describe_direct
+from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.provider import Cand, DirectInfo, Provider, Req
+
+if TYPE_CHECKING:
+    import requests
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveOptions:
+    target: Target
+    tags: tuple[Tag, ...]
+    no_deps: bool = False
+    workers: int = 12
+    offline: bool = False
+
+
+def _marker_true(marker: str | None, env: Mapping[str, str], extra: str = "") -> bool:
+    if not marker:
+        return True
+    try:
+        return bool(Marker(marker).evaluate({**env, "extra": extra}))
+    except InvalidMarker:
+        return True
+
+
+def resolve(
+    inputs: Sequence[DependencyInput],
+    *,
+    index: IndexClient,
+    options: ResolveOptions,
+    session: requests.Session | None = None,
+) -> DependencyGraph:
+    """Resolve every input together (one application may list several files)."""
+    env = options.target.markers()
+    roots: dict[str, list[Requirement]] = {}
+    constraints: list[Requirement] = []
+    warnings: list[str] = []
+    for inp in inputs:
+        warnings.extend(inp.warnings)
+        for req in inp.requirements:
+            if not _marker_true(req.marker, env):
+                continue
+            if req.constraint:
+                constraints.append(req)
+            else:
+                roots.setdefault(req.name, []).append(req)
+        constraints.extend(c for c in inp.constraints if _marker_true(c.marker, env))
+    paths = [inp.path for inp in inputs]
+    if inputs and all(inp.locked is not None for inp in inputs):
+        locked = [p for inp in inputs for p in inp.locked or ()]
+        graph = _from_locks(locked, roots, index=index, options=options, warnings=warnings)
+        return DependencyGraph(
+            graph, roots, target=options.target, inputs=paths, warnings=warnings + index.warnings
+        )
+    for inp in inputs:
+        if inp.locked is not None:
+            # A lock beside loose files: its pins constrain the resolution.
+            constraints.extend(_pins(inp.locked))
+    key = _resolution_key(roots, constraints, index, options)
+    graph = _load_resolution(index, key)
+    if graph is None:
+        graph = _resolve(roots, constraints, index=index, options=options, session=session)
+        # A resolution made while a source failed carries that failure: never reused.
+        if key is not None and not index.had_faults:
+            index.cache.put("resolution", key, _dump_graph(graph), ttl=index.project_ttl)
+    return DependencyGraph(
+        graph, roots, target=options.target, inputs=paths, warnings=warnings + index.warnings
+    )
+
+
+def _resolution_key(
+    roots: Mapping[str, Sequence[Requirement]],
+    constraints: Sequence[Requirement],
+    index: IndexClient,
+    options: ResolveOptions,
+) -> str | None:
+    """A key for "this exact question, asked of these indexes, for this target".
+
+    Within the project-data time to live the index answers the same, so the resolution
+    would too: a warm run reuses it instead of re-reading every file list. Local direct
+    references can change under us at any time, so they are never cached.
+    """
+    reqs = [r for rs in roots.values() for r in rs] + list(constraints)
+    if any(r.url for r in reqs):
+        return None
+    doc = {
+        "v": 1,
+        "reqs": sorted(
+            [r.name, r.specifier, sorted(r.extras), r.marker or "", r.constraint] for r in reqs
+        ),
+        "target": list(options.target.marker_environment),
+        "indexes": index.index_urls,
+        "no_deps": options.no_deps,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _dump_graph(g: nx.DiGraph) -> dict[str, Any]:
+    return {
+        "nodes": [
+            {**g.nodes[n]["package"].__dict__, "status": g.nodes[n]["package"].status.value}
+            for n in g.nodes
+        ],
+        "edges": [[a, b, dict(d)] for a, b, d in g.edges(data=True)],
+    }
+
+
+def _load_resolution(index: IndexClient, key: str | None) -> nx.DiGraph | None:
+    if key is None:
+        return None
+    data = index.cache.get("resolution", key, allow_expired=index.offline)
+    if not data:
+        return None
+    g = nx.DiGraph()
+    try:
+        for node in data["nodes"]:
+            node = {
+                **node,
+                "status": PackageStatus(node["status"]),
+                "extras": tuple(node["extras"]),
+            }
+            g.add_node(node["name"], package=ResolvedPackage(**node))
+        for a, b, attrs in data["edges"]:
+            attrs["extras"] = tuple(attrs.get("extras") or ())
+            g.add_edge(a, b, **attrs)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return g
+
+
+def _pins(locked: Sequence[LockedPackage]) -> list[Requirement]:
+    return [
+        Requirement(
+            name=p.name,
+            display_name=p.name,
+            origin=p.origin,
+            text=f"{p.name}=={p.version}",
+            specifier=f"=={p.version}",
+            constraint=True,
+        )
+        for p in locked
+        if p.version
+    ]
+
+
+def _to_req(req: Requirement) -> Req:
+    try:
+        spec = SpecifierSet(req.specifier)
+    except InvalidSpecifier as exc:
+        raise ResolutionError(
+            f"{req.origin}: invalid version specifier {req.specifier!r}: {exc}"
+        ) from exc
+    return Req(
+        name=req.name,
+        extras=frozenset(canonicalize_name(e) for e in req.extras),
+        specifier=spec,
+        url=req.url,
+        marker=req.marker,
+        text=req.text,
+        origin=req.origin,
+    )
+
+
+def _resolve(
+    roots: Mapping[str, Sequence[Requirement]],
+    constraints: Sequence[Requirement],
+    *,
+    index: IndexClient,
+    options: ResolveOptions,
+    session: requests.Session | None,
+) -> nx.DiGraph:
+    reqs = [_to_req(r) for rs in roots.values() for r in rs]
+    cons: dict[str, list[Req]] = {}
+    for c in constraints:
+        cons.setdefault(c.name, []).append(_to_req(c))
+    direct: dict[str, DirectInfo] = {}
+    for r in reqs:
+        if r.url and r.name not in direct:
+            direct[r.name] = describe_direct(
+                r.name, r.url, session or index.session, offline=options.offline
+            )
+    with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="prefetch") as pool:
+        provider = Provider(
+            index=index,
+            target=options.target,
+            tags=options.tags,
+            constraints=cons,
+            direct=direct,
+            executor=pool,
+            no_deps=options.no_deps,
+        )
+        for r in reqs:
+            provider.prefetch(r)
+        resolver: Resolver[Req, Cand, str] = Resolver(provider, BaseReporter())
+        try:
+            result = resolver.resolve(reqs, max_rounds=2000)
+        except ResolutionImpossible as exc:
+            raise _conflict(exc, provider) from None
+        except ResolutionTooDeep as exc:
+            raise ResolutionError(
+                f"resolution gave up after {exc.round_count} rounds of backtracking",
+                hint="Pin the packages that conflict (add == pins or a constraints file "
+                "with -c) so fewer combinations are tried.",
+            ) from None
+        except PackageNotFoundError:
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return _build(result.mapping, provider, direct)
+
+
+def _conflict(exc: ResolutionImpossible[Req, Cand], provider: Provider) -> ResolutionError:
+    lines: list[str] = []
+    names: set[str] = set()
+    for cause in exc.causes:
+        req: Req = cause.requirement
+        names.add(req.name)
+        spec = str(req.specifier) or "any version"
+        parent = cause.parent.label if cause.parent else "a direct requirement"
+        who = str(req.origin) if req.origin else f"required by {parent}"
+        lines.append(f"  {req.name} {spec}  ({who})")
+    available: list[str] = []
+    for name in sorted(names):
+        try:
+            versions = [
+                v for v, _ in islice(provider.candidate_versions(name, [SpecifierSet()]), 8)
+            ]
+        except Exception:
+            continue
+        shown = ", ".join(str(v) for v in versions)
+        available.append(f"  {name}: {shown or 'no installable release for this target'}")
+    body = "\n".join(sorted(set(lines)))
+    extra = ("\nnewest installable releases:\n" + "\n".join(available)) if available else ""
+    return ResolutionError(
+        f"these requirements cannot be satisfied together for Python "
+        f"{provider.target.python_version} on {provider.target.platform}:\n{body}{extra}",
+        hint="Loosen or change one of the requirements named above (the file and line "
+        "say where each comes from), or try another --python-version/--platform.",
+    )
+
+
+def _build(
+    mapping: Mapping[str, Cand], provider: Provider, direct: Mapping[str, DirectInfo]
+) -> nx.DiGraph:
+    g = nx.DiGraph()
+    by_name: dict[str, Cand] = {}
+    extras: dict[str, set[str]] = {}
+    for cand in mapping.values():
+        by_name.setdefault(cand.name, cand)
+        extras.setdefault(cand.name, set()).update(cand.extras)
+    for name, cand in by_name.items():
+        meta = provider.metadata.get((name, str(cand.version))) if cand.version else None
+        if cand.url is not None:
+            info = direct.get(name)
+            known = bool(info and info.metadata)
+            status = PackageStatus.DIRECT_URL if known else PackageStatus.UNRESOLVABLE
+            reason = info.reason if info else None
+            if info and info.metadata:
+                meta = info.metadata
+        else:
+            status = PackageStatus.RESOLVED
+            reason = meta.reason if meta else None
+        deps_known = provider.no_deps or (meta is not None and meta.requires_dist is not None)
+        g.add_node(
+            name,
+            package=ResolvedPackage(
+                name=name,
+                display_name=name,
+                version=str(cand.version) if cand.version else None,
+                status=status,
+                url=cand.url,
+                reason=reason,
+                requires_python=meta.requires_python if meta else None,
+                dependencies_known=deps_known,
+                extras=tuple(sorted(extras[name])),
+            ),
+        )
+    for cand in mapping.values():
+        for dep in provider.dependencies.get(cand, ()):
+            if dep.name == cand.name or dep.name not in g or g.has_edge(cand.name, dep.name):
+                continue
+            g.add_edge(
+                cand.name,
+                dep.name,
+                specifier=str(dep.specifier),
+                marker=dep.marker,
+                extras=tuple(sorted(dep.extras)),
+            )
+    return g
+
+
+# -- locked inputs ---------------------------------------------------------------------
+
+
+def _from_locks(
+    locked: Sequence[LockedPackage],
+    roots: dict[str, list[Requirement]],
+    *,
+    index: IndexClient,
+    options: ResolveOptions,
+    warnings: list[str],
+) -> nx.DiGraph:
+    env = options.target.markers()
+    packages: dict[str, LockedPackage] = {}
+    for p in locked:
+        packages.setdefault(p.name, p)
+    missing_meta = [p for p in packages.values() if p.dependencies is None and p.version]
+    fetched: dict[str, tuple[LockedDependency, ...] | None] = {}
+    if missing_meta and not options.no_deps:
+        with ThreadPoolExecutor(max_workers=options.workers) as pool:
+            results = pool.map(lambda p: (p.name, _metadata_edges(p, index, options)), missing_meta)
+            fetched.update(results)
+    if not roots:
+        depended = {
+            d.name
+            for p in packages.values()
+            for d in (p.dependencies if p.dependencies is not None else fetched.get(p.name) or ())
+        }
+        for p in packages.values():
+            if p.name not in depended:
+                roots.setdefault(p.name, []).append(_root_for(p))
+    g = nx.DiGraph()
+    queue: deque[tuple[str, frozenset[str]]] = deque()
+    seen: set[tuple[str, frozenset[str]]] = set()
+    for name, reqs in roots.items():
+        if name not in packages:
+            warnings.append(f"{reqs[0].origin}: {name} is not in the lock file; it is left out")
+            continue
+        ex = frozenset(e for r in reqs for e in r.extras)
+        queue.append((name, ex))
+    while queue:
+        name, ex = queue.popleft()
+        if (name, ex) in seen:
+            continue
+        seen.add((name, ex))
+        pkg = packages[name]
+        deps = pkg.dependencies if pkg.dependencies is not None else fetched.get(name)
+        _add_locked_node(g, pkg, known=deps is not None or options.no_deps, extras=ex)
+        if options.no_deps or deps is None:
+            continue
+        for dep in deps:
+            if not any(_marker_true(dep.marker, env, e) for e in ("", *sorted(ex))):
+                continue
+            if dep.name not in packages:
+                warnings.append(
+                    f"{pkg.origin}: {pkg.name} requires {dep.name}, which the lock does not "
+                    "contain; the lock may be out of date"
+                )
+                continue
+            _add_locked_node(g, packages[dep.name], known=True, extras=frozenset())
+            if dep.name != name:
+                g.add_edge(
+                    name,
+                    dep.name,
+                    specifier=dep.specifier,
+                    marker=dep.marker,
+                    extras=tuple(dep.extras),
+                )
+            queue.append((dep.name, frozenset(dep.extras)))
+    return g
+
+
+def _root_for(p: LockedPackage) -> Requirement:
+    return Requirement(
+        name=p.name,
+        display_name=p.name,
+        origin=p.origin,
+        text=f"{p.name}=={p.version}" if p.version else p.name,
+        specifier=f"=={p.version}" if p.version else "",
+    )
+
+
+def _add_locked_node(
+    g: nx.DiGraph, pkg: LockedPackage, *, known: bool, extras: frozenset[str]
+) -> None:
+    if pkg.name in g:
+        old: ResolvedPackage = g.nodes[pkg.name]["package"]
+        merged = tuple(sorted(set(old.extras) | extras))
+        if merged != old.extras or (known and not old.dependencies_known):
+            g.nodes[pkg.name]["package"] = ResolvedPackage(
+                **{
+                    **old.__dict__,
+                    "extras": merged,
+                    "dependencies_known": known or old.dependencies_known,
+                }
+            )
+        return
+    g.add_node(
+        pkg.name,
+        package=ResolvedPackage(
+            name=pkg.name,
+            display_name=pkg.name,
+            version=pkg.version,
+            status=PackageStatus.LOCKED if pkg.version else PackageStatus.DIRECT_URL,
+            url=pkg.source if not pkg.version else None,
+            dependencies_known=known,
+            extras=tuple(sorted(extras)),
+            reason=None if known else "no dependency data for this locked release",
+        ),
+    )
+
+
+def _metadata_edges(
+    pkg: LockedPackage, index: IndexClient, options: ResolveOptions
+) -> tuple[LockedDependency, ...] | None:
+    assert pkg.version is not None
+    # Only "this release has no dependency data" is a None here. The index unreachable,
+    # or --offline with nothing cached (DataSourceError, exit 3), must stop the audit as
+    # it does for a requirements file, not pass as "no dependency data".
+    try:
+        version = str(Version(pkg.version))
+    except InvalidVersion:
+        return None
+    try:
+        meta = index.metadata(pkg.name, version, options.tags)
+    except ResolutionError:
+        return None  # not on the index: the lock's package keeps "no dependency data"
+    if meta.requires_dist is None:
+        return None
+    out: list[LockedDependency] = []
+    for line in meta.requires_dist:
+        try:
+            r = PkgRequirement(line)
+        except InvalidRequirement:
+            continue
+        out.append(
+            LockedDependency(
+                name=canonicalize_name(r.name),
+                extras=tuple(sorted(r.extras)),
+                marker=str(r.marker) if r.marker else None,
+                specifier=str(r.specifier),
+            )
+        )
+    return tuple(out)

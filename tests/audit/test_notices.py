@@ -1,0 +1,120 @@
+"""The deprecation-notice matcher: what counts, what does not, and bounded work."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.collectors.notices import MAX_INPUT, MAX_QUOTE, clean_text, find_notice, own_names
+
+
+@pytest.mark.parametrize(
+    ("name", "summary", "description", "successor"),
+    [
+        ("auto-gptq", "", "AutoGPTQ is unmaintained - we suggest using GPTQModel.", "GPTQModel"),
+        ("sklearn", "deprecated sklearn package, use scikit-learn instead", "", "scikit-learn"),
+        ("foo", "", "This package is no longer maintained. Please use bar instead.", "bar"),
+        ("foo", "", "This repository has been archived and moved to newfoo.", "newfoo"),
+        ("foo", "", "# DEPRECATED\n\nSee the new library.", None),
+        ("foo", "", "> [!WARNING]\n> This project has reached end-of-life.", None),
+        ("old-lib", "", "old-lib has been renamed to new-lib.", "new-lib"),
+        (
+            "llama-hub",
+            "",
+            "> [!CAUTION]\n> With the launch of LlamaIndex v0.10, we are deprecating this "
+            "`llama_hub` repo - all integrations are now in the core repository.",
+            None,
+        ),
+        (
+            "foo",
+            "",
+            "<p><strong>This project is <em>no longer maintained</em></strong>. Use "
+            '<a href="https://example.org/x">the successor bar</a> instead.</p>',
+            None,
+        ),
+    ],
+)
+def test_notices_the_project_gives_about_itself(
+    name: str, summary: str, description: str, successor: str | None
+) -> None:
+    notice = find_notice(name, summary, description)
+    assert notice is not None
+    assert notice.quote and "\n" not in notice.quote
+    if successor is not None:
+        assert notice.successor == successor
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("foo", "This is not deprecated."),
+        ("foo", "This package is not deprecated and is actively maintained."),
+        ("foo", "Foo isn't unmaintained: we release monthly."),
+        # Another project's notice, quoted or named: not about this one.
+        ("gptqmodel", "AutoGPTQ is unmaintained - we suggest using GPTQModel."),
+        ("foo", 'As its README says, "This project is no longer maintained".'),
+        # A feature deprecated, not the project.
+        ("foo", "We deprecated the `bar` argument in 2.0."),
+        ("foo", "This library has deprecated the `x` argument; use `y`."),
+        ("foo", "This package is deprecated in favour of nothing; the `x` option is deprecated."),
+        ("foo", "Python @deprecated decorator for old functions."),
+        # Something else reaches end of life, in a clause of its own.
+        ("lightgbm", "This project supports all Python versions until they reach end-of-life."),
+        ("foo", "This package drops Python 3.8 once it is end-of-life."),
+        # A changelog section far below the top.
+        ("foo", "# Foo\n\nFast things.\n\nInstall it.\n\nUse it.\n\n## Deprecated\n\n- `x()`"),
+        # In a code block.
+        ("foo", "Example:\n\n```\nwarnings.warn('this package is deprecated')\n```\n"),
+    ],
+)
+def test_what_is_not_a_notice_about_this_project(name: str, description: str) -> None:
+    notice = find_notice(name, None, description)
+    if name == "foo" and "in favour of nothing" in description:
+        # The first sentence does say so: the feature sentence must not hide it.
+        assert notice is not None and "This package is deprecated" in notice.quote
+        return
+    assert notice is None, notice
+
+
+def test_quotes_are_clean_and_bounded() -> None:
+    text = "This package is deprecated \x1b[31mnow\x1b[0m \u202eevil\u202c " + "x " * 500 + "."
+    notice = find_notice("foo", None, text)
+    assert notice is not None
+    assert "\x1b" not in notice.quote and "\u202e" not in notice.quote
+    assert len(notice.quote) <= MAX_QUOTE
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "[" * 100_000 + "](" * 100_000,
+        "<" * 300_000,
+        "```" * 50_000 + "this package is deprecated",
+        "not " * 100_000,
+        "![" * 100_000,
+        "a\n\n" * 100_000,
+        "deprecated " * 50_000,
+    ],
+)
+def test_huge_and_hostile_descriptions_are_handled(hostile: str) -> None:
+    # Bounded work (linear patterns over a capped input); speed is measured in
+    # benchmarks/, here it must simply finish with an answer, whatever the text.
+    notice = find_notice("foo", None, hostile)
+    assert notice is None or len(notice.quote) <= MAX_QUOTE
+
+
+def test_the_input_is_capped_before_any_pattern_runs() -> None:
+    assert len(clean_text("y" * (3 * MAX_INPUT))) <= MAX_INPUT
+    description = "Fine project. " * 10_000 + "This package is deprecated."
+    assert find_notice("foo", None, description) is None
+
+
+def test_cleaning_strips_markup() -> None:
+    text = clean_text("**Bold** [link](http://x.example/y) ![img](z.png) <b>tag</b> `code`")
+    assert "**" not in text and "http" not in text and "<b>" not in text and "`" not in text
+    assert "link" in text and "tag" in text and "code" in text
+
+
+def test_own_names() -> None:
+    assert "autogptq" in own_names("auto-gptq")
+    assert "haystack" in own_names("farm-haystack")
+    assert "farm" not in own_names("farm-haystack")  # too short to stand for the project
