@@ -45,7 +45,9 @@ def display_level(score: PackageScore, report: ScoredReport | None = None) -> st
     """The level a report shows: the scorer's, except that ``none`` resting on mostly
     undecided rules is ``unknown``, and so is a package whose data source failed this
     run (``report`` knows which)."""
-    level = str(score.level) if report is None else report.shown_level(score.name)
+    level = str(score.level)
+    if report is not None and score.name in report.result.faults and level == "none":
+        return UNKNOWN
     if level == "none" and score.unknown_heavy:
         return UNKNOWN
     return level

