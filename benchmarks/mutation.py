@@ -168,6 +168,17 @@ def main(argv: list[str] | None = None) -> int:
     prepare(workdir, modules, tests)
     elapsed, listing = run(workdir, args.max_children, only)
     counts, survivors = summarise(listing)
+    listed = {line.strip().rpartition(": ")[0] for line in listing.splitlines()}
+    gone = [name for name in only if name not in listed]
+    if gone:
+        # Mutant names carry the module path and function: after a move or a rewrite
+        # the earlier survivors do not exist any more, and "none survived" would be a lie.
+        print(
+            f"{len(gone)} earlier survivor(s) no longer exist (e.g. {gone[0]}): the code moved "
+            "or changed; run the scope in full (without --again)",
+            file=sys.stderr,
+        )
+        return 1
     if only:
         # Only the earlier survivors ran: the rest keep the earlier run's verdicts.
         before = out.read_text(encoding="utf-8")
