@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from auditor.config import make_target, target_tags
 from auditor.errors import DataSourceError, OfflineMissError
 from auditor.index.client import IndexClient, PackageNotFoundError
 from auditor.index.http import make_session
-from auditor.index.simple_api import parse_html_page
+from auditor.index.simple_api import DistFile, parse_html_page, parse_json_page
 from tests.core.conftest import client
 from tests.fakes import FakeIndex, Release
 
@@ -62,6 +63,31 @@ def test_sdist_only_release_reads_pkg_info(empty_index: FakeIndex, cache: Cache)
     old = c.metadata("native-runtime", "0.1", TAGS)
     assert old.requires_dist == ("numpy>=1.20",)
     assert old.source.startswith("sdist PKG-INFO")
+
+
+def pkg_info(version: str, *lines: str) -> str:
+    return "\n".join([f"Metadata-Version: {version}", "Name: native", "Version: 1.0", *lines])
+
+
+def test_sdist_pkg_info_with_dynamic_requires_dist_is_not_authoritative() -> None:
+    from auditor.index.client import _from_sdist
+
+    # Metadata 2.2+ without Dynamic: the list (even an empty one) is the truth.
+    static = _from_sdist("native", "1.0", pkg_info("2.2"))
+    assert static is not None and static.requires_dist == ()
+    assert static.source == "sdist PKG-INFO (Metadata 2.2+)"
+    # Dynamic: Requires-Dist means a build decides: no requirements listed is not "none".
+    assert _from_sdist("native", "1.0", pkg_info("2.2", "Dynamic: Requires-Dist")) is None
+    assert _from_sdist("native", "1.0", pkg_info("2.4", "Dynamic: requires-dist")) is None
+    # Some listed, but a build may add more: used, and the source says it may be short.
+    partial = _from_sdist(
+        "native", "1.0", pkg_info("2.2", "Dynamic: Requires-Dist", "Requires-Dist: numpy")
+    )
+    assert partial is not None and partial.requires_dist == ("numpy",)
+    assert "may be incomplete" in partial.source
+    # Another field being dynamic changes nothing.
+    other = _from_sdist("native", "1.0", pkg_info("2.2", "Dynamic: Version"))
+    assert other is not None and other.source == "sdist PKG-INFO (Metadata 2.2+)"
 
 
 def test_recorded_sdist_only_project_has_its_dependencies(
@@ -152,6 +178,24 @@ def test_html_pages_from_vendor_indexes() -> None:
         == "https://download.example.com/whl/packages/torch-2.5.1%2Bcu124-cp311-cp311-linux_x86_64.whl"
     )
     assert files[1].yanked and not files[0].yanked
+
+
+def test_json_pages_carry_pep592_yanked_flags() -> None:
+    # PEP 691: ``yanked`` is false, true, or a reason string (which means yanked).
+    entries = [
+        {"filename": "tool-1.0.tar.gz", "url": "tool-1.0.tar.gz", "hashes": {}},
+        {"filename": "tool-1.1.tar.gz", "url": "tool-1.1.tar.gz", "hashes": {}, "yanked": False},
+        {"filename": "tool-1.2.tar.gz", "url": "tool-1.2.tar.gz", "hashes": {}, "yanked": True},
+        {"filename": "tool-1.3.tar.gz", "url": "tool-1.3.tar.gz", "hashes": {}, "yanked": "bad"},
+    ]
+    page = json.dumps({"meta": {"api-version": "1.1"}, "name": "tool", "files": entries})
+    files = [DistFile.from_row(r) for r in parse_json_page(page, "https://idx.example/tool/")]
+    assert {f.version: f.yanked for f in files} == {
+        "1.0": False,
+        "1.1": False,
+        "1.2": True,
+        "1.3": True,
+    }
 
 
 def test_wheels_for_other_targets_are_dropped_after_the_cache(

@@ -72,6 +72,14 @@ def test_yanked_latest_is_skipped_unless_pinned(fake_index: FakeIndex, cache: Ca
     )
 
 
+def test_yanked_newest_release_is_passed_over(empty_index: FakeIndex, cache: Cache) -> None:
+    # Both releases install on their own (no dependencies, same files): only the yank
+    # can explain 1.0 being chosen over 2.0.
+    empty_index.add_project("skipme", [Release("1.0"), Release("2.0", yanked=True)])
+    assert versions(run(empty_index, cache, req("skipme")))["skipme"] == "1.0"
+    assert versions(run(empty_index, cache, req("skipme>=1.0,<3")))["skipme"] == "1.0"
+
+
 def test_yanked_release_pinned_exactly_is_used(empty_index: FakeIndex, cache: Cache) -> None:
     empty_index.add_project("pinme", [Release("1.0"), Release("2.0", yanked="bad build")])
     assert versions(run(empty_index, cache, req("pinme==2.0")))["pinme"] == "2.0"

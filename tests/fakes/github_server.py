@@ -16,24 +16,30 @@ What it speaks (enough for ``auditor.collectors.github``):
 - ``.../stats/contributors``, ``/stats/participation``, ``/stats/commit_activity`` —
   202 (``{}``) for the first ``stats_202`` requests of each, then 200;
 - ``GET /users/{login}``, ``/orgs/{login}``, ``/rate_limit``;
-- ``POST /graphql`` — a small executor over the fixtures for the subset of GitHub's schema
-  the collector asks for: aliased ``repository(owner:, name:, followRenames:)`` (renames
-  followed), fragments and inline fragments, ``owner { repository(name:) }``,
-  ``issues``/``pullRequests``/``releases``/``history`` connections honouring ``first``,
-  ``after`` cursors, ``since``, ``states``, ``orderBy`` and ``filterBy``, commit authors
-  with their ``user { login company }`` from ``users.json``, ``object(expression:)``
-  blobs, ``fundingLinks`` and ``rateLimit``. Only the fields asked are answered. Like
-  GitHub it rejects a listed connection without ``first`` or with ``first`` over 100,
-  refuses documents asking for over 500,000 nodes (counted as it runs them), and
-  answers a missing repository with ``null`` plus a ``NOT_FOUND`` error naming its path.
+- ``POST /graphql`` — each document is first checked as GitHub checks it
+  (``github_schema.py``: parsed and validated against GitHub's published schema,
+  ``first``/``last`` required on listed connections and within 1..100, at most 500,000
+  nodes by GitHub's formula); a refused document gets HTTP 200 with ``errors`` and no
+  ``data``. A valid one runs on a small executor over the fixtures for the part of the
+  schema the collector asks for: aliased ``repository(owner:, name:, followRenames:)``
+  (renames followed), fragments and inline fragments, variables, ``owner { repository(name:)
+  }``, ``issues``/``pullRequests``/``releases``/``history`` connections honouring
+  ``first``, ``after`` cursors, ``since``, ``states``, ``orderBy`` and ``filterBy``,
+  commit authors with their ``user { login company }`` from ``users.json``,
+  ``object(expression:)`` blobs, ``fundingLinks`` and ``rateLimit`` (its ``cost`` by
+  GitHub's formula). Only the fields asked are answered; a field GitHub has but the fake
+  does not serve is a loud error (HTTP 500, NotImplementedError), never a made-up answer.
+  A missing repository is ``null`` plus a ``NOT_FOUND`` error naming its path.
+- an empty repository (no commits, no contributors) answers ``contributors`` and
+  ``stats/contributors``/``stats/commit_activity`` with ``204`` and no body, as GitHub does.
 
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset/Used/Resource`` once each.
 Budgets are per caller (token or anonymous) and per resource (core, graphql);
 ``anonymous_limit`` defaults to 60. Faults (``add_fault``): any status with optional
 ``Retry-After``, secondary rate limits, malformed JSON, for a path prefix and a number of
 times; ``graphql_rate_limited`` answers GraphQL's own 200 + ``RATE_LIMITED`` error.
-``requests`` logs every request (method, path, query, Authorization header) and
-``count(prefix)`` counts them; ``delay`` makes every answer slow.
+``requests`` logs every request (method, path, query, Authorization header), before its
+answer is sent, and ``count(prefix)`` counts them; ``delay`` makes every answer slow.
 
 Fixtures: ``tests/fixtures/github/*.json`` — one file per repository (``repo`` in the REST
 shape, ``contributors``, ``commits``, ``releases``, ``issues``, ``comments``, ``files``,
@@ -44,8 +50,8 @@ is rewritten to this server's address when served.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
-import re
 import threading
 import time
 import zlib
@@ -57,6 +63,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
+from graphql.utilities import value_from_ast_untyped
+
+from . import github_schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 FIXED_NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -302,76 +313,80 @@ class _Handler(BaseHTTPRequestHandler):
             token = auth.split(" ", 1)[1] if " " in auth else auth
         resource = "graphql" if path == "/graphql" else "core"
         budget = fake._budget(token, resource)
-        status = 500
+        raw, remaining = b"", None
         try:
-            if (
-                token is not None
-                and fake.valid_tokens is not None
-                and token not in fake.valid_tokens
-            ):
-                raise _HTTPError(401, {"message": "Bad credentials", "documentation_url": DOCS})
-            if resource == "graphql" and token is None:
-                raise _HTTPError(
-                    401,
-                    {
-                        "message": "This endpoint requires you to be authenticated.",
-                        "documentation_url": DOCS,
-                    },
-                )
-            fault = fake._take_fault(method, path)
-            with fake._lock:
-                exhausted = budget.used >= budget.limit
-                if not exhausted:
-                    budget.used += 1
-            if exhausted or (fault is not None and fault.remaining_zero):
-                if fault is not None and fault.remaining_zero:
-                    with fake._lock:
-                        budget.used = budget.limit
-                raise _HTTPError(
-                    403,
-                    {
-                        "message": "API rate limit exceeded for 127.0.0.1. (But here's the good "
-                        "news: Authenticated requests get a higher rate limit. Check out the "
-                        "documentation for more details.)",
-                        "documentation_url": DOCS,
-                    },
-                )
-            if fault is not None and fault.graphql_rate_limited:
-                body_out = {
-                    "errors": [
-                        {
-                            "type": "RATE_LIMITED",
-                            "message": "API rate limit already exceeded for user ID 1.",
-                        }
-                    ]
-                }
-                status = 200
-                raw = json.dumps(body_out).encode()
-                self._send(200, raw, budget, {}, remaining=0)
-                return
-            if fault is not None:
-                headers = {}
-                if fault.retry_after is not None:
-                    headers["Retry-After"] = f"{fault.retry_after:g}"
-                if fault.malformed:
-                    status = 200
-                    self._send(200, b'{"id": 1, "full_name": "broken', budget, {})
-                    return
-                raise _HTTPError(
-                    fault.status, {"message": fault.message, "documentation_url": DOCS}, headers
-                )
-            if method == "POST" and path == "/graphql":
-                status, payload, headers = 200, self._graphql(body), {}
-            elif method == "GET":
-                status, payload, headers = self._route(path, query)
-            else:
-                raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
+            status, raw, headers, remaining = self._answer(method, path, query, token, body)
         except _HTTPError as err:
-            status, payload, headers = err.status, err.body, err.headers
+            status, headers = err.status, err.headers
+            raw = json.dumps(fake.rewrite(err.body)).encode()
+        except Exception:
+            status, headers = 500, {}
+            raw = json.dumps({"message": "Server Error"}).encode()
+            raise
         finally:
+            # Recorded before the answer leaves: a client that has its answer may count
+            # the requests at once (a race under load when recorded after sending).
             fake._record(RecordedRequest(method, path, query, auth, status))
+            self._send(status, raw, budget, headers, remaining=remaining)
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, str], token: str | None, body: bytes
+    ) -> tuple[int, bytes, dict[str, str], int | None]:
+        """Status, body, extra headers and a forced remaining count for one request."""
+        fake = self.server_fake
+        resource = "graphql" if path == "/graphql" else "core"
+        budget = fake._budget(token, resource)
+        if token is not None and fake.valid_tokens is not None and token not in fake.valid_tokens:
+            raise _HTTPError(401, {"message": "Bad credentials", "documentation_url": DOCS})
+        if resource == "graphql" and token is None:
+            raise _HTTPError(
+                401,
+                {
+                    "message": "This endpoint requires you to be authenticated.",
+                    "documentation_url": DOCS,
+                },
+            )
+        fault = fake._take_fault(method, path)
+        with fake._lock:
+            exhausted = budget.used >= budget.limit
+            if not exhausted:
+                budget.used += 1
+        if exhausted or (fault is not None and fault.remaining_zero):
+            if fault is not None and fault.remaining_zero:
+                with fake._lock:
+                    budget.used = budget.limit
+            raise _HTTPError(
+                403,
+                {
+                    "message": "API rate limit exceeded for 127.0.0.1. (But here's the good "
+                    "news: Authenticated requests get a higher rate limit. Check out the "
+                    "documentation for more details.)",
+                    "documentation_url": DOCS,
+                },
+            )
+        if fault is not None and fault.graphql_rate_limited:
+            error = {
+                "type": "RATE_LIMITED",
+                "message": "API rate limit already exceeded for user ID 1.",
+            }
+            return 200, json.dumps({"errors": [error]}).encode(), {}, 0
+        if fault is not None:
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = f"{fault.retry_after:g}"
+            if fault.malformed:
+                return 200, b'{"id": 1, "full_name": "broken', {}, None
+            raise _HTTPError(
+                fault.status, {"message": fault.message, "documentation_url": DOCS}, headers
+            )
+        if method == "POST" and path == "/graphql":
+            status, payload, headers = 200, self._graphql(body), {}
+        elif method == "GET":
+            status, payload, headers = self._route(path, query)
+        else:
+            raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
         raw = b"" if payload is None else json.dumps(fake.rewrite(payload)).encode()
-        self._send(status, raw, budget, headers)
+        return status, raw, headers, None
 
     def _send(
         self,
@@ -440,6 +455,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, data["repo"], {}
         head = rest[0]
         if head == "contributors":
+            if not data["contributors"] and not data["commits"]:
+                return 204, None, {}  # GitHub's answer for an empty repository
             items = data["contributors"]
             if query.get("anon") not in ("1", "true"):
                 items = [c for c in items if c.get("type") != "Anonymous"]
@@ -483,6 +500,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
             return 200, self._content(data, name, text), {}
         if head == "stats" and len(rest) == 2:
+            if rest[1] in ("contributors", "commit_activity") and not data["commits"]:
+                return 204, None, {}  # GitHub's "no content" for an empty repository
             if not fake._stats_ready(path):
                 return 202, {}, {}
             if rest[1] == "contributors":
@@ -599,18 +618,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _graphql(self, body: bytes) -> dict[str, Any]:
         try:
-            document = json.loads(body)["query"]
+            request = json.loads(body)
+            document = request["query"]
         except (ValueError, KeyError, TypeError):
             raise _HTTPError(
                 400, {"message": "Problems parsing JSON", "documentation_url": DOCS}
             ) from None
         if not isinstance(document, str):
             raise _HTTPError(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
+        variables = request.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise _HTTPError(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
         token = None
         auth = self.headers.get("Authorization")
         if auth and " " in auth:
             token = auth.split(" ", 1)[1]
-        return _GraphQL(self.server_fake, token).execute(document)
+        return _GraphQL(self.server_fake, token).execute(document, variables)
 
 
 # -- a small GraphQL executor over the fixtures ------------------------------------------------
@@ -639,120 +662,28 @@ class _Selection:
     spread: str | None = None  # fragment spread "...Name"
 
 
-class _Parser:
-    """Just enough of the GraphQL grammar for queries with fragments and literal args."""
+def _selections(selection_set: Any, variables: dict[str, Any]) -> list[_Selection]:
+    """graphql-core's AST of one selection set as the executor's ``_Selection`` list."""
+    out: list[_Selection] = []
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            args = {
+                a.name.value: value_from_ast_untyped(a.value, variables)
+                for a in sel.arguments or ()
+            }
+            body = _selections(sel.selection_set, variables) if sel.selection_set else None
+            alias = sel.alias.value if sel.alias else sel.name.value
+            out.append(_Selection(alias, sel.name.value, args, body=body))
+        elif isinstance(sel, InlineFragmentNode):
+            on = sel.type_condition.name.value if sel.type_condition else _ANY_TYPE
+            body = _selections(sel.selection_set, variables)
+            out.append(_Selection("", "", {}, body=body, on_type=on))
+        elif isinstance(sel, FragmentSpreadNode):
+            out.append(_Selection("", "", {}, spread=sel.name.value))
+    return out
 
-    _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
-    def __init__(self, text: str) -> None:
-        self.text = re.sub(r"#[^\n]*", "", text)
-        self.pos = 0
-
-    def _ws(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n,":
-            self.pos += 1
-
-    def _peek(self, token: str) -> bool:
-        self._ws()
-        return self.text.startswith(token, self.pos)
-
-    def _expect(self, token: str) -> None:
-        if not self._peek(token):
-            raise _GraphQLError(f"Parse error near {self.text[self.pos : self.pos + 20]!r}")
-        self.pos += len(token)
-
-    def _name(self) -> str:
-        self._ws()
-        match = self._NAME.match(self.text, self.pos)
-        if not match:
-            raise _GraphQLError(f"Parse error near {self.text[self.pos : self.pos + 20]!r}")
-        self.pos = match.end()
-        return match.group(0)
-
-    def document(self) -> tuple[list[_Selection], dict[str, list[_Selection]]]:
-        operation: list[_Selection] | None = None
-        fragments: dict[str, list[_Selection]] = {}
-        while True:
-            self._ws()
-            if self.pos >= len(self.text):
-                break
-            if self._peek("fragment"):
-                self._name()
-                name = self._name()
-                self._expect("on")
-                self._name()
-                fragments[name] = self.selection_set()
-            else:
-                if self._peek("query"):
-                    self._name()
-                    if not self._peek("{"):
-                        self._name()
-                operation = self.selection_set()
-        if operation is None:
-            raise _GraphQLError("A query attribute must be specified and must be a string.")
-        return operation, fragments
-
-    def selection_set(self) -> list[_Selection]:
-        self._expect("{")
-        out: list[_Selection] = []
-        while not self._peek("}"):
-            if self._peek("..."):
-                self.pos += 3
-                if self._peek("on "):
-                    self._name()
-                    type_name = self._name()
-                    out.append(_Selection("", "", {}, body=self.selection_set(), on_type=type_name))
-                else:
-                    out.append(_Selection("", "", {}, spread=self._name()))
-                continue
-            alias = name = self._name()
-            if self._peek(":"):
-                self._expect(":")
-                name = self._name()
-            args: dict[str, Any] = {}
-            if self._peek("("):
-                self._expect("(")
-                while not self._peek(")"):
-                    key = self._name()
-                    self._expect(":")
-                    args[key] = self.value()
-                self._expect(")")
-            body = self.selection_set() if self._peek("{") else None
-            out.append(_Selection(alias, name, args, body=body))
-        self._expect("}")
-        return out
-
-    def value(self) -> Any:
-        self._ws()
-        if self._peek('"'):
-            end = self.pos + 1
-            while self.text[end] != '"':
-                end += 2 if self.text[end] == "\\" else 1
-            raw = self.text[self.pos : end + 1]
-            self.pos = end + 1
-            return json.loads(raw)
-        if self._peek("{"):
-            self._expect("{")
-            obj: dict[str, Any] = {}
-            while not self._peek("}"):
-                key = self._name()
-                self._expect(":")
-                obj[key] = self.value()
-            self._expect("}")
-            return obj
-        if self._peek("["):
-            self._expect("[")
-            items: list[Any] = []
-            while not self._peek("]"):
-                items.append(self.value())
-            self._expect("]")
-            return items
-        match = re.compile(r"-?\d+").match(self.text, self.pos)
-        if match:
-            self.pos = match.end()
-            return int(match.group(0))
-        word = self._name()
-        return {"true": True, "false": False, "null": None}.get(word, word)
+_ANY_TYPE = "*"  # an inline fragment without a type condition
 
 
 _Resolver = Callable[..., Any]
@@ -761,22 +692,25 @@ _Resolver = Callable[..., Any]
 class _GraphQL:
     """Executes one document against the fake's repositories, as GitHub would answer."""
 
-    NODE_LIMIT = 500_000
-
     def __init__(self, fake: FakeGitHub, token: str | None) -> None:
         self.fake = fake
         self.token = token
         self.errors: list[dict[str, Any]] = []
         self.fragments: dict[str, list[_Selection]] = {}
-        self.connection_pages = 0
-        self.nodes = 0
+        self.cost = 1
 
-    def execute(self, document: str) -> dict[str, Any]:
+    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        variables = variables or {}
         try:
-            operation, self.fragments = _Parser(document).document()
-        except (_GraphQLError, IndexError) as exc:
-            message = exc.message if isinstance(exc, _GraphQLError) else "Parse error"
-            return {"errors": [{"message": message}]}
+            checked = github_schema.check(document, variables)
+        except github_schema.Refused as refused:
+            return {"errors": refused.errors}
+        self.cost = checked.cost
+        operation = _selections(checked.operation.selection_set, variables)
+        self.fragments = {
+            name: _selections(frag.selection_set, variables)
+            for name, frag in checked.fragments.items()
+        }
         root: dict[str, Any] = {"repository": self._repository, "rateLimit": self._rate_limit}
         try:
             data = self._select(root, operation, [])
@@ -785,16 +719,6 @@ class _GraphQL:
             if exc.type:
                 error["type"] = exc.type
             return {"errors": [error]}
-        if self.nodes > self.NODE_LIMIT:
-            return {
-                "errors": [
-                    {
-                        "type": "MAX_NODE_LIMIT_EXCEEDED",
-                        "message": f"This query requests up to {self.nodes} possible nodes "
-                        f"which exceeds the maximum limit of {self.NODE_LIMIT}.",
-                    }
-                ]
-            }
         answer: dict[str, Any] = {"data": data}
         if self.errors:
             answer["errors"] = self.errors
@@ -811,18 +735,25 @@ class _GraphQL:
                 out.update(self._select(obj, self.fragments[sel.spread], path))
                 continue
             if sel.on_type is not None:
-                if obj.get("__typename", sel.on_type) == sel.on_type and sel.body is not None:
+                matches = sel.on_type in (_ANY_TYPE, obj.get("__typename", sel.on_type))
+                if matches and sel.body is not None:
                     out.update(self._select(obj, sel.body, path))
                 continue
+            typename = obj.get("__typename", "Query")
             if sel.name not in obj:
-                typename = obj.get("__typename", "Query")
-                raise _GraphQLError(
-                    f"Field '{sel.name}' doesn't exist on type '{typename}'",
-                    "undefinedField",
-                )
+                # Valid for GitHub (the schema check passed) but not served by this fake:
+                # say so loudly rather than answer something GitHub would not.
+                raise NotImplementedError(f"the fake GitHub does not serve {typename}.{sel.name}")
             value = obj[sel.name]
             here = [*path, sel.alias]
             if callable(value):
+                try:
+                    inspect.signature(value).bind(here, sel, **sel.args)
+                except TypeError:
+                    raise NotImplementedError(
+                        f"the fake GitHub does not serve {typename}.{sel.name} with the "
+                        f"arguments {sorted(sel.args)}"
+                    ) from None
                 value = value(here, sel, **sel.args)
             out[sel.alias] = self._shape(value, sel, here)
         return out
@@ -839,20 +770,11 @@ class _GraphQL:
     def _connection(
         self, sel: _Selection, items: list[Any], first: int | None, after: str | None = None
     ) -> dict[str, Any]:
-        """A GitHub connection: totalCount, pageInfo and nodes, with GitHub's checks."""
-        wants_nodes = any(s.name in ("nodes", "edges") for s in (sel.body or []))
-        if wants_nodes and first is None:
-            raise _GraphQLError(
-                f"You must provide a `first` or `last` value to properly paginate the "
-                f"`{sel.name}` connection.",
-                "MISSING_PAGINATION_BOUNDARIES",
-            )
-        if first is not None and not 1 <= first <= 100:
-            raise _GraphQLError(
-                f"Requesting {first} records on the `{sel.name}` connection exceeds the "
-                "`first` limit of 100 records.",
-                "EXCESSIVE_PAGINATION",
-            )
+        """A GitHub connection: totalCount, pageInfo and nodes.
+
+        ``first`` is checked before anything runs (``github_schema.check``); here it only
+        pages. A connection asked only for its ``totalCount`` has no ``first``.
+        """
         start = 0
         if after:
             try:
@@ -860,9 +782,6 @@ class _GraphQL:
             except (IndexError, ValueError):
                 raise _GraphQLError(f"`{after}` does not appear to be a valid cursor.") from None
         page = items[start : start + first] if first is not None else []
-        if wants_nodes:
-            self.connection_pages += 1
-            self.nodes += first or 0
         end = start + len(page) - 1
         return {
             "totalCount": len(items),
@@ -879,7 +798,7 @@ class _GraphQL:
         budget = self.fake._budget(self.token, "graphql")
         return {
             "__typename": "RateLimit",
-            "cost": max(1, self.connection_pages // 100),
+            "cost": self.cost,
             "limit": budget.limit,
             "remaining": max(0, budget.limit - budget.used),
             "resetAt": datetime.fromtimestamp(budget.reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -234,3 +234,30 @@ def test_non_github_hosts_are_recorded_not_fetched(fake: FakeGitHub) -> None:
     assert "not fetched" in reasons(result["on-gitlab"])["stars"]
     assert "not fetched" in reasons(result["loopback-host"])["stars"]
     assert "no GitHub repository" in reasons(result["no-link"])["stars"]
+
+
+def test_empty_repository_has_no_contributors_not_an_unknown(fake: FakeGitHub) -> None:
+    # GitHub answers an empty repository's contributors with 204 and no body.
+    fake.add_repo(
+        {
+            "repo": {
+                "id": 31337,
+                "name": "blank",
+                "full_name": "newbie/blank",
+                "owner": {"login": "newbie", "type": "User"},
+                "fork": False,
+                "archived": False,
+                "disabled": False,
+                "pushed_at": None,
+                "stargazers_count": 0,
+                "open_issues_count": 0,
+            }
+        }
+    )
+    answer = requests.get(f"{fake.base_url}/repos/newbie/blank/contributors", timeout=5)
+    assert answer.status_code == 204 and answer.content == b""
+    result = collector(fake, None).collect([subject("blank", "newbie/blank")])
+    got = values(result["blank"])
+    assert got["contributors_count"] == 0
+    assert got["committers_90d"] == 0 and got["committers_365d"] == 0
+    assert "no contributors" in reasons(result["blank"])["top_contributor_share"]

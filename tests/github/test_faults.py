@@ -188,3 +188,14 @@ def test_unreachable_github_stops_at_once_and_says_so(tmp_path: Path) -> None:
     assert "server errors" not in joined
     # After the first refused connection the rest are not attempted, and say why.
     assert "GitHub could not be reached during this run; stopped asking" in joined
+
+
+@pytest.mark.parametrize("token", [TOKEN, None], ids=["graphql", "rest"])
+def test_429_without_retry_after_is_a_rate_limit(fake: FakeGitHub, token: str | None) -> None:
+    # 429 is a rate limit whatever its body says (here only the status line's words) and
+    # even with requests left in the primary budget: the reason must say so.
+    fake.add_fault(Fault(prefix="/", status=429, message="Too Many Requests"))
+    result = collector(fake, token, max_wait=1).collect([subject("tinytok", "solodev/tinytok")])
+    why = unknown(result["tinytok"])["stars"]
+    assert "rate limit" in why
+    assert "429" not in why  # not reported as some other refusal

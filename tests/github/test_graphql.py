@@ -22,6 +22,7 @@ from auditor.collectors.backends.github.graphql import Limits, build_history_que
 from auditor.collectors.backends.github.signals import NAMES
 from auditor.collectors.github import GitHubCollector
 from auditor.errors import DataSourceError
+from tests.fakes.github_schema import check
 from tests.fakes.github_server import FIXED_NOW, FakeGitHub, Fault, synthetic_repository
 from tests.github.conftest import TOKEN, subject
 
@@ -127,8 +128,14 @@ def test_default_batch_size_meets_the_target_on_170_repositories(fake: FakeGitHu
 
 def test_documents_fit_github_limits(fake: FakeGitHub) -> None:
     limits = Limits()
-    # GitHub rejects documents asking for more than 500,000 nodes; a batch asks ~16,000.
-    assert 20 * limits.nodes_per_repository() < 50_000
+    # GitHub rejects documents asking for more than 500,000 nodes. Counted by GitHub's
+    # formula (tests/fakes/github_schema.py), a repository asks for its history and
+    # releases (100 each), 50 issues and 10 comments on each: 750 nodes.
+    batch = build_query([("o", f"r{i}") for i in range(20)], FIXED_NOW).text
+    assert check(batch).nodes == 20 * 750 <= 20 * limits.nodes_per_repository()
+    widest = Limits(max_commits=100, issues=100, comments=100, releases=100)
+    wide = build_query([("o", f"r{i}") for i in range(20)], FIXED_NOW, widest).text
+    assert check(wide).nodes == 20 * widest.nodes_per_repository() - 20 < 500_000
     with pytest.raises(ValueError):
         Limits(commits_per_page=101)
     # The fake checks what GitHub checks (first on every listed connection, first <= 100)
@@ -344,3 +351,26 @@ def test_failed_history_page_leaves_a_partial_sample_said_so(
     assert known(result["busy"])["committers_90d"] == 1  # fully read in the first page
     assert fake.count("POST /graphql") == 1 + 4  # the batch, then one page's attempts
     assert cache.get("github", "repo:github.com/busyorg/busy:token") is None  # transient
+
+
+def test_a_document_github_refuses_is_not_split_and_says_why(
+    fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GitHub retires schema fields over time: a document naming one is refused whole
+    # (200, errors, no data). Halving it cannot help, so it must not cost 2n-1 requests.
+    import auditor.collectors.backends.github.graphql as gql
+
+    monkeypatch.setattr(gql, "REPO_FRAGMENT", gql.REPO_FRAGMENT.replace("isFork", "isForked"))
+    subjects = synthetic(fake, 8)
+    result = collector(fake, batch_size=4).collect(subjects)
+    assert fake.count("POST /graphql") == 2
+    why = unknown(result["pkg0"])["stars"]
+    assert "refused" in why and "isForked" in why
+
+
+def test_an_oversized_batch_is_split_until_it_fits(fake: FakeGitHub) -> None:
+    # 750 nodes a repository: 700 repositories ask for 525,000, over GitHub's 500,000.
+    subjects = synthetic(fake, 700)
+    result = collector(fake, batch_size=700).collect(subjects)
+    assert fake.count("POST /graphql") == 3  # refused whole, then two halves that fit
+    assert known(result["pkg699"])["stars"] == 6990

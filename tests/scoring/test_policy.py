@@ -84,6 +84,26 @@ def test_expired_acceptance_stops_hiding_and_says_so() -> None:
     assert gate(result.scores).exit_code == EXIT_RISK
 
 
+def test_acceptance_holds_through_its_expiry_day() -> None:
+    # "expires = 2025-06-01" reads as "accepted until that date": on the day it still
+    # hides the finding; the day after it stops and says so.
+    s = score("foo", truck_factor=1, index_publisher_count=2)
+    today = apply_acceptances([s], [accept("foo", expires=TODAY)], TODAY)
+    assert today.scores[0].level == "none" and today.notes == ()
+    assert today.scores[0].findings[0].acceptance is not None
+    assert today.scores[0].findings[0].acceptance.expired is False
+    yesterday = apply_acceptances([s], [accept("foo", expires=date(2025, 5, 31))], TODAY)
+    assert yesterday.scores[0].level == "high"
+    assert any("expired on 2025-05-31" in n for n in yesterday.notes)
+
+
+def test_live_acceptance_wins_over_an_expired_one_for_the_same_finding() -> None:
+    s = score("foo", truck_factor=1, index_publisher_count=2)
+    both = [accept("foo", rule="tf", expires=date(2025, 5, 31)), accept("foo", expires=TODAY)]
+    after = apply_acceptances([s], both, TODAY).scores[0]
+    assert after.level == "none"
+
+
 def test_rule_specific_acceptance_only_hides_that_rule() -> None:
     s = score("foo", truck_factor=1, index_publisher_count=1)
     result = apply_acceptances([s], [accept("foo", rule="tf")], TODAY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from auditor.cache import Cache
 from auditor.cli.llm_options import llm_parent, summarizer_from_args
 from auditor.errors import InputError
 from auditor.summaries import Summarizer, choose_endpoint
+from auditor.summaries.summarize import MEMO_TOKENS, PACKAGE_TOKENS
 from tests.fakes.llm_server import FakeLLMServer
 from tests.summaries.conftest import package
 
@@ -67,11 +69,28 @@ def test_request_bodies(server: FakeLLMServer, cache: Cache) -> None:
     if server.flavor == "ollama":
         assert body["options"]["temperature"] == 0
         assert body["options"]["seed"] == 42
-        assert "temperature" not in body
+        assert body["options"]["num_predict"] == PACKAGE_TOKENS
+        assert "temperature" not in body and "max_tokens" not in body
     else:
         assert body["temperature"] == 0
         assert body["seed"] == 42
+        assert body["max_tokens"] == PACKAGE_TOKENS
         assert "options" not in body
+
+
+def cap_of(body: dict[str, Any]) -> int | None:
+    value = body.get("options", {}).get("num_predict", body.get("max_tokens"))
+    return value if isinstance(value, int) else None
+
+
+def test_every_request_caps_the_answer_length(server: FakeLLMServer, cache: Cache) -> None:
+    # A runaway answer on a laptop CPU is minutes: each kind of request carries its cap,
+    # and the server stops there (the fake, like the real ones, honours it).
+    server.answer = " ".join(["word"] * 5000)
+    summarizer = Summarizer(server.url, "qwen2.5:3b", cache=cache)
+    summarizer.summarize_packages([package()])
+    summarizer.sponsorship_memo({"budget": 100, "allocations": []})
+    assert [cap_of(r.body) for r in server.chats] == [PACKAGE_TOKENS, MEMO_TOKENS]
 
 
 def test_cli_flags_choose_the_protocol(openai: FakeLLMServer) -> None:

@@ -210,6 +210,11 @@ class GitHubApi:
                 raise Unavailable(self._rate_limit_reason(0, max(wait, 0.0)))
             if not isinstance(data.get("data"), dict):
                 message = str(errors[0].get("message", "")) if errors else "no data"
+                if _refused_document(data, errors):
+                    # A smaller document would be refused just the same: do not split.
+                    raise Unavailable(
+                        self.scrub(f"GitHub refused the GraphQL query: {message[:200]}")
+                    )
                 raise Unavailable(
                     self.scrub(f"GitHub's GraphQL API answered without data: {message[:200]}"),
                     server=True,
@@ -226,6 +231,9 @@ class GitHubApi:
         page = 1
         while url is not None and page <= max_pages:
             headers, data = self.get(url, query)
+            if data is None:
+                # 204 No Content: how GitHub lists the contributors of an empty repository.
+                data = []
             if not isinstance(data, list):
                 raise Unavailable("GitHub returned malformed data (expected a list)")
             links = parse_link_header(headers.get("link"))
@@ -378,6 +386,19 @@ class GitHubApi:
         if status == 422:
             return Unavailable(self.scrub(f"GitHub cannot compute this ({status}): {message}"))
         return Unavailable(self.scrub(f"GitHub answered {status}: {message}"))
+
+
+def _refused_document(answer: dict[str, Any], errors: list[dict[str, Any]]) -> bool:
+    """Whether GitHub refused the document itself (no ``data`` key at all).
+
+    Validation and pagination errors point into the document (``locations``, and
+    ``extensions`` on GitHub's validation errors); a timeout or the node limit does not,
+    and only those can pass as smaller documents.
+    """
+    return "data" not in answer and any(
+        isinstance(e.get("locations"), list) or isinstance(e.get("extensions"), dict)
+        for e in errors
+    )
 
 
 def to_json(value: object) -> str:

@@ -152,6 +152,8 @@ def participation(ctx: RestContext, record: RepoRecord) -> None:
 def committers(ctx: RestContext, record: RepoRecord) -> None:
     """GET stats/contributors: weekly commits per author (GitHub's top 100)."""
     _, data = ctx.api.get(f"{ctx.path}/stats/contributors")
+    if data is None:
+        data = []  # 204 No Content: an empty repository has no commits to count
     if not isinstance(data, list):
         raise Unavailable(MALFORMED)
     record.set("committers_90d", metrics.committers_in_window(data, ctx.now - timedelta(days=90)))
