@@ -200,14 +200,23 @@ def _uses_github(args: argparse.Namespace) -> bool:
 
 
 def write_output(text: str, output: str | None) -> None:
-    """Write to ``-o FILE`` atomically (a reader never sees half a report), else stdout."""
+    """Write to ``-o FILE`` atomically (a reader never sees half a report), else stdout.
+
+    Only a regular file (or a new one) is replaced atomically: ``-o /dev/null``, a FIFO
+    or ``/dev/stderr`` is written in place, because renaming over it would replace the
+    device itself with a plain file (as root, for every process on the machine).
+    """
     if output is None or output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     path = Path(output)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:

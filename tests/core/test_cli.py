@@ -276,3 +276,33 @@ def test_desc_describes_the_rules_that_fired(
     assert "Rules that fired:" in out or "Rules: none fired." in out
     if "Rules that fired:" in out:
         assert "what to do:" in out
+
+
+def test_output_to_a_fifo_writes_through_it_and_leaves_it_a_fifo(tmp_path: Path) -> None:
+    """``-o /dev/null`` (or any device or FIFO) is written in place: an atomic rename
+    over it would replace the device with a plain file, for the whole machine."""
+    import stat
+    import threading
+
+    from auditor.cli.common import write_output
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    write_output("the report\n", str(fifo))
+    reader.join(timeout=30)
+    assert received == ["the report\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert not list(tmp_path.glob(".pipe.tmp*"))
+
+
+def test_output_to_a_regular_file_is_replaced_whole(tmp_path: Path) -> None:
+    from auditor.cli.common import write_output
+
+    target = tmp_path / "report.txt"
+    target.write_text("old and longer than the new one\n")
+    write_output("new\n", str(target))
+    assert target.read_text() == "new\n"
+    assert not list(tmp_path.glob(".report.txt.tmp*"))
