@@ -590,7 +590,10 @@ def load_scoring_config(
     specs = known_signals() if signals is None else signals
     states: list[StateRule] = []
     raw_states = data.get("state", [])
-    for i, raw in enumerate(raw_states if isinstance(raw_states, list) else []):
+    if not isinstance(raw_states, list):
+        problems.append("state: must be an array of tables ([[state]])")
+        raw_states = []
+    for i, raw in enumerate(raw_states):
         where = f"state[{i}]"
         name = raw.get("name") if isinstance(raw, dict) else None
         if name not in STATES:

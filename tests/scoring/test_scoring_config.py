@@ -127,3 +127,14 @@ def test_every_missing_table_is_named(tmp_path: Path) -> None:
         "  [levels]: missing table",
         "  [unknown]: missing table",
     ]
+
+
+def test_a_state_that_is_not_an_array_is_named(tmp_path: Path) -> None:
+    """Found by the mutation run: a scalar ``state`` was skipped without a word, so the
+    shipped states silently stopped deciding anything."""
+    text = 'state = "x"\n' + SHIPPED.read_text(encoding="utf-8").split("[[state]]")[0]
+    bad = tmp_path / "scoring.toml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scoring_config(bad)
+    assert "  state: must be an array of tables ([[state]])" in info.value.message.splitlines()
