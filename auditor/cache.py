@@ -107,6 +107,10 @@ class Cache:
         self._lock = threading.Lock()
         self._disabled = path is None
         self._damaged_seen: set[str] = set()
+        # SQLite lets one writer in at a time and makes the others sleep in its busy
+        # handler (up to 100 ms a nap); the index client writes from 16 threads, so they
+        # queue here instead and each goes in the moment the one before it is done.
+        self._write_lock = threading.Lock()
         if path is not None:
             self._open()
 
@@ -166,7 +170,8 @@ class Cache:
                     (namespace, key, payload, now, expires),
                 )
 
-        self._guard(write)
+        with self._write_lock:
+            self._guard(write)
 
     def _damaged(self, namespace: str, key: str) -> None:
         with self._lock:

@@ -657,7 +657,7 @@ def upload_history(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[str, bool]]
 
 
 def _history_entry(history: dict[str, tuple[str, bool]] | None) -> dict[str, Any]:
-    return {"versions": None if history is None else {v: list(t) for v, t in history.items()}}
+    return {"versions": history}  # (time, yanked) pairs are written as JSON arrays
 
 
 def _history_from_entry(entry: dict[str, Any]) -> dict[str, tuple[str, bool]] | None:
