@@ -9,7 +9,7 @@ time (user + sys of the child, steadier than wall on a shared machine), peak RSS
 the 1-minute load average with each figure, and checks that both trees pinned the same
 packages in every round (the full graph JSON is compared).
 
-    git -C /work/main worktree add /tmp/before <commit>   # or: git archive | tar -x
+    git worktree add /tmp/before <commit>
     python benchmarks/bench_compare.py --before /tmp/before --after . --runs 3
 
 The index location comes from auditor's own configuration reading (``--index-url`` to
