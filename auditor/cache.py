@@ -7,8 +7,11 @@ optimisation, never a requirement: if the database is corrupt, locked or unwrita
 cache turns itself off and records a warning, and the audit goes on from the network. A
 row of the wrong shape (another version wrote it) is a warning and a refetch.
 
-Values are JSON. ``ttl=None`` marks immutable data (a release's metadata) that is kept for
-good; project-level data carries a time to live and is refetched once it expires.
+Values are JSON, written and read by msgspec (the simple-API rows of a big project are
+megabytes: the standard library took most of a warm run decoding them), with the
+standard library as the reader of last resort for rows it wrote. ``ttl=None`` marks
+immutable data (a release's metadata) that is kept for good; project-level data carries
+a time to live and is refetched once it expires.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -59,6 +64,34 @@ def _check(valid: Callable[[Any], bool], data: Any) -> bool:
         return False
 
 
+_DECODER = msgspec.json.Decoder()
+_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
+def _decode(value: Any) -> Any:
+    """The stored JSON as Python values, ``_DAMAGED`` when it is not JSON.
+
+    The standard library is tried when msgspec refuses: it also reads the ``NaN`` and
+    ``Infinity`` tokens that its own encoder wrote into caches made by earlier versions.
+    """
+    try:
+        return _DECODER.decode(value)
+    except (msgspec.DecodeError, TypeError):
+        pass
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return _DAMAGED
+
+
+def _encode(value: Any) -> str:
+    """Compact JSON with sorted keys (what ``json.dumps(..., sort_keys=True)`` wrote)."""
+    try:
+        return _ENCODER.encode(value).decode()
+    except (msgspec.EncodeError, TypeError):
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 class Cache:
     """A namespaced key/value store with per-entry expiry.
 
@@ -74,6 +107,10 @@ class Cache:
         self._lock = threading.Lock()
         self._disabled = path is None
         self._damaged_seen: set[str] = set()
+        # SQLite lets one writer in at a time and makes the others sleep in its busy
+        # handler (up to 100 ms a nap); the index client writes from 16 threads, so they
+        # queue here instead and each goes in the moment the one before it is done.
+        self._write_lock = threading.Lock()
         if path is not None:
             self._open()
 
@@ -111,10 +148,7 @@ class Cache:
         value, expires_at = row
         if expires_at is not None and expires_at < time.time() and not allow_expired:
             return None
-        try:
-            data = json.loads(value)
-        except (TypeError, ValueError):
-            data = _DAMAGED
+        data = _decode(value)
         if data is _DAMAGED or (valid is not None and not _check(valid, data)):
             self._damaged(namespace, key)
             return None
@@ -125,7 +159,7 @@ class Cache:
         if self._disabled:
             return
         now = time.time()
-        payload = json.dumps(value, separators=(",", ":"), sort_keys=True)
+        payload = _encode(value)
         expires = None if ttl is None else now + ttl
 
         def write(conn: sqlite3.Connection) -> None:
@@ -136,7 +170,8 @@ class Cache:
                     (namespace, key, payload, now, expires),
                 )
 
-        self._guard(write)
+        with self._write_lock:
+            self._guard(write)
 
     def _damaged(self, namespace: str, key: str) -> None:
         with self._lock:

@@ -141,6 +141,8 @@ class IndexClient:
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
         self._parse_lock = threading.Lock()
         self._orders: dict[int, tuple[Sequence[Tag], dict[Tag, int]]] = {}
+        # "index|name" -> the release history of a page fetched this run (see upload_times)
+        self._histories: dict[str, dict[str, tuple[str, bool]] | None] = {}
 
     @property
     def session(self) -> requests.Session:
@@ -234,24 +236,26 @@ class IndexClient:
         return self._once(("upload-times", key), lambda: self._upload_times(key))
 
     def _upload_times(self, name: str) -> dict[str, tuple[str, bool]] | None:
+        index = self.index_urls[0]
+        cache_key = f"{index}|{name}"
+        with self._lock:
+            if cache_key in self._histories:
+                return self._histories[cache_key]
+        # The history is cached on its own, beside the page it was read from, so a warm
+        # audit does not decode every project's whole file list again to read it.
+        cached = self.cache.get(
+            "upload-times", cache_key, allow_expired=self.offline, valid=_valid_history_entry
+        )
+        if cached is not None:
+            return _history_from_entry(cached)
         try:
-            rows = self._index_files(self.index_urls[0], name)
+            rows = self._index_files(index, name)
         except (DataSourceError, OfflineMissError):
             return None
-        if not rows:
-            return None
-        out: dict[str, tuple[str, bool]] = {}
-        for row in rows:
-            stamp = row[8] if len(row) > 8 else None
-            if not isinstance(stamp, str) or not stamp:
-                return None  # partial upload times would fake a history: use none
-            version, yanked = str(row[2]), bool(row[5])
-            seen = out.get(version)
-            if seen is None:
-                out[version] = (stamp, yanked)
-            else:
-                out[version] = (min(seen[0], stamp), seen[1] and yanked)
-        return out
+        with self._lock:
+            if cache_key in self._histories:  # the page was fetched just now
+                return self._histories[cache_key]
+        return upload_history(rows) if rows else None
 
     def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
         """Tag -> preference rank, built once per tag list (hundreds of tags)."""
@@ -337,7 +341,9 @@ class IndexClient:
             # is tens of megabytes of Python objects while it is being parsed.
             with self._parse_lock:
                 if "json" in ctype:
-                    rows = parse_json_page(resp.text, resp.url)
+                    # The bytes: JSON is UTF-8, and ``resp.text`` would first run a
+                    # charset guess over the whole body (the media type names none).
+                    rows = parse_json_page(resp.content, resp.url)
                 else:
                     rows = [f.to_row() for f in parse_html_page(resp.text, resp.url)]
             del resp
@@ -345,6 +351,12 @@ class IndexClient:
             self._unreachable(index, f"its answer for {name!r} is not a valid project page ({exc})")
             return None
         self.cache.put("simple", cache_key, {"files": rows}, ttl=self.project_ttl)
+        if index == self.index_urls[0]:
+            history = upload_history(rows)
+            with self._lock:
+                self._histories[cache_key] = history
+            # Written after the page and with the same time to live: it never outlives it.
+            self.cache.put("upload-times", cache_key, _history_entry(history), ttl=self.project_ttl)
         return rows
 
     def _unreachable(self, index: str, why: object) -> None:
@@ -638,6 +650,52 @@ def _valid_simple_entry(value: Any) -> bool:
     return isinstance(files, list) and all(
         isinstance(row, list) and len(row) in (8, 9) and all(isinstance(x, str) for x in row[:3])
         for row in files
+    )
+
+
+def upload_history(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[str, bool]] | None:
+    """Version -> (earliest upload time, every file yanked) over a page's file rows.
+
+    None when any row lacks an upload time (partial times would fake a history) or the
+    page lists no file.
+    """
+    if not rows:
+        return None
+    out: dict[str, tuple[str, bool]] = {}
+    for row in rows:
+        stamp = row[8] if len(row) > 8 else None
+        if not isinstance(stamp, str) or not stamp:
+            return None
+        version, yanked = str(row[2]), bool(row[5])
+        seen = out.get(version)
+        if seen is None:
+            out[version] = (stamp, yanked)
+        else:
+            out[version] = (min(seen[0], stamp), seen[1] and yanked)
+    return out
+
+
+def _history_entry(history: dict[str, tuple[str, bool]] | None) -> dict[str, Any]:
+    return {"versions": history}  # (time, yanked) pairs are written as JSON arrays
+
+
+def _history_from_entry(entry: dict[str, Any]) -> dict[str, tuple[str, bool]] | None:
+    versions = entry["versions"]
+    if versions is None:
+        return None
+    return {str(v): (str(t[0]), bool(t[1])) for v, t in versions.items()}
+
+
+def _valid_history_entry(value: Any) -> bool:
+    if not isinstance(value, dict) or "versions" not in value:
+        return False
+    versions = value["versions"]
+    return versions is None or (
+        isinstance(versions, dict)
+        and all(
+            isinstance(t, list) and len(t) == 2 and isinstance(t[0], str) and isinstance(t[1], bool)
+            for t in versions.values()
+        )
     )
 
 

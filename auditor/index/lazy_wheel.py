@@ -124,11 +124,19 @@ def _inflate(remote: _Remote, directory: bytes, header: int) -> bytes:
             directory,
             header,
         )
-    local = remote.read(local_offset, 30)
-    if local[:4] != b"PK\x03\x04":
+    # One read for the local header and the data behind it: the local name is the
+    # central one and its extra field is rarely longer, so a little slack covers both
+    # (a second request only when it does not).
+    want = min(30 + name_len + extra_len + comp_size + 1024, remote.size - local_offset)
+    block = remote.read(local_offset, want)
+    if block[:4] != b"PK\x03\x04":
         raise ValueError("bad local header")
-    lname, lextra = struct.unpack_from("<HH", local, 26)
-    payload = remote.read(local_offset + 30 + lname + lextra, comp_size)
+    lname, lextra = struct.unpack_from("<HH", block, 26)
+    start = 30 + lname + lextra
+    if start + comp_size <= len(block):
+        payload = block[start : start + comp_size]
+    else:
+        payload = remote.read(local_offset + start, comp_size)
     if method == 0:
         return payload
     if method == 8:

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import msgspec
 from packaging.tags import Tag
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -113,7 +114,7 @@ def _absolute(base: str, url: str) -> str:
     return url if url.startswith(("https://", "http://")) else urljoin(base, url)
 
 
-def parse_json_page(text: str, page_url: str) -> list[list[Any]]:
+def parse_json_page(body: str | bytes, page_url: str) -> list[list[Any]]:
     """File rows (see ``DistFile.to_row``) of a PEP 691 JSON page.
 
     A JSON row carries a ninth field, the file's PEP 700 ``upload-time`` (or None): the
@@ -122,12 +123,82 @@ def parse_json_page(text: str, page_url: str) -> list[list[Any]]:
 
     Rows, not objects: a big project lists tens of thousands of files, and only the
     releases the resolver looks at ever become ``DistFile`` objects.
+
+    Decoding a big project's page was the largest single cost of a cold resolution, so
+    pages are decoded by msgspec against a schema of the fields we read (hashes and the
+    rest are skipped without becoming Python objects). A page that does not fit that
+    schema (an entry that is not an object, a file without a name) goes through the
+    standard library's decoder and the tolerant reading below, which gives the same rows
+    for a well-formed page and skips what it cannot read on an odd one.
     """
-    data = json.loads(text)
+    try:
+        page = _PAGE_DECODER.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return _rows_from_entries(_files_of(json.loads(body)), page_url)
+    rows: list[list[Any]] = []
+    for entry in page.files:
+        filename = entry.filename
+        parsed = file_version(filename)
+        if parsed is None:
+            continue
+        meta = entry.dist_info_metadata if entry.core_metadata is _ABSENT else entry.core_metadata
+        requires_python = entry.requires_python or None
+        size = entry.size
+        uploaded = entry.upload_time
+        rows.append(
+            [
+                filename,
+                _strip_fragment(_absolute(page_url, entry.url)),
+                sys.intern(parsed[0]),
+                parsed[1],
+                sys.intern(requires_python) if requires_python else None,
+                bool(entry.yanked),
+                bool(meta),
+                size if isinstance(size, int) else None,
+                uploaded if isinstance(uploaded, str) else None,
+            ]
+        )
+    return rows
+
+
+_ABSENT: Any = msgspec.UNSET
+
+
+class _JsonFile(msgspec.Struct, rename="kebab"):
+    """The fields of a PEP 691 file entry that we read; any others are skipped.
+
+    Values other than the name and URL are ``Any`` so that an odd value (a yanked reason
+    given as a number, a size as text) is judged by the same rules as the tolerant path.
+    """
+
+    filename: str
+    url: str
+    requires_python: Any = None
+    yanked: Any = False
+    core_metadata: Any = msgspec.UNSET
+    dist_info_metadata: Any = False
+    size: Any = None
+    upload_time: Any = None
+
+
+class _JsonPage(msgspec.Struct):
+    files: list[_JsonFile]
+
+
+_PAGE_DECODER = msgspec.json.Decoder(_JsonPage)
+
+
+def _files_of(data: Any) -> list[Any]:
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise ValueError("not a PEP 691 project page (no 'files' list)")
+    files: list[Any] = data["files"]
+    return files
+
+
+def _rows_from_entries(entries: list[Any], page_url: str) -> list[list[Any]]:
+    """Rows of decoded file entries, skipping any entry without a name and URL."""
     rows: list[list[Any]] = []
-    for entry in data["files"]:
+    for entry in entries:
         try:
             filename = entry["filename"]
             url = entry["url"]
@@ -223,17 +294,24 @@ def wheel_prefilter(tags: Iterable[Tag]) -> Callable[[str], bool]:
         abis.add(tag.abi)
         platforms.add(tag.platform)
 
+    verdicts: dict[str, bool] = {}  # one verdict per distinct tag string
+
     def keep(filename: str) -> bool:
         if not filename.endswith(".whl"):
             return True
-        parts = filename[:-4].split("-")
-        if len(parts) < 5:
-            return True
-        interp, abi, plat = parts[-3].lower(), parts[-2].lower(), parts[-1].lower()
-        return (
-            any(p in interpreters for p in interp.split("."))
-            and any(a in abis for a in abi.split("."))
-            and any(p in platforms for p in plat.split("."))
-        )
+        head, *tag_parts = filename[:-4].rsplit("-", 3)
+        if len(tag_parts) < 3 or "-" not in head:
+            return True  # fewer than five dash-separated parts: not a wheel name we judge
+        tag_string = "-".join(tag_parts)
+        verdict = verdicts.get(tag_string)
+        if verdict is None:
+            interp, abi, plat = (part.lower() for part in tag_parts)
+            verdict = (
+                any(p in interpreters for p in interp.split("."))
+                and any(a in abis for a in abi.split("."))
+                and any(p in platforms for p in plat.split("."))
+            )
+            verdicts[tag_string] = verdict
+        return verdict
 
     return keep

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 
 import pytest
 
@@ -20,6 +22,7 @@ def remote_over(data: bytes) -> _Remote:
         return data[start : start + length]
 
     remote.read = read  # type: ignore[method-assign]
+    remote.reads = reads  # type: ignore[attr-defined]
     return remote
 
 
@@ -48,3 +51,37 @@ def test_finds_the_top_level_metadata(entries: int, zip64: bool) -> None:
 def test_missing_member_is_none() -> None:
     data, _ = wheel(10)
     assert find_member(remote_over(data), "WHEEL") is None
+
+
+def test_local_header_and_data_come_in_one_read() -> None:
+    data, metadata = wheel(3000)
+    remote = remote_over(data)
+    assert find_member(remote, "METADATA") == metadata
+    reads = remote.reads  # type: ignore[attr-defined]
+    # the central directory, then the local header with the data behind it
+    assert len(reads) == 2
+
+
+def stored_zip(name: bytes, body: bytes, local_extra: int) -> bytes:
+    """A one-member zip whose local extra field is longer than the central one says."""
+    crc = zlib.crc32(body)
+    local = struct.pack(
+        "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(body), len(body),
+        len(name), local_extra,
+    ) + name + b"\0" * local_extra + body  # fmt: skip
+    central = struct.pack(
+        "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, crc, len(body), len(body),
+        len(name), 0, 0, 0, 0, 0, 0,
+    ) + name  # fmt: skip
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
+    return local + central + eocd
+
+
+def test_a_local_extra_field_longer_than_the_slack_takes_a_second_read() -> None:
+    body = b"Metadata-Version: 2.1\nName: odd\n"
+    data = stored_zip(b"odd-1.0.dist-info/METADATA", body, local_extra=5000)
+    remote = remote_over(data)
+    remote.spans.clear()
+    remote.spans.append((len(data) - 200, data[-200:]))  # the directory only
+    assert find_member(remote, "METADATA") == body
+    assert len(remote.reads) == 3  # directory, header block, then the data itself
