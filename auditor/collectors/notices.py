@@ -50,8 +50,11 @@ _NOTICES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "unmaintained",
         re.compile(
-            r"\b(?:no longer|not)\s+(?:being\s+)?(?:actively\s+|officially\s+)?"
+            # "not supported" alone describes a use ("not supported by pickle", "is not
+            # officially supported"), not the project's upkeep: only "no longer" says that.
+            r"\bno longer\s+(?:being\s+)?(?:actively\s+|officially\s+)?"
             r"(?:maintained|supported|developed|updated)\b"
+            r"|\bnot\s+(?:being\s+)?(?:actively\s+)?(?:maintained|developed)\b"
             r"|\bno longer\s+(?:receiving|getting|under)\s+(?:any\s+)?"
             r"(?:updates|support|maintenance|development|active development)\b"
             r"|\bun-?maintained\b|\babandoned\b",
@@ -86,6 +89,18 @@ _FEATURE = re.compile(
     r"|^\s*(?:in|since|as of|from)\s+(?:v(?:ersion)?\s*)?\d",
     re.IGNORECASE,
 )
+# A feature named just before the notice ("the JSON format; slowly being deprecated"):
+# the notice is about that feature, not the project.
+_FEATURE_BEFORE = re.compile(
+    r"\b(?:apis?|functions?|methods?|arguments?|parameters?|options?|flags?|class(?:es)?"
+    r"|attributes?|features?|endpoints?|settings?|keywords?|fields?|formats?|syntax"
+    r"|interfaces?|backends?|commands?|decorators?|behaviou?rs?)\)?"
+    r"\W{1,3}(?:[A-Za-z]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+# "replaced by / moved to this project": this project is the successor, not the subject.
+_SELF_IS_TARGET = re.compile(r"(?:to|by|into)$", re.IGNORECASE)
+
 _SELF_WORDS = re.compile(
     r"\bthis\s+(?:\S+\s+){0,2}?(?:project|package|library|lib|repo|repository|module"
     r"|code\s?base|fork|tool|sdk|client|distribution|pypi package|python package|crate)\b"
@@ -252,7 +267,9 @@ def _about_self(
     if _NEGATION.search(prefix) or _inside_quotes(prefix):
         return False
     suffix = sentence[end:]
-    if _FEATURE.search(suffix):
+    if _FEATURE.search(suffix) or _FEATURE_BEFORE.search(prefix[-60:]):
+        return False
+    if _SELF_IS_TARGET.search(sentence[start:end]) and _SELF_WORDS.match(suffix.lstrip()):
         return False
     near_before = prefix[-90:]
     near_after = suffix[:50]

@@ -17,6 +17,8 @@ from auditor.collectors.notices import MAX_INPUT, MAX_QUOTE, clean_text, find_no
         ("foo", "", "# DEPRECATED\n\nSee the new library.", None),
         ("foo", "", "> [!WARNING]\n> This project has reached end-of-life.", None),
         ("old-lib", "", "old-lib has been renamed to new-lib.", "new-lib"),
+        ("foo", "", "Foo is not maintained anymore.", None),
+        ("foo", "", "This library is no longer supported; use bar instead.", "bar"),
         (
             "llama-hub",
             "",
@@ -62,6 +64,29 @@ def test_notices_the_project_gives_about_itself(
         ("foo", "This package drops Python 3.8 once it is end-of-life."),
         # A changelog section far below the top.
         ("foo", "# Foo\n\nFast things.\n\nInstall it.\n\nUse it.\n\n## Deprecated\n\n- `x()`"),
+        # Real descriptions that are not notices (sentencepiece, cloudpickle, llguidance,
+        # pyproject-hooks): a use that is not supported, a format being deprecated, and
+        # this project named as another one's successor.
+        (
+            "sentencepiece",
+            "Modifying an existing SentencePiece model (e.g., adding/removing tokens, editing "
+            "token scores) in memory is not officially supported.",
+        ),
+        (
+            "cloudpickle",
+            "cloudpickle makes it possible to serialize Python constructs not supported by "
+            "the default pickle module from the Python standard library.",
+        ),
+        (
+            "llguidance",
+            "Following grammar formats are supported: regular expressions; llguidance - "
+            "internal (JSON-based) format; slowly being deprecated in favor of the Lark format.",
+        ),
+        (
+            "pyproject-hooks",
+            "Note: The pep517 project has been replaced by this project (low level) and the "
+            "build project (high level).",
+        ),
         # In a code block.
         ("foo", "Example:\n\n```\nwarnings.warn('this package is deprecated')\n```\n"),
     ],

@@ -1,4 +1,4 @@
-"""One guarded door to the GitHub API, built on PyGithub's requester.
+"""One guarded door to the GitHub API, built on PyGithub's requester (``pygithub.py``).
 
 Why a wrapper: PyGithub handles transport, auth, redirects of renamed repositories and
 primary rate-limit backoff, but it waits as long as GitHub asks, retries 202 answers
@@ -12,35 +12,23 @@ not there, or the data is unavailable for a reason that becomes an ``unknown`` s
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry
-from github.GithubException import BadCredentialsException, RateLimitExceededExceedsMaxWait
-from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
 
 from auditor.errors import DataSourceError
 from auditor.index.failures import describe, is_timeout, retry_status
 
+if TYPE_CHECKING:
+    from github import GithubException
+
 DEFAULT_API_URL = "https://api.github.com"
 
-# PyGithub logs redirects and retries ("Request POST /graphql failed with 403") and, on
-# import, attaches its own stderr StreamHandler at INFO, so every retry of a rate limit
-# printed a raw line. The library never prints: that handler is removed, and a
-# NullHandler keeps Python's last-resort handler quiet. Handlers the CLI (or an
-# embedding application) installs still receive the records.
-_GITHUB_LOG = logging.getLogger("github")
-for _handler in list(_GITHUB_LOG.handlers):
-    if type(_handler) is logging.StreamHandler:
-        _GITHUB_LOG.removeHandler(_handler)
-_GITHUB_LOG.addHandler(logging.NullHandler())
 USER_AGENT = "auditor (dependency health audit)"
 
 
@@ -61,48 +49,6 @@ class Unavailable(Exception):
         self.server = server
 
 
-class BoundedRetry(GithubRetry):
-    """PyGithub's retry policy with every wait capped and 202 treated as "not ready yet".
-
-    urllib3 sleeps whatever ``Retry-After`` says, and PyGithub re-asks a 202 forever;
-    here a ``Retry-After`` longer than ``max_rate_limit_wait`` fails at once, and a 202
-    (statistics still being computed) is retried ``total`` times, ``stats_wait`` apart.
-    """
-
-    def __init__(self, *, stats_wait: float = 2.0, **kwargs: Any) -> None:
-        self.stats_wait = stats_wait
-        super().__init__(**kwargs)
-
-    def new(self, **kw: Any) -> BoundedRetry:
-        kw.setdefault("stats_wait", self.stats_wait)
-        retry: BoundedRetry = super().new(**kw)
-        return retry
-
-    def increment(  # type: ignore[override]
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: Any = None,
-        error: Exception | None = None,
-        _pool: Any = None,
-        _stacktrace: Any = None,
-    ) -> Retry:
-        if response is not None and self.max_rate_limit_wait is not None:
-            wait = self.parse_retry_after(response.headers.get("Retry-After", "0") or "0")
-            if wait > self.max_rate_limit_wait:
-                raise RateLimitExceededExceedsMaxWait(
-                    response.status, {"message": "Retry-After beyond max wait"}, None, wait=wait
-                )
-        result: Retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        return result
-
-    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        if response is not None and response.status == 202:
-            time.sleep(self.stats_wait)
-            return
-        super().sleep(response)
-
-
 @dataclass(frozen=True, kw_only=True)
 class ClientSettings:
     """How the client talks to GitHub; all waits in seconds."""
@@ -117,28 +63,6 @@ class ClientSettings:
     budget: int | None = None  # requests this run may spend; None = only the live limit
     reserve: int = 5  # never spend the last ``reserve`` requests of the hourly limit
     breaker: int = 4  # consecutive server failures before we stop asking for this run
-
-
-def build_github(settings: ClientSettings, token: str | None) -> Github:
-    """A PyGithub client for ``settings.base_url``; the one place a token is handed over."""
-    retry = BoundedRetry(
-        total=max(settings.retries, settings.stats_retries),
-        backoff_factor=settings.retry_backoff,
-        status_forcelist=[202, *range(500, 600)],
-        max_rate_limit_wait=settings.max_wait,
-        secondary_rate_wait=min(60.0, settings.max_wait),
-        stats_wait=settings.stats_wait,
-    )
-    return Github(
-        base_url=settings.base_url.rstrip("/"),
-        auth=Auth.Token(token) if token else None,
-        retry=retry,
-        per_page=100,
-        timeout=settings.timeout,
-        user_agent=USER_AGENT,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
 
 
 def parse_link_header(value: str | None) -> dict[str, str]:
@@ -173,6 +97,10 @@ class GitHubApi:
         self.settings = settings
         self.authenticated = bool(token)
         self._token = token or ""
+        # PyGithub (with jwt and cryptography) loads here, when GitHub is really asked:
+        # a run with --no-github, and every command's --help, never pays for it.
+        from auditor.collectors.backends.github.pygithub import build_github
+
         self._gh = build_github(settings, token)
         self._lock = threading.Lock()
         self.spent = 0
@@ -288,6 +216,12 @@ class GitHubApi:
     def _call(
         self, verb: str, url: str, *, params: dict[str, Any] | None = None, body: Any = None
     ) -> tuple[dict[str, Any], Any]:
+        from github.GithubException import (
+            BadCredentialsException,
+            GithubException,
+            RateLimitExceededExceedsMaxWait,
+        )
+
         self._gate()
         try:
             headers, data = self._gh.requester.requestJsonAndCheck(
