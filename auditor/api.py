@@ -447,8 +447,8 @@ def sponsor(
     Several files are several apps sharing one budget: one graph, so a package two apps
     need counts for both. The plan's ``warnings`` carry the collection's warnings.
     """
+    from auditor.judge.report import package_scores
     from auditor.judge.rules import load_rules
-    from auditor.judge.scoring import evaluate
     from auditor.judge.taxonomy import load_taxonomy
     from auditor.sponsorship.large_companies import load_companies
     from auditor.sponsorship.plan import plan_sponsorship
@@ -459,10 +459,7 @@ def sponsor(
     taxonomy = load_taxonomy(chosen.taxonomy_paths)
     rules = load_rules(categories=taxonomy.ids())
     result = collect(files, chosen)
-    scores: dict[str, PackageScore] = {}
-    for pkg in result.packages:
-        context = taxonomy.context(pkg.name, direct=pkg.direct, reach=pkg.reach, depth=pkg.depth)
-        scores[pkg.name] = evaluate(rules, pkg.signals, context)
+    scores = {s.name: s for s in package_scores(result, rules, taxonomy)}
     plan = plan_sponsorship(result, scores, known_companies, budget=budget)
     merged = tuple(dict.fromkeys([*result.warnings, *plan.warnings]))
     return replace(plan, warnings=merged)

@@ -73,10 +73,8 @@ class ScoredReport:
         )
 
     def shown_level(self, name: str) -> str:
-        """The level a report shows: "unknown" for a package whose data source failed
-        and that nothing else lifts above none (never a green "none")."""
-        level = self.scores[name].level
-        return "unknown" if name in self.result.faults and level in _UNJUDGED else level
+        """The level a report shows (see :func:`shown_level`)."""
+        return shown_level(self.scores[name], failed=name in self.result.faults)
 
     def shown_reason(self, name: str) -> str:
         """The one-line reason a report shows: the failure itself for a package whose
@@ -100,6 +98,17 @@ class ScoredReport:
 # Levels that say nothing is known to be wrong: for a package whose source failed, they
 # are shown as unknown, with the failure as the reason.
 _UNJUDGED = frozenset({"none", "unknown"})
+
+
+def shown_level(score: PackageScore, *, failed: bool = False) -> str:
+    """The level every report shows: the scorer's, except ``unknown`` (never a green
+    ``none``) when the package's data source failed (``failed``) or its ``none`` rests
+    on mostly undecided rules."""
+    if failed and score.level in _UNJUDGED:
+        return "unknown"
+    if score.level == "none" and score.unknown_heavy:
+        return "unknown"
+    return str(score.level)
 
 
 def package_scores(

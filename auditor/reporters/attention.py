@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from auditor.collectors.run import AuditResult, PackageAudit
-from auditor.judge.report import ScoredReport
+from auditor.judge.report import ScoredReport, shown_level
 from auditor.judge.scoring import LEVELS, PackageScore
 
 UNKNOWN = "unknown"
@@ -45,12 +45,7 @@ def display_level(score: PackageScore, report: ScoredReport | None = None) -> st
     """The level a report shows: the scorer's, except that ``none`` resting on mostly
     undecided rules is ``unknown``, and so is a package whose data source failed this
     run (``report`` knows which)."""
-    level = str(score.level)
-    if report is not None and score.name in report.result.faults and level == "none":
-        return UNKNOWN
-    if level == "none" and score.unknown_heavy:
-        return UNKNOWN
-    return level
+    return shown_level(score, failed=report is not None and score.name in report.result.faults)
 
 
 def level_order(level: str) -> int:
