@@ -58,6 +58,7 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
         [
             "tests/core/test_resolve.py",
             "tests/core/test_provider_rules.py",
+            "tests/core/test_provider_prefetch.py",
         ],
     ),
     "index": (

@@ -56,10 +56,6 @@ class Req:
     def identifier(self) -> str:
         return identifier(self.name, self.extras)
 
-    def describe(self) -> str:
-        where = str(self.origin) if self.origin else f"required by {self.parent}"
-        return f"{self.text or self.name} ({where})"
-
 
 @dataclass(frozen=True)
 class Cand:
@@ -168,8 +164,14 @@ class Provider(AbstractProvider[Req, Cand, str]):
         incompatibilities: Mapping[str, Iterator[Cand]],
     ) -> Callable[[], Iterator[Cand]]:
         reqs = list(requirements[identifier])
-        name = reqs[0].name if reqs else identifier.split("[")[0]
-        extras = frozenset().union(*(r.extras for r in reqs)) if reqs else frozenset()
+        if reqs:
+            name = reqs[0].name
+            extras: frozenset[str] = frozenset().union(*(r.extras for r in reqs))
+        else:
+            # resolvelib's backjump can leave a criterion with no requirement: the
+            # identifier says it all, and the candidates must carry it (name[extras]).
+            name, _, rest = identifier.partition("[")
+            extras = frozenset(rest.rstrip("]").split(",")) if rest else frozenset()
         bad = {c.version for c in incompatibilities[identifier]}
         url = next((r.url for r in reqs if r.url), None)
         if url is not None:
@@ -428,9 +430,11 @@ class Provider(AbstractProvider[Req, Cand, str]):
         self.executor.submit(self._prefetch, req)
 
     def _prefetch_older(self, candidate: Cand, count: int = 3) -> None:
-        """When the resolver tries a release that is not the newest, it is backtracking
-        through this project: fetch the next older releases' metadata in parallel, since
-        it will likely ask for them one after another."""
+        """When the resolver tries a release older than the newest it could take, it is
+        backtracking through this project: fetch the next older releases' metadata in
+        parallel, since it will likely ask for them one after another. Newer releases
+        that are not candidates (pre-releases, yanked, not installable on the target)
+        are no sign of backtracking."""
         if (
             self.executor is None
             or candidate.url is not None
@@ -443,7 +447,8 @@ class Provider(AbstractProvider[Req, Cand, str]):
             at = versions.index(candidate.version)
         except ValueError:
             return
-        if at == 0:
+        first = next(self.candidate_versions(candidate.name, [SpecifierSet()]), None)
+        if first is None or candidate.version >= first[0]:
             return
         for version, files in self._versions(candidate.name)[at + 1 : at + 1 + count]:
             key = f"{candidate.name}=={version}"

@@ -278,6 +278,10 @@ def test_a_dependency_by_direct_url_is_not_looked_up(empty_index: FakeIndex, cac
     graph = run(empty_index, cache, req("app"))
     assert graph.package("helper").url == "https://example.com/helper-1.0.tar.gz"
     assert graph.package("helper").status is PackageStatus.UNRESOLVABLE
+    assert graph.package("helper").reason == (
+        "direct reference https://example.com/helper-1.0.tar.gz in another package's "
+        "requirements: its metadata is not read, so its dependencies are unknown"
+    )
     assert graph.via("helper") == ["app"]
     assert "/simple/helper/" not in empty_index.requests
 
@@ -378,3 +382,63 @@ def test_a_conflict_is_still_a_conflict_beside_an_unreachable_index(
     with pytest.raises(ResolutionError) as err:
         run_with(empty_index, cache, [DEAD], req("core>=2"), req("plugin", line=2))
     assert "cannot be satisfied" in err.value.message
+
+
+# -- the order the resolver settles requirements in ---------------------------------------
+#
+# When several resolutions are valid, which one comes out depends on the order the
+# requirements are settled in. pip's order (the resolved set must be pip's): upper-bounded
+# requirements before open ones, the user's own before transitive ones, then by name.
+# alpha 2.0 needs shared<2 and beta 2.1 needs shared>=2: whichever is settled first keeps
+# its newest release, the other steps back.
+
+
+def _alpha_beta(fake: FakeIndex) -> None:
+    fake.add_project("shared", [Release("1.0"), Release("2.0")])
+    fake.add_project("alpha", [Release("1.0"), Release("2.0", requires_dist=["shared<2"])])
+    fake.add_project(
+        "beta", [Release("1.0"), Release("2.0"), Release("2.1", requires_dist=["shared>=2"])]
+    )
+
+
+ALPHA_FIRST = {"alpha": "2.0", "beta": "2.0", "shared": "1.0"}
+BETA_FIRST = {"alpha": "1.0", "beta": "2.1", "shared": "2.0"}
+
+
+@pytest.mark.parametrize(
+    ("beta", "expected"),
+    [
+        ("beta", ALPHA_FIRST),  # both open: by name
+        ("beta>=1", ALPHA_FIRST),  # a lower bound does not count
+        ("beta!=1.5", ALPHA_FIRST),
+        ("beta<3", BETA_FIRST),  # an upper bound does
+        ("beta<=3", BETA_FIRST),
+        ("beta~=2.0", BETA_FIRST),
+        ("beta==2.*", BETA_FIRST),
+    ],
+)
+def test_upper_bounded_requirements_are_settled_first(
+    empty_index: FakeIndex, cache: Cache, beta: str, expected: dict[str, str]
+) -> None:
+    _alpha_beta(empty_index)
+    assert versions(run(empty_index, cache, req("alpha"), req(beta, line=2))) == expected
+
+
+def test_the_users_own_requirements_are_settled_first(empty_index: FakeIndex, cache: Cache) -> None:
+    # beta comes in through aaa-top: the user's own zeta goes first, though named later
+    _alpha_beta(empty_index)
+    empty_index.add_project("aaa-top", [Release("1.0", requires_dist=["beta"])])
+    empty_index.add_project("zeta", [Release("1.0"), Release("2.0", requires_dist=["shared<2"])])
+    found = versions(run(empty_index, cache, req("aaa-top"), req("zeta", line=2)))
+    assert found == {"aaa-top": "1.0", "zeta": "2.0", "beta": "2.0", "shared": "1.0"}
+
+
+def test_candidates_carry_the_identifier_asked_for(empty_index: FakeIndex, cache: Cache) -> None:
+    # resolvelib pins what find_matches offers under the identifier it asked about; when
+    # backjumping has removed every requirement of a criterion, only the identifier is left.
+    empty_index.add_project("bundle", [Release("1.0"), Release("2.0")])
+    p = provider(empty_index, cache)
+    for identifier in ("bundle", "bundle[gpu]", "bundle[cli,gpu]"):
+        offered = list(p.find_matches(identifier, {identifier: iter([])}, {identifier: iter([])})())
+        assert [c.identifier for c in offered] == [identifier, identifier]
+        assert [str(c.version) for c in offered] == ["2.0", "1.0"]
