@@ -24,7 +24,7 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
@@ -283,7 +283,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
             for s in spec
             if s.operator in ("==", "===") and "*" not in s.version and _is_version(s.version)
         }
-        explicit_pre = any(s.prereleases for spec in specs for s in spec)
+        explicit_pre = any(_asks_for_pre(s) for spec in specs for s in spec)
         found_final = False
         for pre_pass in (False, True):
             if pre_pass and found_final and not explicit_pre:
@@ -527,6 +527,15 @@ def _python_ok(requires_python: str, python: Version) -> bool:
         return SpecifierSet(requires_python).contains(python, prereleases=True)
     except InvalidSpecifier:
         return True
+
+
+def _asks_for_pre(clause: Specifier) -> bool:
+    """Whether a clause names a pre-release (``>=2.0b1``). packaging before 25 (which
+    pyproject allows) raises on ``===`` text that is no version instead of saying no."""
+    try:
+        return bool(clause.prereleases)
+    except InvalidVersion:
+        return False
 
 
 def _is_version(text: str) -> bool:

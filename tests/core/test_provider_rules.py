@@ -138,6 +138,15 @@ def test_yanked_pin_among_loose_requirements(empty_index: FakeIndex, cache: Cach
     assert found == {"pinme": "2.0", "other": "1.0"}
 
 
+def test_a_project_whose_every_release_is_yanked_resolves_when_pinned(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    empty_index.add_project("gone", [Release("1.0", yanked="withdrawn")])
+    empty_index.add_project("other", [Release("1.0")])
+    found = versions(run(empty_index, cache, req("gone==1.0"), req("other", line=2)))
+    assert found == {"gone": "1.0", "other": "1.0"}
+
+
 def test_only_releases_the_target_can_install(empty_index: FakeIndex, cache: Cache) -> None:
     empty_index.add_project("universal", [Release("1.0"), Release("2.0")])
     empty_index.add_project(
@@ -175,6 +184,7 @@ APP = Release(
     requires_dist=[
         "plain>=1",
         'linux-only; sys_platform == "linux"',
+        'spaced (>=1.19) ; python_version >= "3.8"',  # how older tools write it
         'win-only; sys_platform == "win32"',
         "gpu-kernels>=2; extra == 'gpu'",
         'gpu-linux; extra == "gpu" and sys_platform == "linux"',
@@ -189,12 +199,14 @@ def test_dependencies_follow_markers_and_extras(empty_index: FakeIndex, cache: C
     assert deps(p, cand("app", "1.0")) == [
         ("plain", ">=1", None),
         ("linux-only", "", 'sys_platform == "linux"'),
+        ("spaced", ">=1.19", 'python_version >= "3.8"'),
     ]
     # app[gpu] stands on app at the very same release, then adds the extra's lines
     assert deps(p, cand("app", "1.0", "gpu")) == [
         ("app", "==1.0", None),
         ("plain", ">=1", None),
         ("linux-only", "", 'sys_platform == "linux"'),
+        ("spaced", ">=1.19", 'python_version >= "3.8"'),
         ("gpu-kernels", ">=2", "extra == 'gpu'"),
         ("gpu-linux", "", 'extra == "gpu" and sys_platform == "linux"'),
     ]
@@ -248,10 +260,11 @@ def test_edges_keep_the_marker_of_the_requires_dist_line(
     empty_index: FakeIndex, cache: Cache
 ) -> None:
     empty_index.add_project("app", [APP])
-    for name in ("plain", "linux-only"):
-        empty_index.add_project(name, [Release("1.0")])
+    for name in ("plain", "linux-only", "spaced"):
+        empty_index.add_project(name, [Release("1.19")])
     graph = run(empty_index, cache, req("app"))
     assert graph.g.edges["app", "linux-only"]["marker"] == 'sys_platform == "linux"'
+    assert graph.g.edges["app", "spaced"]["marker"] == 'python_version >= "3.8"'
     assert graph.g.edges["app", "plain"]["marker"] is None
 
 
@@ -367,6 +380,10 @@ def test_a_pin_only_an_unreachable_index_may_serve(empty_index: FakeIndex, cache
         f"pinned version (==2.5.1+cu124) not on any reachable index; the index {DEAD} "
         "could not be reached, so its dependencies are unknown"
     )
+    graph = run_with(empty_index, cache, [DEAD], req("other"), req("torchish===2.6", line=2))
+    assert _why(graph.package("torchish").reason).startswith(
+        "pinned version (===2.6) not on any reachable index"
+    )
     graph = run_with(empty_index, cache, [DEAD, DEAD_TOO], req("other"), req("torchish>=3", line=2))
     assert _why(graph.package("torchish").reason) == (
         f"no release matching >=3 not on any reachable index; the indexes {DEAD}, "
@@ -442,3 +459,14 @@ def test_candidates_carry_the_identifier_asked_for(empty_index: FakeIndex, cache
         offered = list(p.find_matches(identifier, {identifier: iter([])}, {identifier: iter([])})())
         assert [c.identifier for c in offered] == [identifier, identifier]
         assert [str(c.version) for c in offered] == ["2.0", "1.0"]
+    assert offered[0].extras == frozenset({"cli", "gpu"})  # each extra's lines count
+
+
+def test_a_marker_that_cannot_be_evaluated_is_not_followed(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    # `~=` needs two version parts: packaging cannot evaluate this marker, nor can pip.
+    empty_index.add_project(
+        "app", [Release("1.0", requires_dist=['odd; python_version ~= "3"', "plain"])]
+    )
+    assert deps(provider(empty_index, cache), cand("app", "1.0")) == [("plain", "", None)]
