@@ -14,7 +14,9 @@ each; a mutant the tests still pass on "survived".
 
 Why a copy: mutmut writes a ``mutants/`` tree and its cache beside the code it mutates;
 the run works on a copy of ``auditor/``, ``rules/`` and ``tests/`` in ``--workdir``, so
-the worktree is never touched, and a second run with the same workdir resumes. The
+the worktree is never touched. A full run starts afresh: mutmut keeps an earlier verdict
+for every function whose code did not change, even when the tests did, so resuming would
+report survivors that the new tests kill. ``--again`` re-runs only the listed mutants. The
 survivors and the score are written to ``benchmarks/results/mutation-<scopes>.txt``;
 ``benchmarks/README.md`` lists them, each killed by a test or explained as equivalent.
 
@@ -95,9 +97,11 @@ def _config(modules: list[str], tests: list[str]) -> str:
     )
 
 
-def prepare(workdir: Path, modules: list[str], tests: list[str]) -> None:
-    """A copy of the project that mutmut may write into; kept between runs to resume."""
+def prepare(workdir: Path, modules: list[str], tests: list[str], *, fresh: bool) -> None:
+    """A copy of the project that mutmut may write into; ``fresh`` drops its verdicts."""
     workdir.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        shutil.rmtree(workdir / "mutants", ignore_errors=True)
     for name in ("auditor", "rules", "tests", "benchmarks"):
         target = workdir / name
         if target.exists():
@@ -177,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         if not out.exists():
             parser.error(f"no earlier run to repeat ({out} is missing)")
         only = [line.strip() for line in out.read_text().splitlines() if line.startswith("  ")]
-    prepare(workdir, modules, tests)
+    prepare(workdir, modules, tests, fresh=not only)
     elapsed, listing = run(workdir, args.max_children, only)
     counts, survivors, untested = summarise(listing)
     listed = {line.strip().rpartition(": ")[0] for line in listing.splitlines()}
