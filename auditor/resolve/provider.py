@@ -24,7 +24,7 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
@@ -55,10 +55,6 @@ class Req:
     @property
     def identifier(self) -> str:
         return identifier(self.name, self.extras)
-
-    def describe(self) -> str:
-        where = str(self.origin) if self.origin else f"required by {self.parent}"
-        return f"{self.text or self.name} ({where})"
 
 
 @dataclass(frozen=True)
@@ -168,8 +164,14 @@ class Provider(AbstractProvider[Req, Cand, str]):
         incompatibilities: Mapping[str, Iterator[Cand]],
     ) -> Callable[[], Iterator[Cand]]:
         reqs = list(requirements[identifier])
-        name = reqs[0].name if reqs else identifier.split("[")[0]
-        extras = frozenset().union(*(r.extras for r in reqs)) if reqs else frozenset()
+        if reqs:
+            name = reqs[0].name
+            extras: frozenset[str] = frozenset().union(*(r.extras for r in reqs))
+        else:
+            # resolvelib's backjump can leave a criterion with no requirement: the
+            # identifier says it all, and the candidates must carry it (name[extras]).
+            name, _, rest = identifier.partition("[")
+            extras = frozenset(rest.rstrip("]").split(",")) if rest else frozenset()
         bad = {c.version for c in incompatibilities[identifier]}
         url = next((r.url for r in reqs if r.url), None)
         if url is not None:
@@ -281,7 +283,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
             for s in spec
             if s.operator in ("==", "===") and "*" not in s.version and _is_version(s.version)
         }
-        explicit_pre = any(s.prereleases for spec in specs for s in spec)
+        explicit_pre = any(_asks_for_pre(s) for spec in specs for s in spec)
         found_final = False
         for pre_pass in (False, True):
             if pre_pass and found_final and not explicit_pre:
@@ -428,9 +430,11 @@ class Provider(AbstractProvider[Req, Cand, str]):
         self.executor.submit(self._prefetch, req)
 
     def _prefetch_older(self, candidate: Cand, count: int = 3) -> None:
-        """When the resolver tries a release that is not the newest, it is backtracking
-        through this project: fetch the next older releases' metadata in parallel, since
-        it will likely ask for them one after another."""
+        """When the resolver tries a release older than the newest it could take, it is
+        backtracking through this project: fetch the next older releases' metadata in
+        parallel, since it will likely ask for them one after another. Newer releases
+        that are not candidates (pre-releases, yanked, not installable on the target)
+        are no sign of backtracking."""
         if (
             self.executor is None
             or candidate.url is not None
@@ -443,7 +447,8 @@ class Provider(AbstractProvider[Req, Cand, str]):
             at = versions.index(candidate.version)
         except ValueError:
             return
-        if at == 0:
+        first = next(self.candidate_versions(candidate.name, [SpecifierSet()]), None)
+        if first is None or candidate.version >= first[0]:
             return
         for version, files in self._versions(candidate.name)[at + 1 : at + 1 + count]:
             key = f"{candidate.name}=={version}"
@@ -522,6 +527,15 @@ def _python_ok(requires_python: str, python: Version) -> bool:
         return SpecifierSet(requires_python).contains(python, prereleases=True)
     except InvalidSpecifier:
         return True
+
+
+def _asks_for_pre(clause: Specifier) -> bool:
+    """Whether a clause names a pre-release (``>=2.0b1``). packaging before 25 (which
+    pyproject allows) raises on ``===`` text that is no version instead of saying no."""
+    try:
+        return bool(clause.prereleases)
+    except InvalidVersion:
+        return False
 
 
 def _is_version(text: str) -> bool:

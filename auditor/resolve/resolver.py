@@ -31,6 +31,7 @@ from resolvelib.structs import RequirementInformation
 
 from auditor.errors import ResolutionError
 from auditor.index.client import IndexClient, PackageNotFoundError
+from auditor.index.client import shown as shown_url
 from auditor.model import (
     DependencyInput,
     LockedDependency,
@@ -416,7 +417,13 @@ def _build(
             info = direct.get(name)
             known = bool(info and info.metadata)
             status = PackageStatus.DIRECT_URL if known else PackageStatus.UNRESOLVABLE
-            reason = info.reason if info else None
+            # A direct reference in another package's Requires-Dist is never read.
+            reason = (
+                info.reason
+                if info
+                else f"direct reference {shown_url(cand.url)} in another package's requirements: "
+                "its metadata is not read, so its dependencies are unknown"
+            )
             if info and info.metadata:
                 meta = info.metadata
         else:
