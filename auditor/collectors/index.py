@@ -582,7 +582,8 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
         return max(0, int((now - moment).total_seconds() // 86400))
 
     out: dict[str, _Known | str] = {}
-    out["index_releases_730d"] = _Known(sum(1 for r in releases if days(r.uploaded) <= 730))
+    ages = [days(r.uploaded) for r in releases]
+    out["index_releases_730d"] = _Known(sum(1 for age in ages if age <= 730))
     out["release_count"] = _Known(len(releases))
     dates = sorted(r.uploaded for r in releases)
     recent = dates[-(RHYTHM_WINDOW + 1) :]
@@ -600,7 +601,7 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
     out["days_since_release"] = (
         _Known(days(max(r.uploaded for r in live))) if live else "every release is yanked"
     )
-    out["index_releases_365d"] = _Known(sum(1 for r in releases if days(r.uploaded) <= 365))
+    out["index_releases_365d"] = _Known(sum(1 for age in ages if age <= 365))
     out["first_release_age_days"] = _Known(days(min(r.uploaded for r in releases)))
     latest = _latest(releases)
     out["latest_release_yanked"] = (
@@ -611,9 +612,37 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
     return out
 
 
+# A plain release number ("2.31.0"): final, and ordered as its numbers with trailing zeros
+# dropped, as packaging orders it. Segments are bounded so int() never meets a huge one.
+_PLAIN_RELEASE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}")
+
+
 def _latest(releases: list[_Release]) -> _Release | None:
+    """The highest version, final releases preferred; the first listed among equals.
+
+    Most version strings are plain release numbers, compared here as tuples of ints: a
+    project with hundreds of releases no longer builds a ``Version`` for each (19,000
+    for a 239-package audit). Only the highest plain one and the others are parsed, and
+    the first maximal of those, in the original order, is the first maximal of all.
+    """
+    best_plain: tuple[int, ...] | None = None
+    best_index = -1
+    others: list[int] = []
+    for i, r in enumerate(releases):
+        if _PLAIN_RELEASE.fullmatch(r.version):
+            key = tuple(int(part) for part in r.version.split("."))
+            while key and key[-1] == 0:
+                key = key[:-1]
+            if best_plain is None or key > best_plain:
+                best_plain, best_index = key, i
+        else:
+            others.append(i)
+    if best_index >= 0:
+        others.append(best_index)
+        others.sort()
     parsed: list[tuple[Version, _Release]] = []
-    for r in releases:
+    for i in others:
+        r = releases[i]
         try:
             parsed.append((Version(r.version), r))
         except InvalidVersion:
