@@ -615,6 +615,12 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
 # A plain release number ("2.31.0"): final, and ordered as its numbers with trailing zeros
 # dropped, as packaging orders it. Segments are bounded so int() never meets a huge one.
 _PLAIN_RELEASE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}")
+# The same with a canonical pre-release or development suffix ("2.0rc1", "1.4.dev0"):
+# never the answer when a final release exists, so not parsed then.
+_PLAIN_PRERELEASE = re.compile(
+    r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}"
+    r"(?:(?:a|b|rc)[0-9]{1,18}(?:\.dev[0-9]{1,18})?|\.dev[0-9]{1,18})"
+)
 
 
 def _latest(releases: list[_Release]) -> _Release | None:
@@ -628,18 +634,23 @@ def _latest(releases: list[_Release]) -> _Release | None:
     best_plain: tuple[int, ...] | None = None
     best_index = -1
     others: list[int] = []
+    prereleases: list[int] = []
     for i, r in enumerate(releases):
         if _PLAIN_RELEASE.fullmatch(r.version):
-            key = tuple(int(part) for part in r.version.split("."))
+            key = tuple(map(int, r.version.split(".")))
             while key and key[-1] == 0:
                 key = key[:-1]
             if best_plain is None or key > best_plain:
                 best_plain, best_index = key, i
+        elif _PLAIN_PRERELEASE.fullmatch(r.version):
+            prereleases.append(i)
         else:
             others.append(i)
     if best_index >= 0:
         others.append(best_index)
-        others.sort()
+    else:
+        others.extend(prereleases)
+    others.sort()
     parsed: list[tuple[Version, _Release]] = []
     for i in others:
         r = releases[i]

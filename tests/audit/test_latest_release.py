@@ -35,6 +35,7 @@ PLAIN = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(
 )
 SUFFIX = st.sampled_from(
     ["", "", "", "a1", "b2", "rc1", ".post1", ".dev0", "+local", ".0", ".00", "-1", "rc"]
+    + ["rc1.dev2", "a0.dev0", "c1", ".pre1", "-dev3", "b1.post1", "rc1+local"]
 )
 VERSION = st.one_of(
     st.builds(lambda p, s: p + s, PLAIN, SUFFIX),
@@ -57,6 +58,12 @@ def test_equal_versions_keep_the_first_listed() -> None:
     assert _latest(releases) is releases[0]
     releases.reverse()
     assert _latest(releases) is releases[0]
+
+
+def test_only_pre_releases_are_compared_among_themselves() -> None:
+    pres = [_Release(v, MOMENT, False) for v in ("2.0rc1", "2.0rc2.dev1", "1.9.dev0", "2.0b7")]
+    assert _latest(pres) is pres[1]  # 2.0rc2.dev1 > 2.0rc1 > 2.0b7 > 1.9.dev0
+    assert _latest([*pres, _Release("0.1", MOMENT, True)]).version == "0.1"
 
 
 def test_a_post_release_or_an_epoch_beats_the_highest_plain_number() -> None:
