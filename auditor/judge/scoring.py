@@ -367,14 +367,15 @@ def evaluate_condition(
         evidence.append(found)
         return result
     results = [evaluate_condition(item, signals, evidence, memo) for item in condition.items]
+    # Every result is True, False or None (never 0 or 1), so ``in`` is the identity test.
     if isinstance(condition, AllOf):
-        if any(r is False for r in results):
+        if False in results:
             return False
-        return None if any(r is None for r in results) else True
+        return None if None in results else True
     assert isinstance(condition, AnyOf)
-    if any(r is True for r in results):
+    if True in results:
         return True
-    return None if any(r is None for r in results) else False
+    return None if None in results else False
 
 
 def in_scope(rule: Rule, context: PackageContext) -> bool:
