@@ -18,9 +18,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
 from auditor import __version__
 from auditor.collectors.interface import JSONValue, Signal, SignalSpec
 from auditor.collectors.run import AuditResult, PackageAudit
@@ -160,6 +157,9 @@ def render_text(
     result: AuditResult, *, width: int = 120, color: bool = False, git: bool = False
 ) -> str:
     """A table of the main signals per package ('?' is unknown), then why things are unknown."""
+    from rich.console import Console  # loaded for this table only: JSON needs no rich
+    from rich.table import Table
+
     table = Table(title=None, show_lines=False, expand=False)
     for header, justify in (
         ("package", "left"),

@@ -1,5 +1,5 @@
 """A warm audit (everything in the cache) loads neither the resolver nor networkx, the
-HTTP stack, PyGithub or the git analysis, and says exactly what the cold run said.
+HTTP stack, PyGithub, the git analysis or rich, and says exactly what the cold run said.
 
 benchmarks/bench_warm.py measures the time; no test asserts one. Each run is a fresh
 process so that what it imported can be read from ``sys.modules``.
@@ -33,6 +33,7 @@ HEAVY = (
     "auditor.collectors.backends.git.analysis",
     "enry",
     "importlib.metadata",
+    "rich",  # a report without colour (text through a pipe, JSON) prints without it
 )
 
 PROBE = f"""
