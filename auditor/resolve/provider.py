@@ -148,10 +148,10 @@ class Provider(AbstractProvider[Req, Cand, str]):
     ) -> Preference:
         """pip's order: direct URLs, backtrack causes, pins, upper bounds, user's own.
 
-        Made of two parts so the resolver can keep the first per name (see
-        ``resolver._Resolution``): what a name's own requirements say, which changes
-        only when they do, and whether it is a backtrack cause, which changes only on
-        a backtrack.
+        Made of two parts so the resolution can keep the first per name (see
+        ``incremental.IncrementalResolution``): what a name's own requirements say,
+        which changes only when they do, and whether it is a backtrack cause, which
+        changes only on a backtrack.
         """
         traits = requirement_traits(information[identifier])
         return preference(identifier, traits, cause_names(backtrack_causes))
