@@ -51,10 +51,11 @@ class Req:
     text: str = ""
     origin: Origin | None = None
     parent: str | None = None
+    #: ``name[extra,...]``, kept: resolvelib asks for it on every scan of its criteria
+    identifier: str = field(init=False, repr=False)
 
-    @property
-    def identifier(self) -> str:
-        return identifier(self.name, self.extras)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifier", identifier(self.name, self.extras))
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,11 @@ class Cand:
     files: tuple[DistFile, ...] = field(default=(), compare=False, hash=False)
     #: set on the stand-in for a release that only an unreachable index may have: why
     unavailable: str | None = None
+    #: ``name[extra,...]``, kept: resolvelib asks for it on every scan of its criteria
+    identifier: str = field(init=False, repr=False, compare=False, hash=False)
 
-    @property
-    def identifier(self) -> str:
-        return identifier(self.name, self.extras)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifier", identifier(self.name, self.extras))
 
     @property
     def label(self) -> str:
@@ -139,23 +141,16 @@ class Provider(AbstractProvider[Req, Cand, str]):
         candidates: Mapping[str, Iterator[Cand]],
         information: Mapping[str, Iterator[Any]],
         backtrack_causes: Sequence[Any],
-    ) -> tuple[bool, bool, bool, bool, bool, str]:
-        """pip's order: direct URLs, backtrack causes, pins, upper bounds, user's own."""
-        infos = list(information[identifier])
-        has_url = any(i.requirement.url for i in infos)
-        specs = [s for i in infos for s in i.requirement.specifier]
-        pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in specs)
-        bounded = any(s.operator in ("<", "<=", "~=", "==") for s in specs)
-        requested = any(i.parent is None for i in infos)
-        causes = {c.requirement.name for c in backtrack_causes}
-        return (
-            not has_url,
-            identifier.split("[")[0] not in causes,
-            not pinned,
-            not bounded,
-            not requested,
-            identifier,
-        )
+    ) -> Preference:
+        """pip's order: direct URLs, backtrack causes, pins, upper bounds, user's own.
+
+        Made of two parts so the resolution can keep the first per name (see
+        ``incremental.IncrementalResolution``): what a name's own requirements say,
+        which changes only when they do, and whether it is a backtrack cause, which
+        changes only on a backtrack.
+        """
+        traits = requirement_traits(information[identifier])
+        return preference(identifier, traits, cause_names(backtrack_causes))
 
     def find_matches(
         self,
@@ -485,6 +480,47 @@ class Provider(AbstractProvider[Req, Cand, str]):
                     self.prefetch(dep)
         except Exception:  # the resolver asks again and reports it properly
             return
+
+
+#: (no direct URL, not a backtrack cause, not pinned, no upper bound, not asked for by
+#: the user, identifier): smaller is resolved first.
+Preference = tuple[bool, bool, bool, bool, bool, str]
+#: The part of a preference that only the name's own requirements decide.
+Traits = tuple[bool, bool, bool, bool]
+
+
+def requirement_traits(infos: Iterable[Any]) -> Traits:
+    """(no direct URL, not pinned, no upper bound, not asked for by the user) of the
+    requirement informations of one name."""
+    has_url = pinned = bounded = requested = False
+    for info in infos:
+        req: Req = info.requirement
+        has_url = has_url or bool(req.url)
+        requested = requested or info.parent is None
+        for s in req.specifier:
+            op = s.operator
+            if op in ("==", "===") and "*" not in s.version:
+                pinned = True
+            if op in ("<", "<=", "~=", "=="):
+                bounded = True
+    return (not has_url, not pinned, not bounded, not requested)
+
+
+def cause_names(backtrack_causes: Iterable[Any]) -> frozenset[str]:
+    """The project names the resolver last backtracked on."""
+    return frozenset(c.requirement.name for c in backtrack_causes)
+
+
+def preference(identifier: str, traits: Traits, causes: frozenset[str]) -> Preference:
+    no_url, unpinned, unbounded, unrequested = traits
+    return (
+        no_url,
+        identifier.split("[")[0] not in causes,
+        unpinned,
+        unbounded,
+        unrequested,
+        identifier,
+    )
 
 
 def _named(exc: PackageNotFoundError, reqs: Sequence[Req]) -> PackageNotFoundError:

@@ -21,7 +21,7 @@ from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from resolvelib import BaseReporter, Resolver
+from resolvelib import BaseReporter
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from resolvelib.structs import RequirementInformation
 
@@ -39,6 +39,7 @@ from auditor.model import (
 from auditor.resolve import settle
 from auditor.resolve.direct import describe_direct
 from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.incremental import IncrementalResolver
 from auditor.resolve.provider import Cand, DirectInfo, Provider, Req
 from auditor.resolve.reuse import ResolveOptions, split_requirements
 from auditor.resolve.reuse import dump_graph as _dump_graph
@@ -241,7 +242,7 @@ def _resolve(
         for r in reqs:
             provider.prefetch(r)
         counter = _ConflictCounter()
-        resolver: Resolver[Req, Cand, str] = Resolver(provider, counter)
+        resolver = IncrementalResolver(provider, counter)
         try:
             result = resolver.resolve(reqs, max_rounds=options.max_rounds)
         except ResolutionImpossible as exc:
