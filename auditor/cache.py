@@ -209,6 +209,25 @@ class Cache:
             return None
         return data
 
+    def holds(self, namespace: str, key: str, *, allow_expired: bool = False) -> bool:
+        """Whether ``get`` would find a row (of any shape), without reading its value:
+        a caller deciding what to fetch need not decode what it will not use yet."""
+        if self._disabled or (self.refresh and not allow_expired):
+            return False
+        with self._lock:
+            queued = self._pending.get((namespace, key))
+        if queued is not None:
+            return allow_expired or queued[2] is None or queued[2] >= time.time()
+        row = self._guard(
+            lambda conn: conn.execute(
+                "select expires_at from entries where namespace = ? and key = ?",
+                (namespace, key),
+            ).fetchone()
+        )
+        if not row:
+            return False
+        return allow_expired or row[0] is None or row[0] >= time.time()
+
     def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:
         """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data."""
         if self._disabled:

@@ -15,6 +15,7 @@ come back as ``AuditResult.warnings``.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -119,12 +120,18 @@ def map_repositories(
     empty = RepoMapping(ref=None, url=None, confidence=None, how=None)
     out: dict[str, RepoMapping] = {}
     names = list(graph.g.nodes if only is None else only)
-    for done, name in enumerate(names, 1):
-        doc = index_client.project_json(name) if index_client is not None else None
-        info = doc.get("info") if isinstance(doc, dict) else None
-        out[name] = map_project(info, github_hosts=hosts) if isinstance(info, dict) else empty
-        if progress is not None:
-            progress("mapping repositories", done, len(names))
+    fetching = (
+        index_client.fetching_project_json(names)
+        if index_client is not None
+        else contextlib.nullcontext()
+    )
+    with fetching:
+        for done, name in enumerate(names, 1):
+            doc = index_client.project_json(name) if index_client is not None else None
+            info = doc.get("info") if isinstance(doc, dict) else None
+            out[name] = map_project(info, github_hosts=hosts) if isinstance(info, dict) else empty
+            if progress is not None:
+                progress("mapping repositories", done, len(names))
     return out
 
 

@@ -13,12 +13,13 @@ prefetch many projects at once over the one pooled session.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tarfile
 import threading
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -44,6 +45,7 @@ PROJECT_TTL = 6 * 3600.0
 LISTED_404 = "HTTP 404, although the index's simple API lists the project"
 UNSUPPORTED_AFTER = 3  # listed projects answering 404, none answering 200: no JSON API
 BREAKER = 5  # project JSON failures in a row (5xx, timeouts) before we stop asking
+PROJECT_JSON_WORKERS = 16  # as many as the resolver's fetch threads: one HTTP pool serves both
 MAX_SDIST_BYTES = 64 * 1024 * 1024
 MAX_WHEEL_BYTES = 32 * 1024 * 1024  # direct wheel URLs are downloaded up to this size
 
@@ -196,6 +198,39 @@ class IndexClient:
         """
         key = canonicalize_name(name)
         return self._once(("json", key), lambda: self._project_json(key))
+
+    @contextlib.contextmanager
+    def fetching_project_json(self, names: Iterable[str]) -> Iterator[None]:
+        """Fetch these projects' documents on worker threads while the caller reads them.
+
+        Why: the collectors read one document per package in order, and a cold audit of
+        the 239-package benchmark spent 24 of its 27 seconds waiting for those round
+        trips one after another. Inside the block ``project_json`` answers from the
+        fetch already under way (or done); a failure is recorded and raised exactly as
+        if the caller had asked first. Leaving the block cancels what has not started.
+        """
+        todo = [
+            name
+            for name in dict.fromkeys(canonicalize_name(n) for n in names)
+            if not self.cache.holds("project-json", name)
+        ]
+        if self.offline or len(todo) < 2:  # offline reads the cache alone: nothing to wait for
+            yield
+            return
+        pool = ThreadPoolExecutor(
+            max_workers=min(PROJECT_JSON_WORKERS, len(todo)), thread_name_prefix="project-json"
+        )
+        try:
+            for name in todo:
+                pool.submit(self._fetch_quietly, name)
+            yield
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _fetch_quietly(self, name: str) -> None:
+        # The outcome, failure included, is kept by _once and given to whoever reads it.
+        with contextlib.suppress(Exception):
+            self.project_json(name)
 
     def project_json_failure(self, name: str) -> str | None:
         """Why this run could not read the project's JSON document, when that was a fault."""
