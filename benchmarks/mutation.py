@@ -51,6 +51,7 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
             "tests/scoring/test_score_json.py",
             "tests/scoring/test_scoring_config.py",
             "tests/scoring/test_conditions_and_points.py",
+            "tests/scoring/test_suggestion_and_heaviness.py",
         ],
     ),
     "provider": (["auditor/resolve/provider.py"], ["tests/core/test_resolve.py"]),
@@ -67,8 +68,21 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "collectors": (
-        ["auditor/collectors/index.py", "auditor/collectors/backends/github/graphql.py"],
-        ["tests/audit/test_index_collector.py", "tests/github/"],
+        [
+            "auditor/collectors/index.py",
+            "auditor/collectors/notices.py",
+            "auditor/collectors/backends/github/graphql.py",
+        ],
+        [
+            "tests/audit/test_index_collector.py",
+            "tests/audit/test_index_risk.py",
+            "tests/audit/test_notices.py",
+            "tests/github/test_graphql.py",
+            "tests/github/test_collector.py",
+            "tests/github/test_faults.py",
+            "tests/github/test_windows.py",
+            "tests/github/test_rest_comments.py",
+        ],
     ),
 }
 

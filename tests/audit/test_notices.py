@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.collectors.notices import MAX_INPUT, MAX_QUOTE, clean_text, find_notice, own_names
+from auditor.collectors.notices import (
+    MAX_INPUT,
+    MAX_QUOTE,
+    clean_text,
+    find_notice,
+    own_names,
+    quote,
+)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +150,71 @@ def test_own_names() -> None:
     assert "autogptq" in own_names("auto-gptq")
     assert "haystack" in own_names("farm-haystack")
     assert "farm" not in own_names("farm-haystack")  # too short to stand for the project
+
+
+# -- written from the collectors scope's mutation survivors (benchmarks/mutation.py) -------
+
+
+@pytest.mark.parametrize(
+    ("description", "is_notice"),
+    [
+        # Three straight quotes before it: the notice sits inside the third quotation.
+        ('The docs say "fast" and "this package is no longer maintained".', False),
+        # Four: every quotation is closed, the notice is the project's own.
+        ('"a" and "b": this package is no longer maintained.', True),
+        # Curly quotes: the last one opened is still open...
+        ("\u201ca\u201d and \u201cthis package is deprecated\u201d.", False),
+        # ...or every one opened was closed.
+        ("\u201ca\u201d \u201cb\u201d this package is deprecated.", True),
+        ("\u201ca\u201d this package is deprecated.", True),
+    ],
+)
+def test_quotations_are_counted(description: str, is_notice: bool) -> None:
+    assert (find_notice("foo", None, description) is not None) is is_notice
+
+
+def test_a_feature_named_just_before_the_notice_is_not_the_project() -> None:
+    assert find_notice("foo", None, "Foo's config format; deprecated.") is None
+
+
+@pytest.mark.parametrize(
+    ("description", "is_notice"),
+    [
+        ("We are deprecating the Foo SDK.", True),  # the object names the project
+        ("We are deprecating The Foo SDK.", True),
+        ("We are deprecating the old client.", False),  # something else
+    ],
+)
+def test_the_object_of_a_notice_names_the_project(description: str, is_notice: bool) -> None:
+    assert (find_notice("foo", None, description) is not None) is is_notice
+
+
+@pytest.mark.parametrize(
+    ("description", "successor"),
+    [
+        ("This package is deprecated, please use another library.", None),
+        ("This package is deprecated: please use the newer one, or use bar instead.", "bar"),
+        ("This project has moved to www.example.org/newlib.", None),  # a URL, not a name
+        ("This project has moved to WWW.example.org/newlib.", None),
+        ("This project has moved to neworg/newlib.", "neworg/newlib"),  # owner/repo is one
+        (
+            "This package is deprecated: it moved to www.example.org/x, so use bar instead.",
+            "bar",
+        ),
+    ],
+)
+def test_successor_skips_words_and_urls_and_reads_on(
+    description: str, successor: str | None
+) -> None:
+    notice = find_notice("foo", None, description)
+    assert notice is not None and notice.successor == successor
+
+
+def test_quote_is_one_clean_line_of_bounded_length() -> None:
+    assert quote("a\x1bb") == "ab"
+    assert quote("This is deprecated , use bar .") == "This is deprecated, use bar."
+    exact = "x" * MAX_QUOTE
+    assert quote(exact) == exact  # fits: not cut
+    cut = quote("a" * (MAX_QUOTE - 2) + " " + "b" * 10)
+    assert cut == "a" * (MAX_QUOTE - 2) + "\u2026"  # cut, trailing space dropped
+    assert len(quote("y" * (MAX_QUOTE + 1))) == MAX_QUOTE

@@ -18,7 +18,13 @@ import pytest
 import requests
 
 from auditor.cache import Cache
-from auditor.collectors.backends.github.graphql import Limits, build_history_query, build_query
+from auditor.collectors.backends.github.graphql import (
+    CommitSample,
+    Limits,
+    build_history_query,
+    build_query,
+    history_page,
+)
 from auditor.collectors.backends.github.signals import NAMES
 from auditor.collectors.github import GitHubCollector
 from auditor.errors import DataSourceError
@@ -374,3 +380,22 @@ def test_an_oversized_batch_is_split_until_it_fits(fake: FakeGitHub) -> None:
     result = collector(fake, batch_size=700).collect(subjects)
     assert fake.count("POST /graphql") == 3  # refused whole, then two halves that fit
     assert known(result["pkg699"])["stars"] == 6990
+
+
+# -- written from the collectors scope's mutation survivors (benchmarks/mutation.py) ------------
+
+
+@pytest.mark.parametrize(("read", "first"), [(100, 30), (129, 1), (0, 100)])
+def test_a_follow_up_page_asks_only_for_what_max_commits_leaves(read: int, first: int) -> None:
+    # max_commits bounds the commits read (and the nodes and points spent): the last page
+    # asks for the remainder, never a full page, and never fewer than one.
+    sample = CommitSample(read=read, has_next=True, cursor="c")
+    assert sample.next_first(Limits(max_commits=130)) == first
+
+
+@pytest.mark.parametrize(
+    "node", [None, {"defaultBranchRef": None}, {"defaultBranchRef": {"target": None}}]
+)
+def test_a_follow_up_page_without_a_branch_has_no_history(node: Any) -> None:
+    # A repository can lose its default branch between two pages: no page, no crash.
+    assert history_page(node) is None
