@@ -323,8 +323,8 @@ class IndexCollector(Collector):
                 "this index offers no project JSON API (its URL does not end in /simple), "
                 "so publishers and release history are not available"
             )
-        if self.client.offline:
-            return "the project JSON is not in the cache and --offline was given"
+        # Offline without a cached copy is a failure (above); offline with no failure is
+        # a 404 the cache remembers, so the same reason as online.
         return "the index has no project JSON document for this project (404)"
 
     def _source(self, name: str) -> str:

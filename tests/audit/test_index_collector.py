@@ -166,3 +166,135 @@ def test_every_package_gets_every_spec_even_when_collectors_fail() -> None:
 def test_only_limits_the_work(only: tuple[str, ...]) -> None:
     result = collect_signals(small_graph(), [Partial()], None, only=only, now=NOW)
     assert [p.name for p in result.packages] == list(only)
+
+
+# -- written from the collectors scope's mutation survivors (benchmarks/mutation.py) -------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https:///o/r",  # no host
+        "ftp://code.example.org/o/r",  # not a web address
+        "https://code.example.org/only-owner",  # no repository segment
+        "https://code.example.org/~o/r",  # not an owner name
+        "https://code.example.org/o/r%20x",  # not a repository name
+    ],
+)
+def test_a_foreign_source_link_without_owner_and_name_is_recorded_not_followed(url: str) -> None:
+    mapping = map_project({"project_urls": {"Source": url}})
+    assert mapping.ref is None  # nothing to clone
+    assert mapping.url == url and mapping.confidence == "low"
+    assert mapping.how is not None and mapping.how.endswith("not GitHub (not fetched)")
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "how"),
+    [
+        (
+            "https://a@b@code.example.org/o/r.git",
+            "code.example.org",
+            "Project-URL 'Source' on code.example.org, not GitHub",
+        ),
+        (
+            "http://192.168.1.5/o/r",
+            "192.168.1.5",
+            "Project-URL 'Source' on 192.168.1.5, not GitHub (a local or private address)",
+        ),
+    ],
+)
+def test_a_foreign_source_link_names_its_repository(url: str, host: str, how: str) -> None:
+    ref = map_project({"project_urls": {"Source": url}}).ref
+    assert ref is not None
+    assert (ref.url, ref.host, ref.owner, ref.name, ref.confidence, ref.how) == (
+        f"{url.split(':')[0]}://{host}/o/r",  # every credential dropped
+        host,
+        "o",
+        "r",
+        "low",
+        how,
+    )
+
+
+def test_legacy_release_history_skips_what_it_cannot_read_and_reads_on() -> None:
+    # The project JSON's ``releases`` (read when the simple API gives no upload times):
+    # broken entries first must not end the reading, a naive time is UTC.
+    history = {
+        "0.0": [],
+        "0.1": [{"yanked": False}],
+        "0.2": release("last tuesday"),
+        "1.0": release("2025-05-01T00:00:00"),
+    }
+    got = known(project_signals({"info": {}, "releases": history}, now=NOW))
+    assert got["release_count"] == 1 and got["days_since_release"] == 31
+
+
+@pytest.mark.parametrize(
+    ("releases", "why"),
+    [
+        ({"1.0": []}, "the index lists no releases with upload times for the project"),
+        (None, "the index's project JSON has no release history"),
+    ],
+)
+def test_no_release_history_is_unknown_and_says_which(releases: Any, why: str) -> None:
+    got = project_signals({"info": {}, "releases": releases}, now=NOW)
+    assert got["days_since_release"] == why and got["release_count"] == why
+
+
+def _reasons(client: IndexClient, *names: str) -> dict[str, set[str | None]]:
+    result = IndexCollector(client, now=NOW).collect(
+        [Subject(package=n, version="1") for n in names]
+    )
+    return {n: {s.unknown_reason for s in sigs} for n, sigs in result.items()}
+
+
+def test_each_missing_project_json_says_why(tmp_path: Path) -> None:
+    from tests.fakes import FakeIndex
+
+    with FakeIndex() as fake:
+        for name in ("a", "b", "c", "d"):
+            fake.add_project(name, ["1.0"])
+        cache = Cache(tmp_path / "c.sqlite3")
+        client = IndexClient([fake.simple_url], session=make_session(), cache=cache)
+        try:
+            # Unknown to the index altogether: a 404 it means.
+            assert _reasons(client, "nowhere")["nowhere"] == {
+                "the index has no project JSON document for this project (404)"
+            }
+            # Offline, the cache remembers that 404: not "missing from the cache".
+            offline = IndexClient(
+                [fake.simple_url], session=make_session(), cache=cache, offline=True
+            )
+            assert _reasons(offline, "nowhere")["nowhere"] == {
+                "the index has no project JSON document for this project (404)"
+            }
+            # A failure of this run: named, with what failed.
+            fake.fail("/pypi/a/", 503)
+            (why,) = _reasons(client, "a")["a"]
+            assert why is not None
+            assert why.startswith("the index's project JSON could not be read this run: ")
+            assert "503" in why
+            # Projects the index lists, every one 404: no project JSON API at all.
+            fake.clear_faults()
+            fake.fail("/pypi/", 404)
+            plain = IndexClient([fake.simple_url], session=make_session(), cache=cache)
+            got = _reasons(plain, "b", "c", "d")
+            assert got["d"] == {
+                "this index answers 404 for the project JSON of projects it lists: it seems "
+                "to offer no project JSON API, so publishers and release history are not "
+                "available"
+            }
+        finally:
+            cache.close()
+
+
+def test_an_index_whose_url_has_no_json_api_says_so(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite3")
+    client = IndexClient(["http://127.0.0.1:9/wheels"], session=make_session(), cache=cache)
+    try:
+        assert _reasons(client, "x")["x"] == {
+            "this index offers no project JSON API (its URL does not end in /simple), "
+            "so publishers and release history are not available"
+        }
+    finally:
+        cache.close()
