@@ -298,3 +298,12 @@ def test_an_index_whose_url_has_no_json_api_says_so(tmp_path: Path) -> None:
         }
     finally:
         cache.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["https://user:tok@code.example.org/o/r", "https://user:tok@code.example.org/x"]
+)
+def test_a_published_credential_is_not_repeated(url: str) -> None:
+    # With or without owner/name to clone, the recorded link (repository_url) is clean.
+    got = known(project_signals({"info": {"project_urls": {"Source": url}}}, now=NOW))
+    assert got["repository_url"] == url.replace("user:tok@", "")
