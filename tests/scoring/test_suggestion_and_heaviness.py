@@ -8,18 +8,23 @@ hit says "unknown" rather than a green "none".
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from auditor.collectors.interface import Signal
+from auditor.errors import InputError
 from auditor.judge.rules import Compare, Kind, Missing, Rule, Scope, Severity
 from auditor.judge.scoring import (
+    SCORING_FILE,
     Evidence,
     default_config,
     evaluate,
     evaluate_condition,
     evaluate_rule,
+    load_scoring_config,
 )
+from auditor.judge.taxonomy import default_rules_root
 
 from .helpers import ctx, known, unknown
 
@@ -161,3 +166,15 @@ def test_present_and_missing_are_decided_and_recorded(
     (ev,) = evidence
     assert (ev.signal, ev.op, ev.result) == ("x", "present" if present else "missing", result)
     assert ev.value == (None if signal is None else signal.value)
+
+
+def test_heavy_points_are_read_from_the_file_and_checked(tmp_path: Path) -> None:
+    shipped = (default_rules_root() / SCORING_FILE).read_text(encoding="utf-8")
+    assert "heavy_points = 50\n" in shipped
+    copy = tmp_path / "scoring.toml"
+    copy.write_text(shipped.replace("heavy_points = 50\n", "heavy_points = 30\n"), "utf-8")
+    assert load_scoring_config(copy).unknown_heavy_points == 30.0
+    copy.write_text(shipped.replace("heavy_points = 50\n", "heavy_points = -1\n"), "utf-8")
+    with pytest.raises(InputError) as info:
+        load_scoring_config(copy)
+    assert "  unknown.heavy_points: must be a non-negative number" in info.value.message
