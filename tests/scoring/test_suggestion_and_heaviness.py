@@ -178,3 +178,11 @@ def test_heavy_points_are_read_from_the_file_and_checked(tmp_path: Path) -> None
     with pytest.raises(InputError) as info:
         load_scoring_config(copy)
     assert "  unknown.heavy_points: must be a non-negative number" in info.value.message
+
+
+def test_a_file_without_states_has_none(tmp_path: Path) -> None:
+    # [[state]] is optional: without it every package's state is "unknown", not an error.
+    shipped = (default_rules_root() / SCORING_FILE).read_text(encoding="utf-8")
+    copy = tmp_path / "scoring.toml"
+    copy.write_text(shipped.split("\n[[state]]", 1)[0], "utf-8")
+    assert load_scoring_config(copy).states == ()
