@@ -11,7 +11,13 @@ import networkx as nx
 import pytest
 
 from auditor.cache import Cache
-from auditor.collectors.index import NAMES, IndexCollector, map_project, project_signals
+from auditor.collectors.index import (
+    NAMES,
+    IndexCollector,
+    company_of_accounts,
+    map_project,
+    project_signals,
+)
 from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
 from auditor.collectors.run import Skipped, collect_signals
 from auditor.config import make_target
@@ -301,9 +307,89 @@ def test_an_index_whose_url_has_no_json_api_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://user:tok@code.example.org/o/r", "https://user:tok@code.example.org/x"]
+    "url",
+    [
+        "https://user:tok@code.example.org/o/r",
+        "https://user:tok@code.example.org/x",
+        "https://user:tok@en@code.example.org/x",
+    ],
 )
 def test_a_published_credential_is_not_repeated(url: str) -> None:
     # With or without owner/name to clone, the recorded link (repository_url) is clean.
     got = known(project_signals({"info": {"project_urls": {"Source": url}}}, now=NOW))
-    assert got["repository_url"] == url.replace("user:tok@", "")
+    assert got["repository_url"] == url.replace("user:tok@", "").replace("en@", "")
+
+
+def test_upload_times_give_the_latest_release_and_its_yanked_flag() -> None:
+    # The simple API's PEP 700 times (the usual path): 2.0 is the highest final release
+    # and yanked; what users get is 1.0, uploaded in an offset zone 30 hours ago.
+    times = {
+        "1.0": ("2025-05-31T06:00:00+12:00", False),
+        "2.0": ("2025-05-31T12:00:00", True),  # naive: UTC
+    }
+    got = known(project_signals({"info": {}}, now=NOW, upload_times=times))
+    assert got["latest_release_yanked"] is True
+    assert got["days_since_release"] == 1  # 30 hours, not 18: the offset is kept
+    assert got["first_release_age_days"] == 1 and got["index_releases_365d"] == 2
+
+
+@pytest.mark.parametrize(
+    ("account", "company"),
+    [
+        ("NVIDIA", "NVIDIA"),
+        ("nvidia-ai", "NVIDIA"),  # a company's "-ai" account is the company's
+        ("NVIDIA Inc", "NVIDIA"),
+        ("ai-nvidia", None),  # only a suffix is dropped
+        ("incnvidia", None),
+        ("nvidia-dev", None),
+    ],
+)
+def test_company_accounts_by_name(account: str, company: str | None) -> None:
+    assert company_of_accounts([account]) == company
+
+
+def test_signals_name_their_source_without_credentials(tmp_path: Path) -> None:
+    from tests.fakes import FakeIndex
+
+    with FakeIndex() as fake:
+        fake.add_project("a", ["1.0"])
+        bare = fake.simple_url
+        cache = Cache(tmp_path / "c.sqlite3")
+        try:
+            for url in (bare, bare.replace("://", "://user:secret@")):
+                client = IndexClient([url], session=make_session(), cache=cache)
+                got = IndexCollector(client, now=NOW).collect([Subject(package="a", version="1")])
+                sources = {s.source for s in got["a"]}
+                assert sources == {"index:" + bare.removesuffix("/simple") + "/pypi/a/json"}
+        finally:
+            cache.close()
+
+
+def test_fetched_at_is_when_the_cached_document_was_fetched(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from auditor.collectors.index import FETCHED_NAMESPACE
+    from tests.fakes import FakeIndex
+
+    def fetched(cache: Cache, now: datetime, name: str) -> set[datetime]:
+        client = IndexClient([fake.simple_url], session=make_session(), cache=cache)
+        got = IndexCollector(client, now=now).collect([Subject(package=name, version="1")])
+        return {s.fetched_at for s in got[name]}
+
+    later = NOW + timedelta(hours=5)
+    with FakeIndex() as fake:
+        for name in ("a", "b", "c", "d"):
+            fake.add_project(name, ["1.0"])
+        cache = Cache(tmp_path / "c.sqlite3")
+        try:
+            assert fetched(cache, NOW, "a") == {NOW}
+            assert fetched(cache, later, "a") == {NOW}  # read from the cache: as old as it is
+            assert fetched(cache, later, "b") == {later}  # another project, its own moment
+            key = f"{fake.simple_url}|"
+            cache.put(FETCHED_NAMESPACE, key + "c", "garbage", ttl=60)
+            assert fetched(cache, NOW, "c") == {NOW}  # an unreadable marker is replaced
+            cache.put(FETCHED_NAMESPACE, key + "d", later.isoformat(), ttl=60)
+            assert fetched(cache, NOW, "d") == {NOW}  # never a moment in the future
+            assert fetched(cache, later, "c") == {NOW}  # the replaced marker holds
+        finally:
+            cache.close()

@@ -7,6 +7,7 @@ import pytest
 from auditor.collectors.notices import (
     MAX_INPUT,
     MAX_QUOTE,
+    MAX_SENTENCES,
     clean_text,
     find_notice,
     own_names,
@@ -218,3 +219,37 @@ def test_quote_is_one_clean_line_of_bounded_length() -> None:
     cut = quote("a" * (MAX_QUOTE - 2) + " " + "b" * 10)
     assert cut == "a" * (MAX_QUOTE - 2) + "\u2026"  # cut, trailing space dropped
     assert len(quote("y" * (MAX_QUOTE + 1))) == MAX_QUOTE
+
+
+@pytest.mark.parametrize(
+    ("description", "shown"),
+    [
+        # Line ends of every kind are one line end: a sentence broken over lines is one.
+        ("This package is deprecated\r\nin favour of bar.", None),
+        ("This package is deprecated\rin favour of bar.", None),
+        ("This package is deprecated\nin favour of bar.", None),
+        # Markup and invisible characters leave no trace in the quote.
+        ("This \x00package\tis deprecated.", "This package is deprecated."),
+        ("This package ![badge](x.svg) is deprecated.", "This package is deprecated."),
+        ("This package is deprecated, use [bar][1] instead.", None),
+        ("> [!WARNING]\n> This package is deprecated.", "This package is deprecated."),
+        (".. warning:: This package is deprecated.", "This package is deprecated."),
+        ("This package is **deprecated**.", "This package is deprecated."),
+        ("```x```This package is deprecated.", "This package is deprecated."),
+        ("![badge](x.svg)\n\nThis package is deprecated.", "This package is deprecated."),
+    ],
+)
+def test_the_quote_is_the_sentence_as_a_reader_sees_it(description: str, shown: str | None) -> None:
+    notice = find_notice("foo", None, description)
+    assert notice is not None
+    if shown is None:  # the successor's sentences
+        assert notice.successor == "bar"
+        shown = description.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+        shown = shown.replace("[bar][1]", "bar")
+    assert notice.quote == shown
+
+
+def test_the_first_sentences_are_read_and_no_more() -> None:
+    notice = "This package is deprecated."
+    assert find_notice("foo", None, "Fine. " * (MAX_SENTENCES - 1) + notice) is not None
+    assert find_notice("foo", None, "Fine. " * MAX_SENTENCES + notice) is None

@@ -399,3 +399,15 @@ def test_a_follow_up_page_asks_only_for_what_max_commits_leaves(read: int, first
 def test_a_follow_up_page_without_a_branch_has_no_history(node: Any) -> None:
     # A repository can lose its default branch between two pages: no page, no crash.
     assert history_page(node) is None
+
+
+def test_follow_up_pages_of_several_repositories_share_one_valid_document() -> None:
+    pages = [("r0", "a", "x", "c0ffee 9", 5), ("r3", "b", "y", "c0ffee 2", 7)]
+    page = build_history_query(pages, FIXED_NOW)
+    check(page)  # GitHub's schema accepts it (raises Refused otherwise)
+    # The same 365-day window as the batch document's first page.
+    since = (FIXED_NOW - timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    batch = build_query([("a", "x")], FIXED_NOW).text
+    assert f'year: history(since: "{since}", first: 100)' in batch
+    assert f'year: history(since: "{since}", first: 5, after: "c0ffee 9")' in page
+    assert f'year: history(since: "{since}", first: 7, after: "c0ffee 2")' in page
