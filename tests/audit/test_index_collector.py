@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +14,7 @@ from auditor.cache import Cache
 from auditor.collectors.index import (
     NAMES,
     IndexCollector,
+    _Known,
     company_of_accounts,
     map_project,
     project_signals,
@@ -366,8 +367,6 @@ def test_signals_name_their_source_without_credentials(tmp_path: Path) -> None:
 
 
 def test_fetched_at_is_when_the_cached_document_was_fetched(tmp_path: Path) -> None:
-    from datetime import timedelta
-
     from auditor.collectors.index import FETCHED_NAMESPACE
     from tests.fakes import FakeIndex
 
@@ -393,3 +392,62 @@ def test_fetched_at_is_when_the_cached_document_was_fetched(tmp_path: Path) -> N
             assert fetched(cache, later, "c") == {NOW}  # the replaced marker holds
         finally:
             cache.close()
+
+
+def _times(*ages: float) -> dict[str, tuple[str, bool]]:
+    """Upload times ``ages`` days before NOW, oldest first, as versions 1.0, 1.1, ..."""
+    stamps = sorted((NOW - timedelta(days=a) for a in ages), reverse=False)
+    return {f"1.{i}": (s.isoformat(), False) for i, s in enumerate(stamps)}
+
+
+def test_the_release_rhythm_is_the_last_twenty_gaps() -> None:
+    # From the newest back: ten gaps of 10 days, then eleven of 20.5. The last twenty
+    # gaps are ten of each (median 15.25); the oldest gap is outside the rhythm.
+    ages = [1.0]
+    for gap in [10.0] * 10 + [20.5] * 11:
+        ages.append(ages[-1] + gap)
+    got = known(project_signals({"info": {}}, now=NOW, upload_times=_times(*ages)))
+    assert got["release_count"] == 22
+    assert got["median_release_gap_days"] == 15.2  # one decimal
+    assert got["days_since_release"] == 1
+    assert got["release_gap_ratio"] == 0.07  # 1 / 15.25, two decimals
+
+
+def test_three_releases_make_a_rhythm_two_do_not() -> None:
+    got = known(project_signals({"info": {}}, now=NOW, upload_times=_times(100, 60, 40)))
+    assert got["median_release_gap_days"] == 30.0
+    assert got["release_gap_ratio"] == round(40 / 30, 2)  # since the newest, not another
+    two = project_signals({"info": {}}, now=NOW, upload_times=_times(60, 40))
+    assert two["median_release_gap_days"] == "2 release(s): too few for a rhythm"
+    assert two["release_gap_ratio"] == "2 release(s): too few for a rhythm"
+    tight = known(project_signals({"info": {}}, now=NOW, upload_times=_times(30, 28, 26)))
+    assert tight["release_gap_ratio"] == round(26 / 7, 2)  # a gap under a week counts as one
+
+
+def test_release_windows_include_their_last_day() -> None:
+    got = known(
+        project_signals({"info": {}}, now=NOW, upload_times=_times(0.1, 365, 366, 730, 731))
+    )
+    assert got["index_releases_365d"] == 2 and got["index_releases_730d"] == 4
+    assert got["days_since_release"] == 0  # hours ago is today
+    assert got["first_release_age_days"] == 731
+
+
+def test_no_valid_version_means_no_latest() -> None:
+    times = {"banana": ("2025-05-01T00:00:00Z", True), "1.0": ("2025-04-01T00:00:00Z", False)}
+    got = project_signals({"info": {}}, now=NOW, upload_times=times)
+    assert isinstance(got["latest_release_yanked"], _Known)
+    assert got["latest_release_yanked"].value is False  # 1.0, read past the invalid one
+    only_bad = project_signals({"info": {}}, now=NOW, upload_times={"banana": times["banana"]})
+    assert only_bad["latest_release_yanked"] == (
+        "no release has a valid version number to call the latest"
+    )
+
+
+def test_the_projects_own_name_comes_from_info_when_not_given() -> None:
+    info = {"name": "old-lib", "summary": "old-lib is deprecated, use new-lib instead"}
+    got = known(project_signals({"info": info}, now=NOW))
+    assert got["successor"] == "new-lib"
+    # An info block that is not a table is no information, never a crash.
+    broken = project_signals({"info": ["not", "a", "table"]}, now=NOW)
+    assert broken["requires_python"] == "the latest release declares no Requires-Python"
