@@ -451,3 +451,91 @@ def test_the_projects_own_name_comes_from_info_when_not_given() -> None:
     # An info block that is not a table is no information, never a crash.
     broken = project_signals({"info": ["not", "a", "table"]}, now=NOW)
     assert broken["requires_python"] == "the latest release declares no Requires-Python"
+
+
+FULL_INFO: dict[str, Any] = {
+    "name": "pkg",
+    "requires_python": " >=3.9 ",
+    "home_page": "UNKNOWN",  # what old metadata writes for none
+    "project_urls": {
+        "Homepage": "https://pkg.example.org",
+        "Source": "https://git.corp.example/o/pkg",
+        "Funding": "https://git.corp.example/sponsors/o",
+        "Donate": "https://opencollective.com/pkg",
+    },
+}
+OWNERS = {"roles": [{"role": "Owner", "user": "Alice"}, {"user": "bob"}], "organization": None}
+
+
+@pytest.mark.parametrize("enterprise", [True, False])
+def test_the_info_block_becomes_signals(enterprise: bool) -> None:
+    # A GitHub Enterprise host given by the user is GitHub: a source link on it is
+    # followed (high confidence) and its sponsors page is a GitHub funding link.
+    hosts = ("git.corp.example",) if enterprise else ("github.com",)
+    doc = {"info": FULL_INFO, "ownership": OWNERS}
+    got = known(project_signals(doc, now=NOW, github_hosts=hosts))
+    assert {k: got[k] for k in ("requires_python", "homepage", "repository_url")} == {
+        "requires_python": ">=3.9",
+        "homepage": "https://pkg.example.org",  # from the Project-URLs: home_page is UNKNOWN
+        "repository_url": "https://git.corp.example/o/pkg",
+    }
+    assert got["repository_confidence"] == ("high" if enterprise else "low")
+    assert got["funding_links_index"] == [
+        {
+            "platform": "github" if enterprise else "custom",
+            "url": FULL_INFO["project_urls"]["Funding"],
+        },
+        {"platform": "open_collective", "url": "https://opencollective.com/pkg"},
+    ]
+    assert got["index_publishers"] == [
+        {"role": "Owner", "user": "Alice"},
+        {"role": "", "user": "bob"},
+    ]
+    assert got["index_publisher_count"] == 2 and got["index_org_owned"] is False
+
+
+def test_home_page_wins_and_a_bare_document_says_what_is_missing() -> None:
+    info = {"home_page": "https://home.example.org", "project_urls": {"Homepage": "https://x.org"}}
+    got = project_signals({"info": info}, now=NOW)
+    assert got["homepage"] == _Known("https://home.example.org")
+    assert got["funding_links_index"] == _Known([])  # known: none declared
+    no_ownership = "this index publishes no ownership data (who can publish) for the project"
+    no_repo = "no source repository link among the Project-URLs or the homepage"
+    assert {k: v for k, v in got.items() if isinstance(v, str)} == {
+        **dict.fromkeys(
+            (
+                "index_publishers",
+                "index_publisher_count",
+                "index_organization",
+                "index_org_owned",
+                "index_publisher_company",
+            ),
+            no_ownership,
+        ),
+        **dict.fromkeys(
+            (
+                "days_since_release",
+                "index_releases_365d",
+                "index_releases_730d",
+                "first_release_age_days",
+                "latest_release_yanked",
+                "release_count",
+                "median_release_gap_days",
+                "release_gap_ratio",
+            ),
+            "the index's project JSON has no release history",
+        ),
+        **dict.fromkeys(
+            ("development_status", "declared_inactive", "declared_planning"),
+            "the index's project JSON carries no classifiers list",
+        ),
+        **dict.fromkeys(
+            ("open_vulnerabilities", "open_vulnerability_ids"),
+            "the index's project JSON lists no vulnerability data for the project",
+        ),
+        "requires_python": "the latest release declares no Requires-Python",
+        "repository_url": no_repo,
+        "repository_confidence": no_repo,
+    }
+    bare = project_signals({"info": {}}, now=NOW)
+    assert bare["homepage"] == "the project declares no homepage"
