@@ -539,3 +539,45 @@ def test_home_page_wins_and_a_bare_document_says_what_is_missing() -> None:
     }
     bare = project_signals({"info": {}}, now=NOW)
     assert bare["homepage"] == "the project declares no homepage"
+
+
+def _ownership(ownership: dict[str, Any]) -> dict[str, Any]:
+    got = project_signals({"info": {}, "ownership": ownership}, now=NOW)
+    names = (
+        "index_publishers",
+        "index_publisher_count",
+        "index_organization",
+        "index_org_owned",
+        "index_publisher_company",
+    )
+    return {n: got[n].value if isinstance(got[n], _Known) else got[n] for n in names}
+
+
+def test_ownership_roles_organisations_and_companies() -> None:
+    roles = ["junk", {"role": "Owner"}, {"role": "Owner", "user": ""}]
+    roles += [{"role": "Owner", "user": "Alice"}, {"role": "Maintainer", "user": "alice"}]
+    assert _ownership({"roles": roles, "organization": ""}) == {
+        "index_publishers": [
+            {"role": "Owner", "user": "Alice"},
+            {"role": "Maintainer", "user": "alice"},
+        ],
+        "index_publisher_count": 1,  # one account, whatever its case
+        "index_organization": None,  # "" is no organisation
+        "index_org_owned": False,
+        "index_publisher_company": "",
+    }
+    org_owned = _ownership({"roles": [], "organization": "nvidia"})
+    reason = (
+        "the index organisation 'nvidia' owns the project and its members, who can publish, "
+        "are not listed"
+    )
+    assert org_owned == {
+        "index_publishers": reason,
+        "index_publisher_count": reason,
+        "index_organization": "nvidia",
+        "index_org_owned": True,
+        "index_publisher_company": "NVIDIA",  # the organisation's name is the company's
+    }
+    nobody = _ownership({"roles": [], "organization": None})
+    assert nobody["index_publishers"] == "the index lists no publishing accounts for the project"
+    assert nobody["index_publisher_count"] == nobody["index_publishers"]
