@@ -550,7 +550,11 @@ def _ownership(ownership: dict[str, Any]) -> dict[str, Any]:
         "index_org_owned",
         "index_publisher_company",
     )
-    return {n: got[n].value if isinstance(got[n], _Known) else got[n] for n in names}
+    out: dict[str, Any] = {}
+    for n in names:
+        value = got[n]
+        out[n] = value.value if isinstance(value, _Known) else value
+    return out
 
 
 def test_ownership_roles_organisations_and_companies() -> None:
