@@ -585,3 +585,31 @@ def test_ownership_roles_organisations_and_companies() -> None:
     nobody = _ownership({"roles": [], "organization": None})
     assert nobody["index_publishers"] == "the index lists no publishing accounts for the project"
     assert nobody["index_publisher_count"] == nobody["index_publishers"]
+
+
+def test_a_company_account_among_others_is_not_the_sole_publisher() -> None:
+    roles = [{"role": "Owner", "user": "nvidia"}, {"role": "Owner", "user": "alice"}]
+    assert _ownership({"roles": roles})["index_publisher_company"] == ""
+    assert _ownership({"roles": roles[:1]})["index_publisher_company"] == "NVIDIA"
+
+
+def test_open_advisories_are_labelled_by_id_or_alias() -> None:
+    vulns = [
+        "junk",
+        {"id": "PYSEC-0", "aliases": [], "withdrawn": "2024-01-01T00:00:00Z"},
+        {"id": "GHSA-1", "aliases": ["CVE-1", "CVE-2"]},
+        {"id": "", "aliases": ["CVE-3"]},  # no id: its first alias
+        {"aliases": []},  # nothing to name it by, still counted
+        {"id": "PYSEC-1", "aliases": ["PYSEC-1"]},  # not repeated
+    ]
+    got = known(project_signals({"info": {}, "vulnerabilities": vulns}, now=NOW))
+    assert got["open_vulnerability_ids"] == ["GHSA-1 (CVE-1, CVE-2)", "CVE-3", "?", "PYSEC-1"]
+    assert got["open_vulnerabilities"] == 4
+
+
+def test_notices_are_read_only_from_text() -> None:
+    odd = project_signals({"info": {"summary": 5, "description": ["x"]}}, now=NOW)
+    assert (odd["deprecation_notice"], odd["successor"]) == (_Known(""), _Known(""))
+    plain = project_signals({"info": {"summary": "This package is deprecated."}}, now=NOW)
+    assert plain["deprecation_notice"] == _Known("This package is deprecated.")
+    assert plain["successor"] == _Known("")  # a notice that names no successor
