@@ -613,3 +613,42 @@ def test_notices_are_read_only_from_text() -> None:
     plain = project_signals({"info": {"summary": "This package is deprecated."}}, now=NOW)
     assert plain["deprecation_notice"] == _Known("This package is deprecated.")
     assert plain["successor"] == _Known("")  # a notice that names no successor
+
+
+def test_the_homepage_can_be_the_repository_and_other_links_are_passed_over() -> None:
+    home = map_project({"home_page": "https://github.com/o/r"})
+    assert (home.url, home.confidence, home.how) == (
+        "https://github.com/o/r",
+        "medium",
+        "the homepage (Home-page)",
+    )
+    assert home.ref is not None and home.ref.slug == "o/r"
+    urls = {"Docs": "https://docs.example.org", "Bad": None, "Source": "https:///o/r"}
+    odd = map_project({"project_urls": urls})
+    assert (odd.url, odd.how) == (
+        "https:///o/r",
+        "Project-URL 'Source' on an unknown host, not GitHub (not fetched)",
+    )
+
+
+def test_development_status_classifiers() -> None:
+    def status(classifiers: list[Any]) -> dict[str, Any]:
+        got = project_signals({"info": {"classifiers": classifiers}}, now=NOW)
+        out: dict[str, Any] = {}
+        for n in ("development_status", "declared_inactive", "declared_planning"):
+            value = got[n]
+            out[n] = value.value if isinstance(value, _Known) else value
+        return out
+
+    both = ["Development Status :: 5 - Production/Stable", "Development Status :: 7 - Inactive"]
+    assert status([5, "Topic :: X", *both]) == {
+        "development_status": "7 - Inactive",  # the highest stage declared
+        "declared_inactive": True,
+        "declared_planning": False,
+    }
+    assert status(["Development Status :: 1 - Planning"])["declared_planning"] is True
+    assert status(["Topic :: X"]) == {
+        "development_status": "the project declares no 'Development Status' classifier",
+        "declared_inactive": False,  # a declaration not made is known: none was made
+        "declared_planning": False,
+    }
