@@ -253,3 +253,30 @@ def test_the_first_sentences_are_read_and_no_more() -> None:
     notice = "This package is deprecated."
     assert find_notice("foo", None, "Fine. " * (MAX_SENTENCES - 1) + notice) is not None
     assert find_notice("foo", None, "Fine. " * MAX_SENTENCES + notice) is None
+
+
+@pytest.mark.parametrize("name", ["python-dateutil", "python-multipart", "foo-python"])
+def test_the_language_is_not_a_short_name_of_the_project(name: str) -> None:
+    # Parts of five letters or more stand for the project (farm-haystack: haystack), but
+    # "python" in python-dateutil is the language: Python deprecating something is not
+    # python-dateutil deprecating itself.
+    assert "python" not in own_names(name)
+    for text in ("The imp module of Python is deprecated.", "Python deprecated utcnow in 3.12."):
+        assert find_notice(name, None, text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("farm-haystack", {"farmhaystack", "haystack"}),
+        ("auto-gptq", {"autogptq"}),  # parts under five letters stand for nothing
+        ("pydantic", {"pydantic", "dantic"}),  # "py" dropped: four letters or more remain
+        ("pyyaml", {"pyyaml", "yaml"}),
+        ("pyarr", {"pyarr"}),  # "arr" would be too short to be the project
+        ("python-foobar", {"pythonfoobar", "foobar", "thonfoobar"}),
+        ("llama-index-core", {"llamaindexcore", "llama"}),  # first and last part only
+        ("Shiny.App", {"shinyapp", "shiny"}),
+    ],
+)
+def test_own_names_exactly(name: str, expected: set[str]) -> None:
+    assert own_names(name) == expected
