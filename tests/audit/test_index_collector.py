@@ -95,6 +95,7 @@ def test_index_without_project_json_api(tmp_path: Path) -> None:
     result = IndexCollector(client, now=NOW).collect([Subject(package="x", version="1")])
     assert [s.name for s in result["x"]] == list(NAMES)
     assert all("no project JSON API" in str(s.unknown_reason) for s in result["x"])
+    assert {(s.source, s.fetched_at) for s in result["x"]} == {("index", NOW)}
     cache.close()
 
 

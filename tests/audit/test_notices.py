@@ -8,6 +8,7 @@ from auditor.collectors.notices import (
     MAX_INPUT,
     MAX_QUOTE,
     MAX_SENTENCES,
+    TOP_BLOCKS,
     clean_text,
     find_notice,
     own_names,
@@ -274,9 +275,46 @@ def test_the_language_is_not_a_short_name_of_the_project(name: str) -> None:
         ("pyyaml", {"pyyaml", "yaml"}),
         ("pyarr", {"pyarr"}),  # "arr" would be too short to be the project
         ("python-foobar", {"pythonfoobar", "foobar", "thonfoobar"}),
+        ("pythonfoobar", {"pythonfoobar", "foobar", "thonfoobar"}),
         ("llama-index-core", {"llamaindexcore", "llama"}),  # first and last part only
         ("Shiny.App", {"shinyapp", "shiny"}),
     ],
 )
 def test_own_names_exactly(name: str, expected: set[str]) -> None:
     assert own_names(name) == expected
+
+
+def test_a_second_notice_in_the_sentence_is_read_after_a_feature_one() -> None:
+    notice = find_notice("foo", None, "The old x API is deprecated and this package is too.")
+    assert notice is None  # only the API is
+    notice = find_notice("foo", None, "The old x API is deprecated and this package is deprecated.")
+    assert notice is not None and notice.kind == "deprecated"
+
+
+def test_a_banner_counts_only_near_the_top() -> None:
+    top = "\n\n".join([*"AB"[: TOP_BLOCKS - 1], "DEPRECATED"])  # the last block near the top
+    assert find_notice("foo", None, top) is not None
+    below = "\n\n".join([*"ABC"[:TOP_BLOCKS], "DEPRECATED"])  # the first one below
+    assert find_notice("foo", None, below) is None
+
+
+@pytest.mark.parametrize(
+    ("description", "successor"),
+    [
+        ("DEPRECATED\n\nA.\n\nUse bar instead.", "bar"),  # two blocks below: what it heads
+        ("DEPRECATED\n\nA.\n\nB.\n\nUse bar instead.", None),  # three: something else
+    ],
+)
+def test_a_banners_successor_is_read_from_what_it_heads(
+    description: str, successor: str | None
+) -> None:
+    notice = find_notice("foo", None, description)
+    assert notice is not None and notice.quote == "DEPRECATED: A."
+    assert notice.successor == successor
+
+
+def test_a_full_sentence_is_quoted_alone() -> None:
+    sentence = "This package is deprecated, sorry, folk."
+    assert len(sentence) == 40  # below 40 it is a banner, quoted with what follows
+    notice = find_notice("foo", None, sentence + " Use bar instead.")
+    assert notice is not None and notice.quote == sentence and notice.successor == "bar"
