@@ -653,3 +653,20 @@ def test_development_status_classifiers() -> None:
         "declared_inactive": False,  # a declaration not made is known: none was made
         "declared_planning": False,
     }
+
+
+def test_the_collector_passes_the_users_github_hosts_on(tmp_path: Path) -> None:
+    from tests.fakes import FakeIndex
+
+    with FakeIndex() as fake:
+        fake.add_project("a", ["1.0"], project_urls={"Source": "https://git.corp.example/o/a"})
+        cache = Cache(tmp_path / "c.sqlite3")
+        try:
+            client = IndexClient([fake.simple_url], session=make_session(), cache=cache)
+            collector = IndexCollector(client, now=NOW, github_hosts=("git.corp.example",))
+            got = {
+                s.name: s.value for s in collector.collect([Subject(package="a", version="1")])["a"]
+            }
+            assert got["repository_confidence"] == "high"
+        finally:
+            cache.close()

@@ -18,14 +18,17 @@ import pytest
 import requests
 
 from auditor.cache import Cache
+from auditor.collectors.backends.github import metrics
 from auditor.collectors.backends.github.graphql import (
     CommitSample,
     Limits,
     build_history_query,
     build_query,
+    fill_record,
     history_page,
+    owner_funding,
 )
-from auditor.collectors.backends.github.signals import NAMES
+from auditor.collectors.backends.github.signals import NAMES, RepoRecord
 from auditor.collectors.github import GitHubCollector
 from auditor.errors import DataSourceError
 from tests.fakes.github_schema import check
@@ -411,3 +414,35 @@ def test_follow_up_pages_of_several_repositories_share_one_valid_document() -> N
     assert f'year: history(since: "{since}", first: 100)' in batch
     assert f'year: history(since: "{since}", first: 5, after: "c0ffee 9")' in page
     assert f'year: history(since: "{since}", first: 7, after: "c0ffee 2")' in page
+
+
+def test_a_commit_page_is_read_node_by_node_and_a_malformed_one_refused() -> None:
+    sample = CommitSample()
+    assert sample.add_page(None) is False and sample.add_page({"nodes": None}) is False
+    page = {
+        "totalCount": 3,
+        "pageInfo": {"hasNextPage": True, "endCursor": "c1"},
+        "nodes": [{"committedDate": "2025-01-01T00:00:00Z"}, "junk"],
+    }
+    assert sample.add_page(page) is True
+    assert sample.dates == [metrics.parse_time("2025-01-01T00:00:00Z"), None]
+    assert (sample.read, sample.total_365, sample.cursor, sample.has_next) == (2, 3, "c1", True)
+
+
+def test_the_owners_dot_github_funding_file_is_preferred_to_its_root_one() -> None:
+    both = {"dotFunding": {"text": "github: [a]"}, "rootFunding": {"text": "github: [b]"}}
+    assert owner_funding(both) == [{"platform": "github", "url": "https://github.com/sponsors/a"}]
+    root = {"dotFunding": None, "rootFunding": {"text": "github: [b]"}}
+    assert owner_funding(root) == [{"platform": "github", "url": "https://github.com/sponsors/b"}]
+    assert owner_funding({"dotFunding": None, "rootFunding": None}) is None
+
+
+def test_malformed_counts_leave_open_issues_unknown() -> None:
+    record = RepoRecord()
+    node = {"openIssues": None, "openPullRequests": {"totalCount": 2}}
+    fill_record(record, node, ("o", "r"), FIXED_NOW)
+    assert not record.has("open_issues")
+    fill_record(record, {**node, "openIssues": {"totalCount": "3"}}, ("o", "r"), FIXED_NOW)
+    assert not record.has("open_issues")
+    fill_record(record, {**node, "openIssues": {"totalCount": 3}}, ("o", "r"), FIXED_NOW)
+    assert record.values["open_issues"] == 5
