@@ -446,3 +446,37 @@ def test_malformed_counts_leave_open_issues_unknown() -> None:
     assert not record.has("open_issues")
     fill_record(record, {**node, "openIssues": {"totalCount": 3}}, ("o", "r"), FIXED_NOW)
     assert record.values["open_issues"] == 5
+
+
+@pytest.mark.parametrize(
+    ("info", "cursor", "has_next"),
+    [
+        (None, None, False),  # no page information: nothing more to ask for
+        ({"hasNextPage": True, "endCursor": None}, None, False),  # no cursor to ask with
+        ({"hasNextPage": True, "endCursor": 5}, None, False),
+        ({"hasNextPage": True, "endCursor": "c9"}, "c9", True),
+    ],
+)
+def test_a_next_page_needs_a_cursor(info: Any, cursor: str | None, has_next: bool) -> None:
+    sample = CommitSample()
+    assert sample.add_page({"totalCount": 1, "nodes": [], "pageInfo": info})
+    assert sample.cursor == cursor and sample.has_next is has_next
+
+
+@pytest.mark.parametrize(
+    ("author", "key"),
+    [
+        ({"name": "Alice", "email": "", "user": None}, "name:alice"),  # only a name
+        ({"name": 5, "email": "", "user": None}, None),  # no usable name: no author
+        ({"name": "Alice", "email": "A@x.org", "user": None}, "email:a@x.org"),
+        ({"name": "dependabot[bot]", "email": "", "user": None}, None),  # bots, however
+        ({"name": "Renovate", "email": "29139614+renovate[bot]@users", "user": None}, None),
+        ({"name": "x", "email": "", "user": {"login": "github-actions[bot]"}}, None),
+        ({"name": "x", "email": "", "user": {"login": "Bob", "company": "@acme"}}, "login:bob"),
+    ],
+)
+def test_commit_authors_are_people_by_account_email_or_name(author: Any, key: str | None) -> None:
+    sample = CommitSample()
+    page = {"totalCount": 1, "nodes": [{"committedDate": "2025-01-01T00:00:00Z", "author": author}]}
+    sample.add_page(page)
+    assert [a.key for a in sample.authors] == ([] if key is None else [key])
