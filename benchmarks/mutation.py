@@ -197,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         # Only the earlier survivors ran: the rest keep the earlier run's verdicts.
         before = out.read_text(encoding="utf-8")
         total = int(before.split("mutants: ", 1)[1].split(";", 1)[0])
-        killed = total - len(survivors)
+        unchecked = counts.get("not checked", 0)  # an earlier run stopped part way
+        killed = total - len(survivors) - unchecked
         counts = {"killed or timed out": killed, "survived": len(survivors)}
+        if unchecked:
+            counts["not checked"] = unchecked
         history = [f"  {line}" for line in before.splitlines() if line.startswith("run")]
     else:
         total = sum(counts.values())

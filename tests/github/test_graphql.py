@@ -469,6 +469,9 @@ def test_a_next_page_needs_a_cursor(info: Any, cursor: str | None, has_next: boo
         ({"name": "Alice", "email": "", "user": None}, "name:alice"),  # only a name
         ({"name": 5, "email": "", "user": None}, None),  # no usable name: no author
         ({"name": "Alice", "email": "A@x.org", "user": None}, "email:a@x.org"),
+        ({"name": "Alice", "email": 5, "user": None}, "name:alice"),  # not an e-mail
+        ({"name": "Alice"}, "name:alice"),  # no e-mail given
+        ({"name": "Alice", "email": "a@x.org", "user": {"login": ""}}, "email:a@x.org"),
         ({"name": "dependabot[bot]", "email": "", "user": None}, None),  # bots, however
         ({"name": "Renovate", "email": "29139614+renovate[bot]@users", "user": None}, None),
         ({"name": "x", "email": "", "user": {"login": "github-actions[bot]"}}, None),
