@@ -21,6 +21,7 @@ import contextlib
 import difflib
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -183,7 +184,6 @@ def collect(
     """
     from auditor.collectors.github import github_hosts_for
     from auditor.collectors.run import collect_signals
-    from auditor.index.http import make_session
 
     chosen = settings or Settings()
     request = chosen.graph_request(files)
@@ -192,7 +192,7 @@ def collect(
         refresh=request.refresh,
     )
     try:
-        session = make_session()
+        session = _SharedSession()
         if progress is not None:
             progress(RESOLVING, 0, 0)
         built, warnings = build_graph(request, session=session, cache=cache)
@@ -235,7 +235,24 @@ def not_in_graph(name: str, built: DependencyGraph) -> InputError:
     return InputError(f"{name} is not in the resolved dependency graph", hint=hint)
 
 
-def _index_client(request: GraphRequest, session: requests.Session, cache: Cache) -> IndexClient:
+class _SharedSession:
+    """One HTTP session for the graph stage and the collectors, made on first use: a warm
+    audit answers from the cache and never loads requests and urllib3."""
+
+    def __init__(self) -> None:
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> requests.Session:
+        with self._lock:
+            if self._session is None:
+                from auditor.index.http import make_session
+
+                self._session = make_session()
+            return self._session
+
+
+def _index_client(request: GraphRequest, session: _SharedSession, cache: Cache) -> IndexClient:
     """A second index client over the same session and cache: the graph stage already
     read most project documents, so this costs at most one request per project."""
     from auditor.index.client import IndexClient

@@ -16,10 +16,13 @@ a time to live and is refetched once it expires.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +67,18 @@ def _check(valid: Callable[[Any], bool], data: Any) -> bool:
         return False
 
 
+# Caches whose writer may still hold rows: stored before the interpreter exits, for a
+# caller that never closed its cache (the writer is a daemon thread, so it cannot keep
+# a finished program alive; atexit runs while daemon threads still do).
+_WITH_WRITER: weakref.WeakSet[Cache] = weakref.WeakSet()
+
+
+@atexit.register
+def _store_before_exit() -> None:
+    for cache in list(_WITH_WRITER):
+        cache.close()
+
+
 _DECODER = msgspec.json.Decoder()
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
@@ -81,6 +96,30 @@ def _decode(value: Any) -> Any:
     try:
         return json.loads(value)
     except (TypeError, ValueError):
+        return _DAMAGED
+
+
+_TYPED: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _decode_typed(value: Any, schema: Any) -> Any:
+    """The stored JSON decoded and checked against ``schema`` in one pass (msgspec, in C),
+    ``_DAMAGED`` when it is not JSON or not of that shape."""
+    decoder = _TYPED.get(schema)
+    if decoder is None:
+        decoder = _TYPED.setdefault(schema, msgspec.json.Decoder(schema))
+    try:
+        return decoder.decode(value)
+    except msgspec.ValidationError:
+        return _DAMAGED
+    except (msgspec.DecodeError, TypeError):
+        pass
+    data = _decode(value)  # a row with NaN or Infinity, written by the standard library
+    if data is _DAMAGED:
+        return data
+    try:
+        return msgspec.convert(data, schema)
+    except msgspec.ValidationError:
         return _DAMAGED
 
 
@@ -107,10 +146,18 @@ class Cache:
         self._lock = threading.Lock()
         self._disabled = path is None
         self._damaged_seen: set[str] = set()
-        # SQLite lets one writer in at a time and makes the others sleep in its busy
-        # handler (up to 100 ms a nap); the index client writes from 16 threads, so they
-        # queue here instead and each goes in the moment the one before it is done.
-        self._write_lock = threading.Lock()
+        # Writes go behind: ``put`` queues the row and returns, and one writer thread
+        # stores what has queued in one transaction. A cold resolution writes tens of
+        # megabytes of simple-API rows from 16 fetching threads; queued on a lock, the
+        # fetchers and the resolver spent a third of their time waiting for each other's
+        # commits (each one also waiting for the GIL). A queued row is read back from
+        # the queue, so the cache answers the same as if it had been written at once;
+        # ``flush`` and ``close`` wait until everything is on disk.
+        self._pending: dict[tuple[str, str], tuple[str, float, float | None]] = {}
+        self._changed = threading.Condition(self._lock)
+        self._writer: threading.Thread | None = None
+        self._writing = False
+        self._stopping = False
         if path is not None:
             self._open()
 
@@ -127,51 +174,105 @@ class Cache:
         *,
         allow_expired: bool = False,
         valid: Callable[[Any], bool] | None = None,
+        schema: Any = None,
     ) -> Any | None:
         """The stored value, or None when absent, expired (unless allowed) or refreshing.
 
         ``valid`` checks the value's shape: a row written by another version of the tool,
-        or damaged on disk, can be valid JSON of the wrong shape. Such a value is reported
+        or damaged on disk, can be valid JSON of the wrong shape (``schema``, a type msgspec
+        decodes into, checks the shape while decoding, much faster). Such a value is reported
         once per namespace as a warning and treated as absent, so the caller refetches and
         overwrites it instead of failing on it.
         """
         if self._disabled or (self.refresh and not allow_expired):
             return None
-        row = self._guard(
-            lambda conn: conn.execute(
-                "select value, expires_at from entries where namespace = ? and key = ?",
-                (namespace, key),
-            ).fetchone()
+        with self._lock:
+            queued = self._pending.get((namespace, key))
+        row = (
+            (queued[0], queued[2])
+            if queued is not None
+            else self._guard(
+                lambda conn: conn.execute(
+                    "select value, expires_at from entries where namespace = ? and key = ?",
+                    (namespace, key),
+                ).fetchone()
+            )
         )
         if not row:
             return None
         value, expires_at = row
         if expires_at is not None and expires_at < time.time() and not allow_expired:
             return None
-        data = _decode(value)
+        data = _decode(value) if schema is None else _decode_typed(value, schema)
         if data is _DAMAGED or (valid is not None and not _check(valid, data)):
             self._damaged(namespace, key)
             return None
         return data
 
     def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:
-        """Store ``value``; ``ttl`` in seconds, None for immutable data."""
+        """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data."""
         if self._disabled:
             return
         now = time.time()
         payload = _encode(value)
         expires = None if ttl is None else now + ttl
-
-        def write(conn: sqlite3.Connection) -> None:
-            with conn:
-                conn.execute(
-                    "insert or replace into entries(namespace, key, value, stored_at,"
-                    " expires_at) values (?, ?, ?, ?, ?)",
-                    (namespace, key, payload, now, expires),
+        with self._changed:
+            if self._disabled:
+                return
+            self._pending[(namespace, key)] = (payload, now, expires)
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_queued, name="auditor-cache-writer", daemon=True
                 )
+                self._writer.start()
+                _WITH_WRITER.add(self)
+            self._changed.notify_all()
 
-        with self._write_lock:
-            self._guard(write)
+    def flush(self) -> None:
+        """Wait until every queued row is stored (or the cache has turned itself off)."""
+        with self._changed:
+            while (self._pending or self._writing) and self._writer is not None:
+                self._changed.wait()
+
+    def _write_queued(self) -> None:
+        """The writer thread: store what has queued, one transaction at a time."""
+        while True:
+            with self._changed:
+                while not self._pending and not self._stopping:
+                    self._changed.wait()
+                if not self._pending:  # stopping, and nothing left to write
+                    self._writer = None
+                    self._stopping = False
+                    self._changed.notify_all()
+                    break
+                batch = dict(self._pending)
+                self._writing = True
+            try:
+                self._guard(functools.partial(self._store, batch=batch))
+            except Exception as exc:  # a writer that died would leave flush waiting for good
+                self._disable(f"the cache at {self.path} failed ({exc}); continuing without it")
+            with self._changed:
+                for name, row in batch.items():
+                    if self._pending.get(name) is row:
+                        del self._pending[name]
+                if self._disabled:
+                    self._pending.clear()
+                self._writing = False
+                self._changed.notify_all()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+
+    @staticmethod
+    def _store(
+        conn: sqlite3.Connection, *, batch: dict[tuple[str, str], tuple[str, float, float | None]]
+    ) -> None:
+        with conn:
+            conn.executemany(
+                "insert or replace into entries(namespace, key, value, stored_at,"
+                " expires_at) values (?, ?, ?, ?, ?)",
+                [(ns, key, *row) for (ns, key), row in batch.items()],
+            )
 
     def _damaged(self, namespace: str, key: str) -> None:
         with self._lock:
@@ -184,6 +285,14 @@ class Cache:
             )
 
     def close(self) -> None:
+        """Store what is queued, stop the writer, then close this thread's connection."""
+        with self._changed:
+            writer = self._writer
+            if writer is not None:
+                self._stopping = True
+                self._changed.notify_all()
+        if writer is not None and writer is not threading.current_thread():
+            writer.join()
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()

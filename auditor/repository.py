@@ -15,6 +15,7 @@ import ipaddress
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -134,8 +135,12 @@ def label_kind(label: str) -> str:
     return norm
 
 
+@lru_cache(maxsize=4096)
 def is_ip_or_local(host: str) -> bool:
-    """True for IP literals and local names: never a GitHub host, whatever is configured."""
+    """True for IP literals and local names: never a GitHub host, whatever is configured.
+
+    Remembered per host: an audit asks about the same few hosts hundreds of times, and a
+    name that is not an address costs ``ipaddress`` two failed parses each time."""
     if host in {"localhost", ""} or host.endswith((".localhost", ".local", ".internal")):
         return True
     try:

@@ -13,6 +13,7 @@ cold and warm, to show how time grows with the graph.
 
     python benchmarks/bench_resolve.py --runs 5
     python benchmarks/bench_resolve.py --skip-live --synthetic 100,250,500,1000
+    python benchmarks/bench_resolve.py --skip-live --synthetic "" --synthetic-audit 1000
 
 Index location for both tools comes from auditor's own configuration reading (flags,
 PIP_INDEX_URL/UV_INDEX_URL, pip's configuration, pip's default), never from this file.
@@ -40,15 +41,17 @@ DEFAULT_INPUT = ROOT.parent / "shared" / "bench" / "ai-stack.txt"
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB, exit code) of one child process.
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MB, exit code, CPU seconds) of one child process.
 
-    Peak memory comes from GNU time around the child: a forked child's own rusage would
-    also count pages inherited from this (larger) benchmark process.
+    Peak memory and CPU (user + sys) come from GNU time around the child: a forked
+    child's own rusage would also count pages inherited from this (larger) benchmark
+    process. CPU is the steadier figure on a shared machine: other work stretches the
+    wall time far more than it does the child's own CPU time.
     """
     gnu_time = shutil.which("time") or "/usr/bin/time"
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
-        wrapped = [gnu_time, "-f", "%M", "-o", rss_file.name, *argv]
+        wrapped = [gnu_time, "-f", "%U %S %M", "-o", rss_file.name, *argv]
         use_time = Path(gnu_time).exists()
         start = time.perf_counter()
         done = subprocess.run(
@@ -62,8 +65,13 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
         if done.returncode != 0:
             sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
         text = rss_file.read().strip().splitlines()
-        rss = int(text[-1]) / 1024 if use_time and text and text[-1].isdigit() else float("nan")
-    return wall, rss, done.returncode
+        fields = text[-1].split() if use_time and text else []
+        if len(fields) == 3 and fields[2].isdigit():
+            cpu = float(fields[0]) + float(fields[1])
+            rss = int(fields[2]) / 1024
+        else:
+            cpu = rss = float("nan")
+    return wall, rss, done.returncode, cpu
 
 
 def uv_command() -> list[str]:
@@ -95,7 +103,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
             "--no-header", "--quiet", "-o", str(uv_txt),
         ]  # fmt: skip
         for label, argv in (("cold", ours), ("uv", uv), ("warm", ours)):
-            wall, rss, code = timed(argv, env)
+            wall, rss, code, _ = timed(argv, env)
             if code != 0:
                 raise SystemExit(f"{label} run failed with exit code {code}")
             runs[label].append((wall, rss))
@@ -172,13 +180,15 @@ def read_pins(path: Path) -> dict[str, str]:
     return pins
 
 
-def synthetic(sizes: list[int], runs: int) -> list[dict[str, Any]]:
+def synthetic(sizes: list[int], runs: int, audit_sizes: list[int]) -> list[dict[str, Any]]:
+    """Cold and warm ``graph`` per size; with ``audit_sizes``, one cold ``audit`` too."""
     from benchmarks.synthetic_index import build_synthetic, package_name
     from tests.fakes import FakeIndex
 
     out: list[dict[str, Any]] = []
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
-    for n in sizes:
+    for n in sorted(set(sizes) | set(audit_sizes)):
+        row: dict[str, Any] = {"packages": n}
         with FakeIndex() as fake:
             build_synthetic(fake, n, seed=7)
             work = Path(tempfile.mkdtemp(prefix=f"bench-synth-{n}-"))
@@ -186,36 +196,56 @@ def synthetic(sizes: list[int], runs: int) -> list[dict[str, Any]]:
             # Every package listed, as in a compiled requirements file, so the resolved
             # graph has all n packages (with the synthetic edges between them).
             reqs.write_text("".join(f"{package_name(7, i)}\n" for i in range(n)))
-            cold: list[float] = []
-            warm: list[float] = []
-            rss: list[float] = []
-            for i in range(runs):
-                argv = [
-                    sys.executable, "-m", "auditor", "graph", str(reqs), "--format", "json",
-                    "--index-url", fake.simple_url, "--cache-dir", str(work / f"c{i}"), "-q",
-                    "-o", str(work / "out.json"),
-                ]  # fmt: skip
-                wall, peak, code = timed(argv, env)
-                if code != 0:
-                    raise SystemExit(f"synthetic n={n} failed")
-                cold.append(wall)
-                rss.append(peak)
-                warm.append(timed(argv, env)[0])
-            resolved = len(json.loads((work / "out.json").read_text())["packages"])
-        row = {
-            "packages": n,
-            "resolved": resolved,
-            "cold_median_s": statistics.median(cold),
-            "warm_median_s": statistics.median(warm),
-            "peak_rss_mb": max(rss),
-        }
-        print(
-            f"synthetic n={n:5d}: resolved {resolved:5d}  cold {row['cold_median_s']:.2f} s  "
-            f"warm {row['warm_median_s']:.2f} s  peak {row['peak_rss_mb']:.0f} MB",
-            flush=True,
-        )
+            if n in sizes:
+                row.update(_synthetic_graph(fake.simple_url, reqs, work, runs, env))
+            if n in audit_sizes:
+                row.update(_synthetic_audit(fake.simple_url, reqs, work, env))
+        shown = (f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
+        print(f"synthetic: {'  '.join(shown)}", flush=True)
         out.append(row)
     return out
+
+
+def _synthetic_graph(
+    index_url: str, reqs: Path, work: Path, runs: int, env: dict[str, str]
+) -> dict[str, Any]:
+    cold: list[float] = []
+    cold_cpu: list[float] = []
+    warm: list[float] = []
+    rss: list[float] = []
+    for i in range(runs):
+        argv = [
+            sys.executable, "-m", "auditor", "graph", str(reqs), "--format", "json",
+            "--index-url", index_url, "--cache-dir", str(work / f"c{i}"), "-q",
+            "-o", str(work / "out.json"),
+        ]  # fmt: skip
+        wall, peak, code, cpu = timed(argv, env)
+        if code != 0:
+            raise SystemExit(f"synthetic graph of {reqs} failed")
+        cold.append(wall)
+        cold_cpu.append(cpu)
+        rss.append(peak)
+        warm.append(timed(argv, env)[0])
+    return {
+        "resolved": len(json.loads((work / "out.json").read_text())["packages"]),
+        "cold_median_s": statistics.median(cold),
+        "cold_cpu_median_s": statistics.median(cold_cpu),
+        "warm_median_s": statistics.median(warm),
+        "peak_rss_mb": max(rss),
+    }
+
+
+def _synthetic_audit(index_url: str, reqs: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """One cold ``audit --no-github`` (default text report): its peak memory."""
+    argv = [
+        sys.executable, "-m", "auditor", "audit", str(reqs), "--no-github",
+        "--index-url", index_url, "--cache-dir", str(work / "audit-cache"), "-q",
+        "-o", str(work / "audit.txt"),
+    ]  # fmt: skip
+    wall, peak, code, cpu = timed(argv, env)
+    if code not in (0, 1):  # 1: the gate failed, which a synthetic graph may do
+        raise SystemExit(f"synthetic audit of {reqs} failed with exit code {code}")
+    return {"audit_cold_s": wall, "audit_cold_cpu_s": cpu, "audit_peak_rss_mb": peak}
 
 
 def main() -> None:
@@ -227,6 +257,11 @@ def main() -> None:
     parser.add_argument("--skip-live", action="store_true")
     parser.add_argument("--synthetic", default="100,250,500,1000")
     parser.add_argument("--synthetic-runs", type=int, default=3)
+    parser.add_argument(
+        "--synthetic-audit",
+        default="",
+        help="sizes (e.g. 1000) to also run one cold `audit --no-github` on: its peak RSS",
+    )
     args = parser.parse_args()
     report: dict[str, Any] = {
         "machine": {
@@ -244,9 +279,10 @@ def main() -> None:
             )
             + f"; cold/uv = {live_report['cold_over_uv']:.2f}"
         )
-    if args.synthetic:
+    if args.synthetic or args.synthetic_audit:
         sizes = [int(x) for x in args.synthetic.split(",") if x]
-        report["synthetic"] = synthetic(sizes, args.synthetic_runs)
+        audit_sizes = [int(x) for x in args.synthetic_audit.split(",") if x]
+        report["synthetic"] = synthetic(sizes, args.synthetic_runs, audit_sizes)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"resolve-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2))

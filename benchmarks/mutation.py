@@ -14,7 +14,9 @@ each; a mutant the tests still pass on "survived".
 
 Why a copy: mutmut writes a ``mutants/`` tree and its cache beside the code it mutates;
 the run works on a copy of ``auditor/``, ``rules/`` and ``tests/`` in ``--workdir``, so
-the worktree is never touched, and a second run with the same workdir resumes. The
+the worktree is never touched. A full run starts afresh: mutmut keeps an earlier verdict
+for every function whose code did not change, even when the tests did, so resuming would
+report survivors that the new tests kill. ``--again`` re-runs only the listed mutants. The
 survivors and the score are written to ``benchmarks/results/mutation-<scopes>.txt``;
 ``benchmarks/README.md`` lists them, each killed by a test or explained as equivalent.
 
@@ -54,7 +56,14 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
             "tests/scoring/test_suggestion_and_heaviness.py",
         ],
     ),
-    "provider": (["auditor/resolve/provider.py"], ["tests/core/test_resolve.py"]),
+    "provider": (
+        ["auditor/resolve/provider.py"],
+        [
+            "tests/core/test_resolve.py",
+            "tests/core/test_provider_rules.py",
+            "tests/core/test_provider_prefetch.py",
+        ],
+    ),
     "index": (
         ["auditor/index/client.py", "auditor/index/simple_api.py"],
         ["tests/core/test_index_client.py", "tests/core/test_resolve.py"],
@@ -102,9 +111,11 @@ def _config(modules: list[str], tests: list[str]) -> str:
     )
 
 
-def prepare(workdir: Path, modules: list[str], tests: list[str]) -> None:
-    """A copy of the project that mutmut may write into; kept between runs to resume."""
+def prepare(workdir: Path, modules: list[str], tests: list[str], *, fresh: bool) -> None:
+    """A copy of the project that mutmut may write into; ``fresh`` drops its verdicts."""
     workdir.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        shutil.rmtree(workdir / "mutants", ignore_errors=True)
     for name in ("auditor", "rules", "tests", "benchmarks"):
         target = workdir / name
         if target.exists():
@@ -137,10 +148,13 @@ def run(workdir: Path, max_children: int, only: list[str]) -> tuple[float, str]:
     return elapsed, results.stdout
 
 
-def summarise(listing: str) -> tuple[dict[str, int], list[str]]:
-    """Counts per status and the surviving mutants' names, from ``mutmut results``."""
+def summarise(listing: str) -> tuple[dict[str, int], list[str], list[str]]:
+    """Counts per status, the surviving mutants and those no test reached, from
+    ``mutmut results``. Both lists are written out: ``--again`` re-runs both (a mutant
+    without a test is not killed either, and a new test file may reach it)."""
     counts: dict[str, int] = {}
     survivors: list[str] = []
+    untested: list[str] = []
     for line in listing.splitlines():
         name, sep, status = line.strip().rpartition(": ")
         if not sep:
@@ -148,7 +162,9 @@ def summarise(listing: str) -> tuple[dict[str, int], list[str]]:
         counts[status] = counts.get(status, 0) + 1
         if status == "survived":
             survivors.append(name)
-    return counts, survivors
+        elif status == "no tests":
+            untested.append(name)
+    return counts, survivors, untested
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,9 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         if not out.exists():
             parser.error(f"no earlier run to repeat ({out} is missing)")
         only = [line.strip() for line in out.read_text().splitlines() if line.startswith("  ")]
-    prepare(workdir, modules, tests)
+    prepare(workdir, modules, tests, fresh=not only)
     elapsed, listing = run(workdir, args.max_children, only)
-    counts, survivors = summarise(listing)
+    counts, survivors, untested = summarise(listing)
     listed = {line.strip().rpartition(": ")[0] for line in listing.splitlines()}
     gone = [name for name in only if name not in listed]
     if gone:
@@ -197,9 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         # Only the earlier survivors ran: the rest keep the earlier run's verdicts.
         before = out.read_text(encoding="utf-8")
         total = int(before.split("mutants: ", 1)[1].split(";", 1)[0])
-        unchecked = counts.get("not checked", 0)  # an earlier run stopped part way
-        killed = total - len(survivors) - unchecked
+        unchecked = counts.get("not checked", 0)  # a full run stopped part way
+        killed = total - len(survivors) - len(untested) - unchecked
         counts = {"killed or timed out": killed, "survived": len(survivors)}
+        if untested:
+            counts["no tests"] = len(untested)
         if unchecked:
             counts["not checked"] = unchecked
         history = [f"  {line}" for line in before.splitlines() if line.startswith("run")]
@@ -209,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         history = []
     score = killed / total if total else 0.0
     run_line = f"run: {time.strftime('%Y-%m-%d %H:%M')} {'again' if only else 'full'}, "
-    run_line += f"{len(survivors)} survived"
+    run_line += f"{len(survivors)} survived, {len(untested)} without a test"
     report = [
         f"scopes: {' '.join(args.scopes)}",
         f"modules: {' '.join(modules)}",
@@ -221,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         f"score (killed or timed out / all): {score:.1%}",
         "survivors:",
         *(f"  {name}" for name in survivors),
+        *(["without a test:"] if untested else []),
+        *(f"  {name}" for name in untested),
     ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(report) + "\n", encoding="utf-8")

@@ -12,6 +12,7 @@ Settings come from the flags, then ``AUDITOR_*`` variables, then the configurati
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -88,6 +89,19 @@ def _limit_malloc_arenas() -> None:
         return
 
 
+def _tune_collector() -> None:
+    """Let the cycle collector run less often in this short-lived process.
+
+    An audit builds hundreds of thousands of objects that live until it ends (cached
+    documents, rows, signals, findings) and makes few cycles; at the default
+    thresholds the collector re-scanned them over and over: a warm audit of the
+    240-package benchmark took 0.53 s of CPU, 0.49 s with these (benchmarks/README.md).
+    Raised, not disabled: cycles are still collected. A process-wide setting, so the CLI
+    makes it, never the library.
+    """
+    gc.set_threshold(50_000, 20, 100)
+
+
 _MESSAGE_LINES = 80
 _LINE_CHARS = 1000
 
@@ -111,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"{VERSION}\n")
         return 0
     _limit_malloc_arenas()
+    _tune_collector()
     parser = build_parser(_command_of(args_list))
     try:
         args, unknown = parser.parse_known_args(args_list)

@@ -17,23 +17,43 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from auditor.cache import Cache
-from auditor.collectors.backends.git.api import analyse_target
 from auditor.collectors.backends.git.exclude import ExcludeMatcher, make_matcher
 from auditor.collectors.backends.git.facts import FACTS_VERSION, HistoryFacts
 from auditor.collectors.backends.git.git import DEFAULT_TIMEOUT
-from auditor.collectors.backends.git.metrics import build_report
 from auditor.collectors.backends.git.remote import RemoteLocation, ensure_clone, parse_remote
 from auditor.collectors.backends.git.repo import resolve_revision
-from auditor.collectors.backends.git.report import BusFactorReport
 from auditor.collectors.backends.git.target import Target
 from auditor.errors import AuditorError
 
 from .interface import Collector, JSONValue, Signal, SignalSpec, SignalType, Subject
 
+if TYPE_CHECKING:
+    from auditor.collectors.backends.git.report import BusFactorReport
+
 CACHE_NAMESPACE = "git-history"
+
+
+# The analysis and the report load rich and enry: only a run that analyses pays for them
+# (an audit without --git still lists this collector's signals).
+def analyse_target(
+    target: Target, *, rev: str | None = None, matcher: ExcludeMatcher | None = None
+) -> HistoryFacts:
+    """``backends.git.api.analyse_target``, imported on first use."""
+    from auditor.collectors.backends.git.api import analyse_target as analyse
+
+    return analyse(target, rev=rev, matcher=matcher)
+
+
+def build_report(
+    facts: HistoryFacts, *, target: str, ref: str | None, now: datetime
+) -> BusFactorReport:
+    """``backends.git.metrics.build_report``, imported on first use."""
+    from auditor.collectors.backends.git.metrics import build_report as build
+
+    return build(facts, target=target, ref=ref, now=now)
 
 
 def _spec(name: str, type_: SignalType, description: str, unit: str | None = None) -> SignalSpec:

@@ -15,10 +15,11 @@ from the same ``info`` block; the audit uses it to give other collectors their s
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -36,7 +37,8 @@ from auditor.collectors.interface import (
     SignalType,
     Subject,
 )
-from auditor.collectors.notices import find_notice
+from auditor.collectors.notice_cache import find_notice_cached
+from auditor.collectors.notices import Notice, find_notice
 from auditor.datafiles import read_toml_files, rules_root
 from auditor.index.client import PROJECT_TTL, IndexClient, project_json_url
 from auditor.repository import (
@@ -49,6 +51,8 @@ from auditor.repository import (
 )
 
 FETCHED_NAMESPACE = "index-fetched"
+#: (project name, summary, description) -> the notice the project gives about itself
+NoticeFinder = Callable[[str, str | None, str | None], Notice | None]
 _DEV_STATUS = "Development Status ::"
 _SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -291,6 +295,7 @@ class IndexCollector(Collector):
     def collect(self, subjects: Sequence[Subject]) -> Mapping[str, Sequence[Signal]]:
         now = self.now if self.now is not None else datetime.now(UTC)
         out: dict[str, list[Signal]] = {}
+        notice_finder = functools.partial(find_notice_cached, self.client.cache)
         for subject in subjects:
             doc = self.client.project_json(subject.package)
             if not isinstance(doc, dict):
@@ -305,6 +310,7 @@ class IndexCollector(Collector):
                 github_hosts=self.github_hosts,
                 upload_times=self.client.upload_times(subject.package),
                 name=subject.package,
+                notice_finder=notice_finder,
             )
             signals: list[Signal] = []
             for n in NAMES:
@@ -379,12 +385,14 @@ def project_signals(
     github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
     upload_times: Mapping[str, tuple[str, bool]] | None = None,
     name: str | None = None,
+    notice_finder: NoticeFinder = find_notice,
 ) -> dict[str, _Known | str]:
     """Signal name -> known value or the reason it is unknown. Pure, for tests and reuse.
 
     ``upload_times`` (version -> earliest PEP 700 upload time, all files yanked) from the
     simple API is the release history when given; the project JSON's ``releases`` key,
-    which the index documents as deprecated, is the fallback.
+    which the index documents as deprecated, is the fallback. ``notice_finder`` is
+    ``find_notice`` or the same answer remembered in the cache (``notice_cache``).
     """
     info = doc.get("info")
     info = info if isinstance(info, dict) else {}
@@ -398,7 +406,7 @@ def project_signals(
         else _release_stats(releases, now)
     )
     out.update(_classifier_signals(info))
-    out.update(_notice_signals(project, info))
+    out.update(_notice_signals(project, info, notice_finder))
     out.update(_vulnerability_signals(doc))
     requires_python = _str(info.get("requires_python"))
     out["requires_python"] = (
@@ -586,7 +594,8 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
         return max(0, int((now - moment).total_seconds() // 86400))
 
     out: dict[str, _Known | str] = {}
-    out["index_releases_730d"] = _Known(sum(1 for r in releases if days(r.uploaded) <= 730))
+    ages = [days(r.uploaded) for r in releases]
+    out["index_releases_730d"] = _Known(sum(1 for age in ages if age <= 730))
     out["release_count"] = _Known(len(releases))
     dates = sorted(r.uploaded for r in releases)
     recent = dates[-(RHYTHM_WINDOW + 1) :]
@@ -604,7 +613,7 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
     out["days_since_release"] = (
         _Known(days(max(r.uploaded for r in live))) if live else "every release is yanked"
     )
-    out["index_releases_365d"] = _Known(sum(1 for r in releases if days(r.uploaded) <= 365))
+    out["index_releases_365d"] = _Known(sum(1 for age in ages if age <= 365))
     out["first_release_age_days"] = _Known(days(min(r.uploaded for r in releases)))
     latest = _latest(releases)
     out["latest_release_yanked"] = (
@@ -615,9 +624,48 @@ def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known 
     return out
 
 
+# A plain release number ("2.31.0"): final, and ordered as its numbers with trailing zeros
+# dropped, as packaging orders it. Segments are bounded so int() never meets a huge one.
+_PLAIN_RELEASE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}")
+# The same with a canonical pre-release or development suffix ("2.0rc1", "1.4.dev0"):
+# never the answer when a final release exists, so not parsed then.
+_PLAIN_PRERELEASE = re.compile(
+    r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}"
+    r"(?:(?:a|b|rc)[0-9]{1,18}(?:\.dev[0-9]{1,18})?|\.dev[0-9]{1,18})"
+)
+
+
 def _latest(releases: list[_Release]) -> _Release | None:
+    """The highest version, final releases preferred; the first listed among equals.
+
+    Most version strings are plain release numbers, compared here as tuples of ints: a
+    project with hundreds of releases no longer builds a ``Version`` for each (19,000
+    for a 239-package audit). Only the highest plain one and the others are parsed, and
+    the first maximal of those, in the original order, is the first maximal of all.
+    """
+    best_plain: tuple[int, ...] | None = None
+    best_index = -1
+    others: list[int] = []
+    prereleases: list[int] = []
+    for i, r in enumerate(releases):
+        if _PLAIN_RELEASE.fullmatch(r.version):
+            key = tuple(map(int, r.version.split(".")))
+            while key and key[-1] == 0:
+                key = key[:-1]
+            if best_plain is None or key > best_plain:
+                best_plain, best_index = key, i
+        elif _PLAIN_PRERELEASE.fullmatch(r.version):
+            prereleases.append(i)
+        else:
+            others.append(i)
+    if best_index >= 0:
+        others.append(best_index)
+    else:
+        others.extend(prereleases)
+    others.sort()
     parsed: list[tuple[Version, _Release]] = []
-    for r in releases:
+    for i in others:
+        r = releases[i]
         try:
             parsed.append((Version(r.version), r))
         except InvalidVersion:
@@ -628,10 +676,12 @@ def _latest(releases: list[_Release]) -> _Release | None:
     return max(finals, key=lambda p: p[0])[1]
 
 
-def _notice_signals(name: str, info: Mapping[str, Any]) -> dict[str, _Known | str]:
+def _notice_signals(
+    name: str, info: Mapping[str, Any], finder: NoticeFinder = find_notice
+) -> dict[str, _Known | str]:
     summary = info.get("summary")
     description = info.get("description")
-    notice = find_notice(
+    notice = finder(
         name,
         summary if isinstance(summary, str) else None,
         description if isinstance(description, str) else None,

@@ -25,6 +25,30 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any, cast
+
+
+class _LazyPattern:
+    """A pattern compiled on first use, then used directly.
+
+    Why: a warm audit answers notices from the cache (``notice_cache``) and never matches
+    a description; compiling these 26 patterns cost more than the rest of this import.
+    Each method of the compiled pattern is kept on the instance on first access, so later
+    calls cost what calling the pattern's method costs.
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(re.compile(*self._source), name)
+        setattr(self, name, value)
+        return value
+
+
+def _lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
+
 
 MAX_INPUT = 100_000  # characters of description read at all
 MAX_SENTENCES = 400  # notices sit near the top; a changelog below is not read
@@ -32,24 +56,24 @@ MAX_SENTENCE = 600  # characters of one sentence matched
 MAX_QUOTE = 280  # characters of a sentence quoted as evidence
 TOP_BLOCKS = 3  # a bare "DEPRECATED" banner counts only this close to the top
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_TAG = re.compile(r"<[^<>]{0,2000}>")
-_IMAGE = re.compile(r"!\[[^\[\]\n]{0,500}\]\([^()\s]{0,2000}(?:\s[^()]{0,200})?\)")
-_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\s]{0,2000}(?:\s[^()]{0,200})?\)")
-_REF_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\[[^\[\]\n]{0,100}\]")
-_ADMONITION = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.IGNORECASE)
-_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+[a-z-]{1,30}::", re.MULTILINE)
-_EMPHASIS = re.compile(r"\*{1,3}|(?<![A-Za-z0-9])_{1,3}|_{1,3}(?![A-Za-z0-9])|`{1,3}|~~")
-_LINE_MARK = re.compile(r"^[ \t]{0,8}(?:[>#|=\-+*]+[ \t]{0,8}){1,8}", re.MULTILINE)
-_BLOCK_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]\s|\d{1,3}[.)]\s|#))")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^a-z])|\s+[-–—]\s+(?=[A-Z])")
-_SPACES = re.compile(r"\s+")
+_CONTROL = _lazy(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_TAG = _lazy(r"<[^<>]{0,2000}>")
+_IMAGE = _lazy(r"!\[[^\[\]\n]{0,500}\]\([^()\s]{0,2000}(?:\s[^()]{0,200})?\)")
+_LINK = _lazy(r"\[([^\[\]\n]{0,500})\]\([^()\s]{0,2000}(?:\s[^()]{0,200})?\)")
+_REF_LINK = _lazy(r"\[([^\[\]\n]{0,500})\]\[[^\[\]\n]{0,100}\]")
+_ADMONITION = _lazy(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.IGNORECASE)
+_RST_DIRECTIVE = _lazy(r"^\s*\.\.\s+[a-z-]{1,30}::", re.MULTILINE)
+_EMPHASIS = _lazy(r"\*{1,3}|(?<![A-Za-z0-9])_{1,3}|_{1,3}(?![A-Za-z0-9])|`{1,3}|~~")
+_LINE_MARK = _lazy(r"^[ \t]{0,8}(?:[>#|=\-+*]+[ \t]{0,8}){1,8}", re.MULTILINE)
+_BLOCK_BREAK = _lazy(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]\s|\d{1,3}[.)]\s|#))")
+_SENTENCE_END = _lazy(r"(?<=[.!?])\s+(?=[^a-z])|\s+[-–—]\s+(?=[A-Z])")
+_SPACES = _lazy(r"\s+")
 
 # What makes a sentence a notice. Each names its kind for the report.
 _NOTICES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "unmaintained",
-        re.compile(
+        _lazy(
             # "not supported" alone describes a use ("not supported by pickle", "is not
             # officially supported"), not the project's upkeep: only "no longer" says that.
             r"\bno longer\s+(?:being\s+)?(?:actively\s+|officially\s+)?"
@@ -61,26 +85,26 @@ _NOTICES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    ("deprecated", re.compile(r"\bdeprecat(?:ed|ing|ion notice)\b", re.IGNORECASE)),
-    ("archived", re.compile(r"\b(?:has been |is (?:now )?|was )?archived\b", re.IGNORECASE)),
-    ("end of life", re.compile(r"\bend[- ]of[- ]life\b|\breached (?:its )?EOL\b", re.I)),
-    ("discontinued", re.compile(r"\bdiscontinued\b", re.IGNORECASE)),
+    ("deprecated", _lazy(r"\bdeprecat(?:ed|ing|ion notice)\b", re.IGNORECASE)),
+    ("archived", _lazy(r"\b(?:has been |is (?:now )?|was )?archived\b", re.IGNORECASE)),
+    ("end of life", _lazy(r"\bend[- ]of[- ]life\b|\breached (?:its )?EOL\b", re.I)),
+    ("discontinued", _lazy(r"\bdiscontinued\b", re.IGNORECASE)),
     (
         "moved",
-        re.compile(
+        _lazy(
             r"\b(?:has|have|was|were|is|are)\s+(?:been\s+)?(?:now\s+)?"
             r"(?:moved|migrated|renamed|replaced|superseded)\s+(?:to|by|into)\b",
             re.IGNORECASE,
         ),
     ),
 )
-_NEGATION = re.compile(
+_NEGATION = _lazy(
     r"\b(?:not|never|nor|isn't|aren't|wasn't|won't|no longer|hardly|neither)"
     r"(?:\s+\S+){0,2}\s*$",
     re.IGNORECASE,
 )
 # "deprecated the `foo` argument", "deprecated APIs": a feature, not the project.
-_FEATURE = re.compile(
+_FEATURE = _lazy(
     r"^\W{0,3}(?:(?:the|our|some|several|a|an|old|legacy|all)\s+){0,2}(?:\S+\s+){0,2}?"
     r"(?:apis?|functions?|methods?|arguments?|args?|parameters?|params?|options?|flags?"
     r"|class(?:es)?|attributes?|features?|modules?|endpoints?|settings?|keywords?|kwargs?"
@@ -91,7 +115,7 @@ _FEATURE = re.compile(
 )
 # A feature named just before the notice ("the JSON format; slowly being deprecated"):
 # the notice is about that feature, not the project.
-_FEATURE_BEFORE = re.compile(
+_FEATURE_BEFORE = _lazy(
     r"\b(?:apis?|functions?|methods?|arguments?|parameters?|options?|flags?|class(?:es)?"
     r"|attributes?|features?|endpoints?|settings?|keywords?|fields?|formats?|syntax"
     r"|interfaces?|backends?|commands?|decorators?|behaviou?rs?)\)?"
@@ -99,9 +123,9 @@ _FEATURE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # "replaced by / moved to this project": this project is the successor, not the subject.
-_SELF_IS_TARGET = re.compile(r"(?:to|by|into)$", re.IGNORECASE)
+_SELF_IS_TARGET = _lazy(r"(?:to|by|into)$", re.IGNORECASE)
 
-_SELF_WORDS = re.compile(
+_SELF_WORDS = _lazy(
     r"\bthis\s+(?:\S+\s+){0,2}?(?:project|package|library|lib|repo|repository|module"
     r"|code\s?base|fork|tool|sdk|client|distribution|pypi package|python package|crate)\b"
     r"|\bthe\s+(?:project|package|library|repo|repository|codebase)\b",
@@ -109,12 +133,12 @@ _SELF_WORDS = re.compile(
 )
 # "supports Python versions until they reach end-of-life", "when a dependency is
 # deprecated": a clause about something else sits between the subject and the notice.
-_OTHER_SUBJECT = re.compile(
+_OTHER_SUBJECT = _lazy(
     r"\b(?:until|once|when|whenever|if|unless|after|before|they|these|those|them)\b"
     r"|\bpython\s*(?:\d|versions?\b)",
     re.IGNORECASE,
 )
-_FILLER = re.compile(
+_FILLER = _lazy(
     r"^(?:\W|_|warning|caution|note|notice|important|attention|heads up|status|project"
     r"|project status|maintenance status|update|announcement)*$",
     re.IGNORECASE,
@@ -133,7 +157,7 @@ _SUCCESSOR_FORMS = (
     r"\bsuccessor(?:\s+project)?(?:\s+is|:)\s+{lead}{name}",
     r"\bpackage\s+(?:named|called)\s+{name}",
 )
-_SUCCESSOR = re.compile(
+_SUCCESSOR = _lazy(
     "|".join(form.format(lead=_LEAD, name=_NAME) for form in _SUCCESSOR_FORMS), re.IGNORECASE
 )
 _NOT_A_NAME = frozenset(

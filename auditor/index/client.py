@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+import msgspec
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
@@ -244,7 +245,7 @@ class IndexClient:
         # The history is cached on its own, beside the page it was read from, so a warm
         # audit does not decode every project's whole file list again to read it.
         cached = self.cache.get(
-            "upload-times", cache_key, allow_expired=self.offline, valid=_valid_history_entry
+            "upload-times", cache_key, allow_expired=self.offline, schema=_HistoryEntry
         )
         if cached is not None:
             return _history_from_entry(cached)
@@ -679,24 +680,15 @@ def _history_entry(history: dict[str, tuple[str, bool]] | None) -> dict[str, Any
     return {"versions": history}  # (time, yanked) pairs are written as JSON arrays
 
 
-def _history_from_entry(entry: dict[str, Any]) -> dict[str, tuple[str, bool]] | None:
-    versions = entry["versions"]
-    if versions is None:
-        return None
-    return {str(v): (str(t[0]), bool(t[1])) for v, t in versions.items()}
+class _HistoryEntry(msgspec.Struct):
+    """The shape of an ``upload-times`` row, checked while it is decoded (a big project's
+    history is thousands of versions: checking them in Python took longer than reading)."""
+
+    versions: dict[str, tuple[str, bool]] | None
 
 
-def _valid_history_entry(value: Any) -> bool:
-    if not isinstance(value, dict) or "versions" not in value:
-        return False
-    versions = value["versions"]
-    return versions is None or (
-        isinstance(versions, dict)
-        and all(
-            isinstance(t, list) and len(t) == 2 and isinstance(t[0], str) and isinstance(t[1], bool)
-            for t in versions.values()
-        )
-    )
+def _history_from_entry(entry: _HistoryEntry) -> dict[str, tuple[str, bool]] | None:
+    return entry.versions
 
 
 def _valid_metadata(value: Any) -> bool:

@@ -293,53 +293,89 @@ def _leaf(signal: Signal | None, name: str) -> tuple[JSONValue, str | None, str 
     return signal.value, signal.source, signal.unknown_reason
 
 
+# A leaf's answer depends only on what it asks and the one signal it reads, and rules ask
+# the same questions (53 distinct leaves among 107 in the shipped rules and states): within
+# one package each distinct leaf is evaluated once and its Evidence (immutable) reused.
+LeafMemo = dict[tuple[str, ...], tuple[bool | None, Evidence]]
+# id(leaf) -> (the leaf, kept alive so that its id is never reused; its canonical key)
+_LEAF_KEYS: dict[int, tuple[Compare | Missing, tuple[str, ...]]] = {}
+
+
+def _leaf_key(leaf: Compare | Missing) -> tuple[str, ...]:
+    known = _LEAF_KEYS.get(id(leaf))
+    if known is not None and known[0] is leaf:
+        return known[1]
+    if isinstance(leaf, Missing):
+        key: tuple[str, ...] = ("missing", leaf.signal, repr(leaf.present))
+    else:
+        # repr tells 1, 1.0, True, "1", [1] and a date apart: the comparison does too
+        key = ("compare", leaf.signal, leaf.op, repr(leaf.value))
+    _LEAF_KEYS[id(leaf)] = (leaf, key)
+    return key
+
+
+def _evaluate_leaf(
+    leaf: Compare | Missing, signals: Mapping[str, Signal]
+) -> tuple[bool | None, Evidence]:
+    if isinstance(leaf, Missing):
+        value, source, reason = _leaf(signals.get(leaf.signal), leaf.signal)
+        result = (reason is None) if leaf.present else (reason is not None)
+        return result, Evidence(
+            signal=leaf.signal,
+            op="present" if leaf.present else "missing",
+            expected=None,
+            value=value,
+            source=source,
+            unknown_reason=reason,
+            result=result,
+        )
+    value, source, reason = _leaf(signals.get(leaf.signal), leaf.signal)
+    cmp: bool | None = None
+    if reason is None:
+        cmp = _compare(leaf.op, value, leaf.value)
+        if cmp is None:
+            reason = f"value {value!r} cannot be compared with {leaf.op}"
+    return cmp, Evidence(
+        signal=leaf.signal,
+        op=leaf.op,
+        expected=leaf.value,
+        value=value,
+        source=source,
+        unknown_reason=reason,
+        result=cmp,
+    )
+
+
 def evaluate_condition(
-    condition: Condition, signals: Mapping[str, Signal], evidence: list[Evidence]
+    condition: Condition,
+    signals: Mapping[str, Signal],
+    evidence: list[Evidence],
+    memo: LeafMemo | None = None,
 ) -> bool | None:
-    """Kleene evaluation; every leaf is read (no short cut) so the evidence is complete."""
-    if isinstance(condition, Missing):
-        value, source, reason = _leaf(signals.get(condition.signal), condition.signal)
-        result = (reason is None) if condition.present else (reason is not None)
-        evidence.append(
-            Evidence(
-                signal=condition.signal,
-                op="present" if condition.present else "missing",
-                expected=None,
-                value=value,
-                source=source,
-                unknown_reason=reason,
-                result=result,
-            )
-        )
+    """Kleene evaluation; every leaf is read (no short cut) so the evidence is complete.
+
+    ``memo`` (one per package's signals) remembers each distinct leaf's answer."""
+    if isinstance(condition, Compare | Missing):
+        if memo is None:
+            result, found = _evaluate_leaf(condition, signals)
+        else:
+            key = _leaf_key(condition)
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = _evaluate_leaf(condition, signals)
+            result, found = hit
+        evidence.append(found)
         return result
-    if isinstance(condition, Compare):
-        value, source, reason = _leaf(signals.get(condition.signal), condition.signal)
-        cmp: bool | None = None
-        if reason is None:
-            cmp = _compare(condition.op, value, condition.value)
-            if cmp is None:
-                reason = f"value {value!r} cannot be compared with {condition.op}"
-        evidence.append(
-            Evidence(
-                signal=condition.signal,
-                op=condition.op,
-                expected=condition.value,
-                value=value,
-                source=source,
-                unknown_reason=reason,
-                result=cmp,
-            )
-        )
-        return cmp
-    results = [evaluate_condition(item, signals, evidence) for item in condition.items]
+    results = [evaluate_condition(item, signals, evidence, memo) for item in condition.items]
+    # Every result is True, False or None (never 0 or 1), so ``in`` is the identity test.
     if isinstance(condition, AllOf):
-        if any(r is False for r in results):
+        if False in results:
             return False
-        return None if any(r is None for r in results) else True
+        return None if None in results else True
     assert isinstance(condition, AnyOf)
-    if any(r is True for r in results):
+    if True in results:
         return True
-    return None if any(r is None for r in results) else False
+    return None if None in results else False
 
 
 def in_scope(rule: Rule, context: PackageContext) -> bool:
@@ -348,9 +384,11 @@ def in_scope(rule: Rule, context: PackageContext) -> bool:
     return not rule.scope.categories or bool(rule.scope.categories & set(context.categories))
 
 
-def evaluate_rule(rule: Rule, signals: Mapping[str, Signal], package: str = "") -> Finding:
+def evaluate_rule(
+    rule: Rule, signals: Mapping[str, Signal], package: str = "", memo: LeafMemo | None = None
+) -> Finding:
     evidence: list[Evidence] = []
-    result = evaluate_condition(rule.when, signals, evidence)
+    result = evaluate_condition(rule.when, signals, evidence, memo)
     outcome: Outcome = "unknown" if result is None else ("hit" if result else "pass")
     suggestion = None
     if outcome == "hit" and rule.suggestion is not None:
@@ -496,12 +534,12 @@ def unknown_heavy(findings: Sequence[Finding], config: ScoringConfig) -> bool:
 
 
 def assess_state(
-    signals: Mapping[str, Signal], config: ScoringConfig
+    signals: Mapping[str, Signal], config: ScoringConfig, memo: LeafMemo | None = None
 ) -> tuple[State, str, tuple[Evidence, ...]]:
     """Abandoned, mature or active, with the evidence; unknown when it cannot be told."""
     for state in config.states:
         evidence: list[Evidence] = []
-        result = evaluate_condition(state.when, signals, evidence)
+        result = evaluate_condition(state.when, signals, evidence, memo)
         if result is True:
             return state.name, state.why, tuple(evidence)
         if result is None:
@@ -524,12 +562,13 @@ def evaluate(
     cfg = default_config() if config is None else config
     findings: list[Finding] = []
     skipped: list[str] = []
+    memo: LeafMemo = {}
     for rule in rules:
         if in_scope(rule, context):
-            findings.append(evaluate_rule(rule, signals, context.name))
+            findings.append(evaluate_rule(rule, signals, context.name, memo))
         else:
             skipped.append(rule.id)
-    state, why, evidence = assess_state(signals, cfg)
+    state, why, evidence = assess_state(signals, cfg, memo)
     empty = PackageScore(
         name=context.name,
         context=context,

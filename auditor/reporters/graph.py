@@ -8,10 +8,10 @@ before they can reach a terminal.
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from auditor import __version__
+from auditor.reporters.jsontext import dumps_indented
 from auditor.reporters.sanitize import clean
 from auditor.resolve.graph import DependencyGraph
 
@@ -156,7 +156,7 @@ def to_data(graph: DependencyGraph) -> dict[str, Any]:
 
 
 def render_json(graph: DependencyGraph) -> str:
-    return json.dumps(to_data(graph), indent=2, sort_keys=False) + "\n"
+    return dumps_indented(to_data(graph)) + "\n"
 
 
 def render_dot(graph: DependencyGraph) -> str:

@@ -28,7 +28,6 @@ Why each choice:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -51,6 +50,7 @@ from auditor.reporters.attention import (
     worst_first,
 )
 from auditor.reporters.interface import RenderContext, Reporter
+from auditor.reporters.jsontext import dumps_indented
 from auditor.reporters.ruledocs import help_uri
 from auditor.reporters.sanitize import clean
 
@@ -67,7 +67,7 @@ class SarifReporter(Reporter):
     """``--format sarif``: one run, one rule per auditor rule, results on requirement lines."""
 
     def render(self, report: ScoredReport, context: RenderContext) -> str:
-        return json.dumps(sarif_document(report, context), indent=2) + "\n"
+        return dumps_indented(sarif_document(report, context)) + "\n"
 
 
 def fingerprint(rule_id: str, package: str) -> str:

@@ -18,15 +18,13 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
 from auditor import __version__
 from auditor.collectors.interface import JSONValue, Signal, SignalSpec
 from auditor.collectors.run import AuditResult, PackageAudit
 from auditor.judge.policy import Change
 from auditor.judge.report import ScoredReport, counting_hits, reason, resolutions
 from auditor.judge.scoring import Evidence, PackageScore, level_rank
+from auditor.reporters.jsontext import dumps_indented
 from auditor.reporters.sanitize import clean
 
 if TYPE_CHECKING:
@@ -113,7 +111,7 @@ def to_data(result: AuditResult) -> dict[str, Any]:
 
 
 def render_json(result: AuditResult) -> str:
-    return json.dumps(to_data(result), indent=2) + "\n"
+    return dumps_indented(to_data(result)) + "\n"
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -159,6 +157,9 @@ def render_text(
     result: AuditResult, *, width: int = 120, color: bool = False, git: bool = False
 ) -> str:
     """A table of the main signals per package ('?' is unknown), then why things are unknown."""
+    from rich.console import Console  # loaded for this table only: JSON needs no rich
+    from rich.table import Table
+
     table = Table(title=None, show_lines=False, expand=False)
     for header, justify in (
         ("package", "left"),
@@ -268,7 +269,7 @@ def _paths(result: AuditResult, pkg: PackageAudit) -> list[dict[str, Any]]:
 def render_explain_json(
     result: AuditResult, pkg: PackageAudit, now: datetime, score: PackageScore | None = None
 ) -> str:
-    return json.dumps(explain_data(result, pkg, now, score), indent=2) + "\n"
+    return dumps_indented(explain_data(result, pkg, now, score)) + "\n"
 
 
 def render_explain_text(
@@ -426,7 +427,7 @@ indenting encoder is ten times slower (15 s at 5,000 packages) and the file is f
 def render_report_json(report: ScoredReport, summaries: Mapping[str, Summary] | None = None) -> str:
     data = report_data(report, summaries)
     if len(report.result.packages) <= PRETTY_MAX:
-        return json.dumps(data, indent=2) + "\n"
+        return dumps_indented(data) + "\n"
     return json.dumps(data, separators=(",", ":")) + "\n"
 
 

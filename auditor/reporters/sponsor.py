@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from auditor import __version__
 from auditor.collectors.interface import JSONValue
+from auditor.reporters.jsontext import dumps_indented
 from auditor.reporters.sanitize import clean, csv_cell, markdown, markdown_url
 from auditor.sponsorship.plan import SponsorPlan
 from auditor.sponsorship.ranking import Assessment, Factor, Recommendation, Unfunded
@@ -147,7 +148,7 @@ def plan_json(plan: SponsorPlan) -> dict[str, JSONValue]:
 
 
 def render_json(plan: SponsorPlan) -> str:
-    return json.dumps(plan_json(plan), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(plan_json(plan), ensure_ascii=False) + "\n"
 
 
 # ---------------------------------------------------------------- CSV
@@ -475,7 +476,7 @@ def render(plan: SponsorPlan, fmt: str, *, memo: Summary | None = None) -> str:
     if fmt == "json":
         doc = json.loads(text)
         doc["memo"] = memo.to_json()
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return dumps_indented(doc, ensure_ascii=False) + "\n"
     if fmt == "markdown":
         return text + f"\n## Memo\n\n_{_md(memo.label)}_ {_md(memo.text)}\n"
     if fmt == "html":

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from auditor.judge.report import ScoredReport, reason
 from auditor.reporters.attention import (
@@ -31,7 +29,11 @@ from auditor.reporters.attention import (
     worst_first,
 )
 from auditor.reporters.sanitize import clean
-from auditor.summaries import Summary
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from auditor.summaries import Summary
 
 LEVEL_STYLE: Mapping[str, str] = {
     "critical": "bold white on red",
@@ -84,74 +86,135 @@ def render_attention_text(
 ) -> str:
     """The verdict, the evidence gap, the attention list (or every package), the verdict."""
     layout = max(40, min(width, MAX_LAYOUT))
-    lines: list[Text] = [*_verdict(report, layout), Text("")]
+    lines: list[_Line] = [*_verdict(report, layout), _Line("")]
     lines.extend(_attention(report, layout, everything))
     found = summaries or {}
     lines.extend(_summaries(report, found, everything))
-    lines.append(Text(""))
+    lines.append(_Line(""))
     lines.append(
-        Text(
+        _Line(
             fit("auditor explain PACKAGE: every signal, rule and path behind a line", layout),
             style="dim",
         )
     )
     lines.append(_verdict(report, layout)[0])
+    return render_lines(lines, color=color, width=max(layout, 400))
+
+
+# rich's Text drops these control codes from everything appended (rich.control)
+_STRIPPED = str.maketrans(dict.fromkeys((7, 8, 11, 12, 13)))
+
+
+class _Line:
+    """One line of the report as rich's ``Text`` is built (a base style, appended
+    styled pieces, a final ``rstrip``), without importing rich.
+
+    Why: rich costs about 40 ms to import, a tenth of a warm audit, and a report read
+    through a pipe or a file has no colour. Without colour a line prints as its plain
+    text, which rich would print the same (``test_text_lines``); with colour the same
+    steps are replayed on a rich ``Text`` and printed by rich, as before.
+    """
+
+    __slots__ = ("_plain", "_steps")
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self._plain = text.translate(_STRIPPED)
+        self._steps: list[tuple[str, str, str]] = [("init", text, style)]
+
+    @property
+    def plain(self) -> str:
+        return self._plain
+
+    def append(self, text: str, style: str | None = None) -> None:
+        self._plain += text.translate(_STRIPPED)
+        self._steps.append(("append", text, style or ""))
+
+    def rstrip(self) -> None:
+        self._plain = self._plain.rstrip()
+        self._steps.append(("rstrip", "", ""))
+
+    def rich_text(self) -> Text:
+        from rich.text import Text
+
+        out = Text()
+        for op, text, style in self._steps:
+            if op == "init":
+                out = Text(text, style=style)
+            elif op == "append":
+                out.append(text, style=style or None)
+            else:
+                out.rstrip()
+        return out
+
+
+def render_lines(lines: list[_Line], *, color: bool, width: int) -> str:
+    """The lines as rich prints them: plain text when there is no colour to print and
+    no tab to expand (rich expands tabs by display width), else through rich."""
+    if not color and not any("\t" in line.plain for line in lines):
+        return "".join(line.plain + "\n" for line in lines)
+    return render_with_rich(lines, color=color, width=width)
+
+
+def render_with_rich(lines: list[_Line], *, color: bool, width: int) -> str:
+    """The lines printed by rich (what every report did before ``_Line``)."""
+    from rich.console import Console
+
     buf = io.StringIO()
     console = Console(
         file=buf,
-        width=max(layout, 400),
+        width=width,
         color_system="standard" if color else None,
         force_terminal=color,
         highlight=False,
     )
     for line in lines:
-        console.print(line, soft_wrap=True, markup=False, highlight=False)
+        console.print(line.rich_text(), soft_wrap=True, markup=False, highlight=False)
     return buf.getvalue()
 
 
-def _verdict(report: ScoredReport, layout: int) -> list[Text]:
+def _verdict(report: ScoredReport, layout: int) -> list[_Line]:
     """Two or three lines: the gate, the counts per level, the evidence gap."""
     gate = gate_line(report)
     word = gate.split(" ", 1)[0]
-    first = Text("auditor ")
+    first = _Line("auditor ")
     first.append(word, style=VERDICT_STYLE.get(word, "bold"))
     first.append(" " + clean(fit(gate[len(word) :], layout - 9 - len(word))))
     counts = count_levels(report)
-    second = Text(f"{len(report.result.packages):,} packages: ")
+    second = _Line(f"{len(report.result.packages):,} packages: ")
     for i, (level, n) in enumerate(counts.items()):
         if i:
             second.append(", ")
         second.append(f"{n:,} {level}", style=LEVEL_STYLE.get(level, "") if n else "dim")
     gap = evidence_gap(report.result)
     style = "magenta" if gap.unknown else ""
-    out = [first, second, Text(clean(fit(gap.line(reasons=0), layout)), style=style)]
+    out = [first, second, _Line(clean(fit(gap.line(reasons=0), layout)), style=style)]
     if gap.unknown:
-        out.append(Text("  " + clean(fit(gap.reasons_line(2), layout - 2)), style=style))
+        out.append(_Line("  " + clean(fit(gap.reasons_line(2), layout - 2)), style=style))
     return out
 
 
-def _attention(report: ScoredReport, layout: int, everything: bool) -> list[Text]:
+def _attention(report: ScoredReport, layout: int, everything: bool) -> list[_Line]:
     total = len(report.result.packages)
     grouped = groups(report, everything=everything)
     shown = sum(len(g.rows) for g in grouped)
     if everything:
         head = f"All {total:,} packages, worst first, under the requirement that brings them in:"
     elif not shown:
-        return [Text("Nothing needs attention: no package at medium or above, none unknown.")]
+        return [_Line("Nothing needs attention: no package at medium or above, none unknown.")]
     else:
         head = (
             f"Needs attention: {shown:,} of {total:,} packages (medium and above, and "
             "unknown; --all shows all), under the requirement that brings them in:"
         )
-    out = [Text(line) for line in _wrap(head, layout)]
+    out = [_Line(line) for line in _wrap(head, layout)]
     rows = [r for g in grouped for r in g.rows]
     name_w = min(NAME_COLUMN, max((len(r.pkg.name) for r in rows), default=4))
     ver_w = min(VERSION_COLUMN, max((len(r.pkg.package.version or "?") for r in rows), default=1))
     # The longest name that still leaves the line room for a short reason.
     name_limit = max(24, layout - (2 + LEVEL_COLUMN + 1 + 1 + ver_w + 1 + 5) - 12)
     for group in grouped:
-        out.append(Text(""))
-        header = Text(short_name(clean(group.root), name_limit), style="bold")
+        out.append(_Line(""))
+        header = _Line(short_name(clean(group.root), name_limit), style="bold")
         header.append(
             f"  {clean(fit(group.origin, max(10, layout - len(group.root) - 2)))}", style="dim"
         )
@@ -167,10 +230,10 @@ def _attention(report: ScoredReport, layout: int, everything: bool) -> list[Text
     return out
 
 
-def _folded(unknown: list[Row], layout: int) -> list[Text]:
+def _folded(unknown: list[Row], layout: int) -> list[_Line]:
     """Many unknown packages under one requirement share one reason: two lines, not
     one each (``--all`` lists them one by one). Names are listed whole."""
-    head = Text("  ")
+    head = _Line("  ")
     head.append(f"{UNKNOWN:<{LEVEL_COLUMN}}", style=LEVEL_STYLE[UNKNOWN])
     head.append(f" {len(unknown)} packages whose rules are mostly undecided (evidence missing):")
     names = [clean(r.pkg.name) for r in unknown]
@@ -186,15 +249,15 @@ def _folded(unknown: list[Row], layout: int) -> list[Text]:
             break
         shown.append(name)
         used += cost
-    body = Text(" " * (2 + LEVEL_COLUMN + 1) + ", ".join(shown), style="dim")
+    body = _Line(" " * (2 + LEVEL_COLUMN + 1) + ", ".join(shown), style="dim")
     return [head, body]
 
 
-def _row(row: Row, layout: int, name_w: int, ver_w: int, name_limit: int) -> Text:
+def _row(row: Row, layout: int, name_w: int, ver_w: int, name_limit: int) -> _Line:
     """``  high     solokit        0.1      62  archived repository (+1)``."""
     name = short_name(clean(row.pkg.name), name_limit)
     version = fit(clean(row.pkg.package.version or "?"), ver_w)
-    line = Text("  ")
+    line = _Line("  ")
     line.append(f"{row.level:<{LEVEL_COLUMN}}", style=LEVEL_STYLE.get(row.level, ""))
     line.append(f" {name:<{name_w}} ")
     line.append(f"{version:<{ver_w}} ", style="dim")
@@ -215,7 +278,7 @@ def _row(row: Row, layout: int, name_w: int, ver_w: int, name_limit: int) -> Tex
 
 def _summaries(
     report: ScoredReport, summaries: Mapping[str, Summary], everything: bool
-) -> list[Text]:
+) -> list[_Line]:
     """Generated narratives for the packages shown, marked as generated and not scored."""
     shown = {r.pkg.name for g in groups(report, everything=everything) for r in g.rows}
     picked = [(p.name, summaries[p.name]) for p in worst_first(report) if p.name in summaries]
@@ -223,9 +286,9 @@ def _summaries(
     if not picked:
         return []
     out = [
-        Text(""),
-        Text("Summaries (generated by a local model from the evidence above; not scored):"),
+        _Line(""),
+        _Line("Summaries (generated by a local model from the evidence above; not scored):"),
     ]
     for name, summary in picked:
-        out.append(Text(f"  {clean(name)}: {clean(' '.join(summary.as_text().split()))}"))
+        out.append(_Line(f"  {clean(name)}: {clean(' '.join(summary.as_text().split()))}"))
     return out

@@ -11,11 +11,147 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import islice
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 from auditor.model import PackageStatus, Requirement, ResolvedPackage, Target
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+class _NodeView:
+    """``graph.nodes``: iterate names in insertion order, ``nodes[name]`` is its data."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, dict[str, Any]]) -> None:
+        self._data = data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        return self._data[name]
+
+
+class _EdgeView:
+    """``graph.edges``: (a, b) pairs in networkx's order (by node, then by insertion);
+    ``graph.edges(data=True)`` gives (a, b, data)."""
+
+    __slots__ = ("_succ",)
+
+    def __init__(self, succ: dict[str, dict[str, dict[str, Any]]]) -> None:
+        self._succ = succ
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((a, b) for a, nbrs in self._succ.items() for b in nbrs)
+
+    def __len__(self) -> int:
+        return sum(len(nbrs) for nbrs in self._succ.values())
+
+    @overload
+    def __call__(self, *, data: bool = False) -> Iterator[Any]: ...
+
+    @overload
+    def __call__(self, nbunch: str, *, data: bool = False) -> Iterator[Any]: ...
+
+    def __call__(self, nbunch: str | None = None, *, data: bool = False) -> Iterator[Any]:
+        sources = self._succ if nbunch is None else {nbunch: self._succ[nbunch]}
+        for a, nbrs in sources.items():
+            for b, attrs in nbrs.items():
+                yield (a, b, attrs) if data else (a, b)
+
+
+class PlainDiGraph:
+    """The part of ``networkx.DiGraph`` a dependency graph uses, in plain dictionaries.
+
+    Why not networkx here: importing it costs about 0.2 s of CPU, most of a warm audit
+    that reads its resolution from the cache and asks nothing of the graph but its
+    nodes, edges and neighbours. The resolver still builds networkx graphs, and
+    ``DependencyGraph.paths`` still uses networkx (loaded then) for "why is X here".
+    Same iteration orders as networkx: nodes as added, edges by node then as added.
+    """
+
+    def __init__(self) -> None:
+        self._node: dict[str, dict[str, Any]] = {}
+        self._succ: dict[str, dict[str, dict[str, Any]]] = {}
+        self._pred: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def add_node(self, name: str, **attrs: Any) -> None:
+        if name not in self._node:
+            self._node[name] = {}
+            self._succ[name] = {}
+            self._pred[name] = {}
+        self._node[name].update(attrs)
+
+    def add_edge(self, a: str, b: str, **attrs: Any) -> None:
+        for name in (a, b):
+            if name not in self._node:
+                self.add_node(name)
+        data = self._succ[a].get(b)
+        if data is None:
+            data = {}
+            self._succ[a][b] = data
+            self._pred[b][a] = data
+        data.update(attrs)
+
+    @property
+    def nodes(self) -> _NodeView:
+        return _NodeView(self._node)
+
+    @property
+    def edges(self) -> _EdgeView:
+        return _EdgeView(self._succ)
+
+    def out_edges(self, name: str, *, data: bool = False) -> Iterator[Any]:
+        return self.edges(name, data=data)
+
+    def successors(self, name: str) -> Iterator[str]:
+        return iter(self._succ[name])
+
+    def predecessors(self, name: str) -> Iterator[str]:
+        return iter(self._pred[name])
+
+    def has_edge(self, a: str, b: str) -> bool:
+        return b in self._succ.get(a, {})
+
+    def number_of_nodes(self) -> int:
+        return len(self._node)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._node
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+
+if TYPE_CHECKING:
+    #: what a DependencyGraph holds: a networkx DiGraph (built by the resolver) or a
+    #: ``PlainDiGraph`` (read back from the cache); both answer the same questions
+    AnyDiGraph: TypeAlias = "nx.DiGraph | PlainDiGraph"
+
+
+def _descendants(graph: AnyDiGraph, root: str) -> set[str]:
+    """Every node reachable from ``root``, the root itself excluded (as
+    ``networkx.descendants`` answers, even on a cycle)."""
+    seen: set[str] = set()
+    stack: list[str] = [root]
+    while stack:
+        for child in graph.successors(stack.pop()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    seen.discard(root)
+    return seen
 
 
 class DependencyGraph:
@@ -23,7 +159,7 @@ class DependencyGraph:
 
     def __init__(
         self,
-        graph: nx.DiGraph,
+        graph: AnyDiGraph,
         roots: Mapping[str, Sequence[Requirement]],
         *,
         target: Target,
@@ -97,7 +233,7 @@ class DependencyGraph:
             if root not in self.g:
                 continue
             via[root].add(root)
-            for node in nx.descendants(self.g, root):
+            for node in _descendants(self.g, root):
                 via[node].add(root)
         return {k: frozenset(v) for k, v in via.items()}
 
@@ -116,9 +252,12 @@ class DependencyGraph:
         """Shortest paths from the roots to ``name`` ("why is X here"), at most ``limit``."""
         if name not in self.g:
             return []
+        import networkx as nx  # loaded here: only "why is X here" questions need it
+
         source = object()
-        h = nx.DiGraph(self.g.edges)
+        h = nx.DiGraph(list(self.g.edges))
         h.add_nodes_from(self.g.nodes)
+        h.add_node(source)  # a graph none of whose roots it holds: no path, not a crash
         h.add_edges_from((source, r) for r in self.roots if r in self.g)
         found: Iterator[list[Any]] = nx.shortest_simple_paths(h, source, name)
         try:

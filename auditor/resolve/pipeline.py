@@ -7,6 +7,7 @@ clients are built here or injected, so tests point the same code at loopback fak
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from auditor.index.client import IndexClient
 from auditor.index.simple_api import wheel_prefilter
 from auditor.model import DependencyInput, SourceOptions
 from auditor.resolve.graph import DependencyGraph
-from auditor.resolve.resolver import ResolveOptions, resolve
+from auditor.resolve.reuse import ResolveOptions, reused_graph
 
 if TYPE_CHECKING:
     import requests
@@ -82,10 +83,15 @@ def index_urls(request: GraphRequest, inputs: list[DependencyInput]) -> tuple[li
 def build_graph(
     request: GraphRequest,
     *,
-    session: requests.Session | None = None,
+    session: requests.Session | Callable[[], requests.Session] | None = None,
     cache: Cache | None = None,
 ) -> tuple[DependencyGraph, list[str]]:
-    """Resolve the request. Returns the graph and warnings worth showing the user."""
+    """Resolve the request. Returns the graph and warnings worth showing the user.
+
+    ``session`` may be a function making it, called when a request is first needed: a
+    warm run then never loads the HTTP stack. A resolution asked before is read from
+    the cache without loading the resolver (``reuse``).
+    """
     inputs = read_inputs(request)
     target = make_target(request.python_version, request.platform)
     urls, trusted = index_urls(request, inputs)
@@ -104,18 +110,19 @@ def build_graph(
         offline=request.offline,
         trusted_hosts=trusted,
     )
+    options = ResolveOptions(
+        target=target,
+        tags=tags,
+        no_deps=request.no_deps,
+        offline=request.offline,
+        max_rounds=request.max_rounds,
+    )
     try:
-        graph = resolve(
-            inputs,
-            index=index,
-            options=ResolveOptions(
-                target=target,
-                tags=tags,
-                no_deps=request.no_deps,
-                offline=request.offline,
-                max_rounds=request.max_rounds,
-            ),
-        )
+        graph = reused_graph(inputs, index=index, options=options)
+        if graph is None:
+            from auditor.resolve.resolver import resolve
+
+            graph = resolve(inputs, index=index, options=options)
     finally:
         if own_cache:
             cache.close()

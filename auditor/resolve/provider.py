@@ -24,7 +24,7 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
@@ -51,14 +51,11 @@ class Req:
     text: str = ""
     origin: Origin | None = None
     parent: str | None = None
+    #: ``name[extra,...]``, kept: resolvelib asks for it on every scan of its criteria
+    identifier: str = field(init=False, repr=False)
 
-    @property
-    def identifier(self) -> str:
-        return identifier(self.name, self.extras)
-
-    def describe(self) -> str:
-        where = str(self.origin) if self.origin else f"required by {self.parent}"
-        return f"{self.text or self.name} ({where})"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifier", identifier(self.name, self.extras))
 
 
 @dataclass(frozen=True)
@@ -72,10 +69,11 @@ class Cand:
     files: tuple[DistFile, ...] = field(default=(), compare=False, hash=False)
     #: set on the stand-in for a release that only an unreachable index may have: why
     unavailable: str | None = None
+    #: ``name[extra,...]``, kept: resolvelib asks for it on every scan of its criteria
+    identifier: str = field(init=False, repr=False, compare=False, hash=False)
 
-    @property
-    def identifier(self) -> str:
-        return identifier(self.name, self.extras)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifier", identifier(self.name, self.extras))
 
     @property
     def label(self) -> str:
@@ -143,23 +141,16 @@ class Provider(AbstractProvider[Req, Cand, str]):
         candidates: Mapping[str, Iterator[Cand]],
         information: Mapping[str, Iterator[Any]],
         backtrack_causes: Sequence[Any],
-    ) -> tuple[bool, bool, bool, bool, bool, str]:
-        """pip's order: direct URLs, backtrack causes, pins, upper bounds, user's own."""
-        infos = list(information[identifier])
-        has_url = any(i.requirement.url for i in infos)
-        specs = [s for i in infos for s in i.requirement.specifier]
-        pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in specs)
-        bounded = any(s.operator in ("<", "<=", "~=", "==") for s in specs)
-        requested = any(i.parent is None for i in infos)
-        causes = {c.requirement.name for c in backtrack_causes}
-        return (
-            not has_url,
-            identifier.split("[")[0] not in causes,
-            not pinned,
-            not bounded,
-            not requested,
-            identifier,
-        )
+    ) -> Preference:
+        """pip's order: direct URLs, backtrack causes, pins, upper bounds, user's own.
+
+        Made of two parts so the resolution can keep the first per name (see
+        ``incremental.IncrementalResolution``): what a name's own requirements say,
+        which changes only when they do, and whether it is a backtrack cause, which
+        changes only on a backtrack.
+        """
+        traits = requirement_traits(information[identifier])
+        return preference(identifier, traits, cause_names(backtrack_causes))
 
     def find_matches(
         self,
@@ -168,8 +159,14 @@ class Provider(AbstractProvider[Req, Cand, str]):
         incompatibilities: Mapping[str, Iterator[Cand]],
     ) -> Callable[[], Iterator[Cand]]:
         reqs = list(requirements[identifier])
-        name = reqs[0].name if reqs else identifier.split("[")[0]
-        extras = frozenset().union(*(r.extras for r in reqs)) if reqs else frozenset()
+        if reqs:
+            name = reqs[0].name
+            extras: frozenset[str] = frozenset().union(*(r.extras for r in reqs))
+        else:
+            # resolvelib's backjump can leave a criterion with no requirement: the
+            # identifier says it all, and the candidates must carry it (name[extras]).
+            name, _, rest = identifier.partition("[")
+            extras = frozenset(rest.rstrip("]").split(",")) if rest else frozenset()
         bad = {c.version for c in incompatibilities[identifier]}
         url = next((r.url for r in reqs if r.url), None)
         if url is not None:
@@ -281,7 +278,7 @@ class Provider(AbstractProvider[Req, Cand, str]):
             for s in spec
             if s.operator in ("==", "===") and "*" not in s.version and _is_version(s.version)
         }
-        explicit_pre = any(s.prereleases for spec in specs for s in spec)
+        explicit_pre = any(_asks_for_pre(s) for spec in specs for s in spec)
         found_final = False
         for pre_pass in (False, True):
             if pre_pass and found_final and not explicit_pre:
@@ -428,9 +425,11 @@ class Provider(AbstractProvider[Req, Cand, str]):
         self.executor.submit(self._prefetch, req)
 
     def _prefetch_older(self, candidate: Cand, count: int = 3) -> None:
-        """When the resolver tries a release that is not the newest, it is backtracking
-        through this project: fetch the next older releases' metadata in parallel, since
-        it will likely ask for them one after another."""
+        """When the resolver tries a release older than the newest it could take, it is
+        backtracking through this project: fetch the next older releases' metadata in
+        parallel, since it will likely ask for them one after another. Newer releases
+        that are not candidates (pre-releases, yanked, not installable on the target)
+        are no sign of backtracking."""
         if (
             self.executor is None
             or candidate.url is not None
@@ -443,7 +442,8 @@ class Provider(AbstractProvider[Req, Cand, str]):
             at = versions.index(candidate.version)
         except ValueError:
             return
-        if at == 0:
+        first = next(self.candidate_versions(candidate.name, [SpecifierSet()]), None)
+        if first is None or candidate.version >= first[0]:
             return
         for version, files in self._versions(candidate.name)[at + 1 : at + 1 + count]:
             key = f"{candidate.name}=={version}"
@@ -480,6 +480,47 @@ class Provider(AbstractProvider[Req, Cand, str]):
                     self.prefetch(dep)
         except Exception:  # the resolver asks again and reports it properly
             return
+
+
+#: (no direct URL, not a backtrack cause, not pinned, no upper bound, not asked for by
+#: the user, identifier): smaller is resolved first.
+Preference = tuple[bool, bool, bool, bool, bool, str]
+#: The part of a preference that only the name's own requirements decide.
+Traits = tuple[bool, bool, bool, bool]
+
+
+def requirement_traits(infos: Iterable[Any]) -> Traits:
+    """(no direct URL, not pinned, no upper bound, not asked for by the user) of the
+    requirement informations of one name."""
+    has_url = pinned = bounded = requested = False
+    for info in infos:
+        req: Req = info.requirement
+        has_url = has_url or bool(req.url)
+        requested = requested or info.parent is None
+        for s in req.specifier:
+            op = s.operator
+            if op in ("==", "===") and "*" not in s.version:
+                pinned = True
+            if op in ("<", "<=", "~=", "=="):
+                bounded = True
+    return (not has_url, not pinned, not bounded, not requested)
+
+
+def cause_names(backtrack_causes: Iterable[Any]) -> frozenset[str]:
+    """The project names the resolver last backtracked on."""
+    return frozenset(c.requirement.name for c in backtrack_causes)
+
+
+def preference(identifier: str, traits: Traits, causes: frozenset[str]) -> Preference:
+    no_url, unpinned, unbounded, unrequested = traits
+    return (
+        no_url,
+        identifier.split("[")[0] not in causes,
+        unpinned,
+        unbounded,
+        unrequested,
+        identifier,
+    )
 
 
 def _named(exc: PackageNotFoundError, reqs: Sequence[Req]) -> PackageNotFoundError:
@@ -522,6 +563,15 @@ def _python_ok(requires_python: str, python: Version) -> bool:
         return SpecifierSet(requires_python).contains(python, prereleases=True)
     except InvalidSpecifier:
         return True
+
+
+def _asks_for_pre(clause: Specifier) -> bool:
+    """Whether a clause names a pre-release (``>=2.0b1``). packaging before 25 (which
+    pyproject allows) raises on ``===`` text that is no version instead of saying no."""
+    try:
+        return bool(clause.prereleases)
+    except InvalidVersion:
+        return False
 
 
 def _is_version(text: str) -> bool:

@@ -8,29 +8,26 @@ resolvelib, with pip's candidate rules (see ``provider``), for the chosen target
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import networkx as nx
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.tags import Tag
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from resolvelib import BaseReporter, Resolver
+from resolvelib import BaseReporter
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from resolvelib.structs import RequirementInformation
 
 from auditor.errors import ResolutionError
 from auditor.index.client import IndexClient, PackageNotFoundError
+from auditor.index.client import shown as shown_url
 from auditor.model import (
     DependencyInput,
     LockedDependency,
@@ -38,26 +35,21 @@ from auditor.model import (
     PackageStatus,
     Requirement,
     ResolvedPackage,
-    Target,
 )
 from auditor.resolve import settle
 from auditor.resolve.direct import describe_direct
 from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.incremental import IncrementalResolver
 from auditor.resolve.provider import Cand, DirectInfo, Provider, Req
+from auditor.resolve.reuse import ResolveOptions, split_requirements
+from auditor.resolve.reuse import dump_graph as _dump_graph
+from auditor.resolve.reuse import load_resolution as _load_resolution
+from auditor.resolve.reuse import marker_true as _marker_true
+from auditor.resolve.reuse import resolution_key as _resolution_key
+from auditor.resolve.reuse import unresolvable_notes as _unresolvable_notes
 
 if TYPE_CHECKING:
     import requests
-
-
-@dataclass(frozen=True, kw_only=True)
-class ResolveOptions:
-    target: Target
-    tags: tuple[Tag, ...]
-    no_deps: bool = False
-    workers: int = 12
-    offline: bool = False
-    #: rounds of backtracking before the joint resolution gives up (see ``settle``)
-    max_rounds: int = 2000
 
 
 class TooDeepError(ResolutionError):
@@ -81,15 +73,6 @@ class _ConflictCounter(BaseReporter[Req, Cand, str]):
                     self.counts[name] = self.counts.get(name, 0) + 1
 
 
-def _marker_true(marker: str | None, env: Mapping[str, str], extra: str = "") -> bool:
-    if not marker:
-        return True
-    try:
-        return bool(Marker(marker).evaluate({**env, "extra": extra}))
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
-        return True  # a lock's marker we cannot read: keep the package rather than hide it
-
-
 def resolve(
     inputs: Sequence[DependencyInput],
     *,
@@ -98,20 +81,7 @@ def resolve(
     session: requests.Session | None = None,
 ) -> DependencyGraph:
     """Resolve every input together (one application may list several files)."""
-    env = options.target.markers()
-    roots: dict[str, list[Requirement]] = {}
-    constraints: list[Requirement] = []
-    warnings: list[str] = []
-    for inp in inputs:
-        warnings.extend(inp.warnings)
-        for req in inp.requirements:
-            if not _marker_true(req.marker, env):
-                continue
-            if req.constraint:
-                constraints.append(req)
-            else:
-                roots.setdefault(req.name, []).append(req)
-        constraints.extend(c for c in inp.constraints if _marker_true(c.marker, env))
+    roots, constraints, warnings = split_requirements(inputs, options.target.markers())
     paths = [inp.path for inp in inputs]
     if inputs and all(inp.locked is not None for inp in inputs):
         locked = [p for inp in inputs for p in inp.locked or ()]
@@ -149,19 +119,6 @@ def resolve(
         warnings=warnings + index.warnings + _unresolvable_notes(graph, roots),
         partial=partial,
     )
-
-
-def _unresolvable_notes(graph: nx.DiGraph, roots: Mapping[str, Sequence[Requirement]]) -> list[str]:
-    """One warning per package kept in the graph without a release: reports show such a
-    package's version as "?", and the reason must be said somewhere every format keeps."""
-    notes: list[str] = []
-    for name in sorted(graph.nodes):
-        pkg: ResolvedPackage = graph.nodes[name]["package"]
-        if pkg.status is not PackageStatus.UNRESOLVABLE:
-            continue
-        where = f"{roots[name][0].origin}: " if roots.get(name) else ""
-        notes.append(f"{where}{name} is unresolvable: {pkg.reason or 'no reason recorded'}")
-    return notes
 
 
 def _settle(
@@ -209,67 +166,6 @@ def _settle(
         roots, group, conflict=exc.conflict, rounds=options.max_rounds
     )
     return graph, reasons, True
-
-
-def _resolution_key(
-    roots: Mapping[str, Sequence[Requirement]],
-    constraints: Sequence[Requirement],
-    index: IndexClient,
-    options: ResolveOptions,
-) -> str | None:
-    """A key for "this exact question, asked of these indexes, for this target".
-
-    Within the project-data time to live the index answers the same, so the resolution
-    would too: a warm run reuses it instead of re-reading every file list. Local direct
-    references can change under us at any time, so they are never cached.
-    """
-    reqs = [r for rs in roots.values() for r in rs] + list(constraints)
-    if any(r.url for r in reqs):
-        return None
-    doc = {
-        "v": 1,
-        "reqs": sorted(
-            [r.name, r.specifier, sorted(r.extras), r.marker or "", r.constraint] for r in reqs
-        ),
-        "target": list(options.target.marker_environment),
-        "indexes": index.index_urls,
-        "no_deps": options.no_deps,
-    }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
-def _dump_graph(g: nx.DiGraph) -> dict[str, Any]:
-    return {
-        "nodes": [
-            {**g.nodes[n]["package"].__dict__, "status": g.nodes[n]["package"].status.value}
-            for n in g.nodes
-        ],
-        "edges": [[a, b, dict(d)] for a, b, d in g.edges(data=True)],
-    }
-
-
-def _load_resolution(index: IndexClient, key: str | None) -> nx.DiGraph | None:
-    if key is None:
-        return None
-    data = index.cache.get("resolution", key, allow_expired=index.offline)
-    if not data:
-        return None
-    g = nx.DiGraph()
-    try:
-        for node in data["nodes"]:
-            node = {
-                **node,
-                "status": PackageStatus(node["status"]),
-                "extras": tuple(node["extras"]),
-                "pin_conflicts": tuple(node.get("pin_conflicts") or ()),
-            }
-            g.add_node(node["name"], package=ResolvedPackage(**node))
-        for a, b, attrs in data["edges"]:
-            attrs["extras"] = tuple(attrs.get("extras") or ())
-            g.add_edge(a, b, **attrs)
-    except (KeyError, TypeError, ValueError):
-        return None
-    return g
 
 
 def _pins(locked: Sequence[LockedPackage]) -> list[Requirement]:
@@ -346,7 +242,7 @@ def _resolve(
         for r in reqs:
             provider.prefetch(r)
         counter = _ConflictCounter()
-        resolver: Resolver[Req, Cand, str] = Resolver(provider, counter)
+        resolver = IncrementalResolver(provider, counter)
         try:
             result = resolver.resolve(reqs, max_rounds=options.max_rounds)
         except ResolutionImpossible as exc:
@@ -416,7 +312,13 @@ def _build(
             info = direct.get(name)
             known = bool(info and info.metadata)
             status = PackageStatus.DIRECT_URL if known else PackageStatus.UNRESOLVABLE
-            reason = info.reason if info else None
+            # A direct reference in another package's Requires-Dist is never read.
+            reason = (
+                info.reason
+                if info
+                else f"direct reference {shown_url(cand.url)} in another package's requirements: "
+                "its metadata is not read, so its dependencies are unknown"
+            )
             if info and info.metadata:
                 meta = info.metadata
         else:

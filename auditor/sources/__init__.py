@@ -1,9 +1,34 @@
 """Dependency sources: one module per input format, each yielding a DependencyInput.
 
 ``read_input`` is the entry point the CLI uses; ``SOURCES`` lists every format.
+The names load on first use (PEP 562): a submodule such as ``_files`` is imported on
+its own without every reader, and ``read_environment`` (``importlib.metadata``) only
+when an installed environment is read.
 """
 
-from auditor.sources.detect import SOURCES, detect_source, read_input
-from auditor.sources.environment import read_environment
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.sources.detect import SOURCES, detect_source, read_input
+    from auditor.sources.environment import read_environment
 
 __all__ = ["SOURCES", "detect_source", "read_environment", "read_input"]
+
+_HOMES = {
+    "SOURCES": "detect",
+    "detect_source": "detect",
+    "read_input": "detect",
+    "read_environment": "environment",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

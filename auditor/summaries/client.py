@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
-
-import requests
 
 from auditor.errors import InputError
 from auditor.summaries.sanitize import sanitize
+
+if TYPE_CHECKING:
+    # Loaded when a model is really asked: every report imports this package for its
+    # Summary type, and a warm audit must not pay for the HTTP stack.
+    import requests
 
 Api = Literal["ollama", "openai"]
 ApiChoice = Literal["auto", "ollama", "openai"]
@@ -194,6 +197,8 @@ class ChatClient:
     def _send(
         self, method: str, url: str, body: dict[str, Any] | None, read_timeout: float
     ) -> requests.Response:
+        import requests
+
         try:
             return self.session.request(
                 method,

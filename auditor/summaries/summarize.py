@@ -29,13 +29,11 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-import requests
+from typing import TYPE_CHECKING
 
 from auditor.cache import Cache
 from auditor.collectors.interface import JSONValue
 from auditor.errors import InputError
-from auditor.index.http import make_session
 from auditor.summaries.client import (
     DEFAULT_URL,
     BadAnswer,
@@ -46,6 +44,9 @@ from auditor.summaries.client import (
 from auditor.summaries.evidence import PackageEvidence, stable, to_jsonable
 from auditor.summaries.prompt import Prompt, memo_prompt, package_prompt
 from auditor.summaries.sanitize import MAX_CHARS, sanitize
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_MODEL = "qwen2.5:3b"
 NAMESPACE = "summaries"
@@ -129,7 +130,7 @@ class Summarizer:
         self._client = ChatClient(
             self.endpoint,
             model,
-            session if session is not None else make_session(pool_size=concurrency, retries=0),
+            session if session is not None else _make_session(concurrency),
             timeout=self.timeout,
             api_key=api_key,
         )
@@ -307,3 +308,11 @@ class Summarizer:
 def _names(names: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown if len(names) <= limit else f"{shown}, +{len(names) - limit} more"
+
+
+def _make_session(concurrency: int) -> requests.Session:
+    """The HTTP stack loads when a model is really asked: every report imports this
+    package for its ``Summary`` type."""
+    from auditor.index.http import make_session
+
+    return make_session(pool_size=concurrency, retries=0)

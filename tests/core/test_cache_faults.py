@@ -53,7 +53,9 @@ def test_wrong_shape_is_a_warning_and_a_miss(tmp_path: Path) -> None:
 
 def test_undecodable_row_is_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
-    Cache(path).put("ns", "k", {"a": 1}, ttl=None)
+    writer = Cache(path)
+    writer.put("ns", "k", {"a": 1}, ttl=None)
+    writer.close()  # rows are stored behind the caller: on disk once closed
     with sqlite3.connect(path) as conn:
         conn.execute("update entries set value = ? where key = 'k'", ("{broken",))
     cache = Cache(path)

@@ -187,6 +187,7 @@ def test_history_falls_back_to_the_page_for_an_older_cache(tmp_path: Path) -> No
         cache = Cache(tmp_path / "c.sqlite3")
         try:
             IndexClient([fake.simple_url], session=make_session(), cache=cache).releases("idna")
+            cache.flush()  # rows are stored behind the caller
             conn = cache._connection()
             with conn:
                 conn.execute("delete from entries where namespace = 'upload-times'")
@@ -206,6 +207,7 @@ def test_cache_round_trips_what_json_did(tmp_path: Path) -> None:
     try:
         cache.put("ns", "k", value, ttl=None)
         assert cache.get("ns", "k") == json.loads(json.dumps(value))
+        cache.flush()  # rows are stored behind the caller
         conn = cache._connection()
         with conn:  # what the standard library's encoder wrote for a float it could not
             conn.execute("update entries set value = '[NaN]' where key = 'k'")

@@ -8,13 +8,45 @@ distribution and elephant factor. ``render_text`` / ``render_json`` format it.
 
 from __future__ import annotations
 
-from .api import analyse_target, bus_factor
-from .exclude import ExcludeMatcher, make_matcher
-from .facts import HistoryFacts
-from .metrics import build_report
-from .remote import RemoteLocation, parse_remote
-from .report import BusFactorReport, render_json, render_text
-from .target import Target, open_target
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import analyse_target, bus_factor
+    from .exclude import ExcludeMatcher, make_matcher
+    from .facts import HistoryFacts
+    from .metrics import build_report
+    from .remote import RemoteLocation, parse_remote
+    from .report import BusFactorReport, render_json, render_text
+    from .target import Target, open_target
+
+# name -> submodule. Loaded on first use (PEP 562): the audit's git collector imports a
+# few light submodules, and must not pay for rich, enry and the analysis unless it runs.
+_HOMES = {
+    "analyse_target": "api",
+    "bus_factor": "api",
+    "ExcludeMatcher": "exclude",
+    "make_matcher": "exclude",
+    "HistoryFacts": "facts",
+    "build_report": "metrics",
+    "RemoteLocation": "remote",
+    "parse_remote": "remote",
+    "BusFactorReport": "report",
+    "render_json": "report",
+    "render_text": "report",
+    "Target": "target",
+    "open_target": "target",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BusFactorReport",

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-import requests
-
 from auditor.errors import DataSourceError
 from auditor.index.failures import describe, is_timeout, retry_status
 
@@ -216,6 +214,8 @@ class GitHubApi:
     def _call(
         self, verb: str, url: str, *, params: dict[str, Any] | None = None, body: Any = None
     ) -> tuple[dict[str, Any], Any]:
+        # Loaded with PyGithub, when GitHub is really asked (see __init__).
+        import requests
         from github.GithubException import (
             BadCredentialsException,
             GithubException,

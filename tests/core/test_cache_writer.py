@@ -1,0 +1,126 @@
+"""Rows are stored behind the caller: read back at once, on disk once closed, never lost."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from auditor.cache import Cache
+
+
+def _on_disk(path: Path, key: str) -> str | None:
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("select value from entries where key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def test_a_queued_row_reads_back_at_once_and_is_on_disk_after_close(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+    cache.put("ns", "k", {"v": 1}, ttl=None)
+    assert cache.get("ns", "k") == {"v": 1}  # from the queue, or the disk: the same answer
+    cache.close()
+    assert _on_disk(path, "k") == '{"v":1}'
+    assert Cache(path).get("ns", "k") == {"v": 1}
+
+
+def test_a_row_waiting_to_be_stored_is_served_from_the_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    go = threading.Event()
+    store = Cache._store
+
+    def held(
+        conn: sqlite3.Connection, *, batch: dict[tuple[str, str], tuple[str, float, float | None]]
+    ) -> None:
+        go.wait(30)
+        store(conn, batch=batch)
+
+    monkeypatch.setattr(Cache, "_store", staticmethod(held))
+    cache = Cache(path)
+    cache.put("ns", "k", {"v": 1}, ttl=None)
+    assert _on_disk(path, "k") is None  # the writer is held: not stored yet
+    assert cache.get("ns", "k") == {"v": 1}
+    go.set()
+    cache.close()
+    assert _on_disk(path, "k") == '{"v":1}'
+
+
+def test_a_queued_row_keeps_its_time_to_live(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite3")
+    try:
+        cache.put("ns", "gone", {"v": 1}, ttl=-1.0)  # already expired
+        assert cache.get("ns", "gone") is None
+        assert cache.get("ns", "gone", allow_expired=True) == {"v": 1}
+    finally:
+        cache.close()
+
+
+def test_the_last_value_put_wins(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+    for n in range(200):
+        cache.put("ns", "k", {"n": n}, ttl=None)
+    assert cache.get("ns", "k") == {"n": 199}
+    cache.close()
+    assert Cache(path).get("ns", "k") == {"n": 199}
+
+
+def test_rows_from_many_threads_are_all_stored(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+
+    def write(worker: int) -> None:
+        for n in range(50):
+            cache.put("ns", f"{worker}-{n}", [worker, n], ttl=None)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cache.close()
+    with sqlite3.connect(path) as conn:
+        (count,) = conn.execute("select count(*) from entries").fetchone()
+    assert count == 8 * 50
+    assert not cache.warnings
+
+
+def test_a_program_that_never_closes_its_cache_still_stores_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    code = (
+        "import sys; from pathlib import Path; from auditor.cache import Cache\n"
+        "c = Cache(Path(sys.argv[1]))\n"
+        "for n in range(300): c.put('ns', f'k{n}', {'n': n, 'pad': 'x' * 2000}, ttl=None)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60)
+    with sqlite3.connect(path) as conn:
+        (count,) = conn.execute("select count(*) from entries").fetchone()
+    assert count == 300
+
+
+@pytest.mark.parametrize("error", [sqlite3.OperationalError("disk I/O error"), RuntimeError("x")])
+def test_a_failing_writer_turns_the_cache_off_with_a_warning_and_never_hangs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def broken(conn: sqlite3.Connection, *, batch: object) -> None:
+        raise error
+
+    monkeypatch.setattr(Cache, "_store", staticmethod(broken))
+    cache = Cache(tmp_path / "c.sqlite3")
+    cache.put("ns", "k", {"v": 1}, ttl=None)
+    done = threading.Event()
+    closer = threading.Thread(target=lambda: (cache.close(), done.set()), daemon=True)
+    closer.start()
+    assert done.wait(30), "close() hung on a writer that failed"
+    assert not cache.enabled
+    assert len(cache.warnings) == 1 and "continuing without it" in cache.warnings[0]
+    assert cache.get("ns", "k") is None  # a row that could not be stored is not served
+    cache.put("ns", "k2", {"v": 2}, ttl=None)  # off: ignored, no new writer
+    assert cache.get("ns", "k2") is None
