@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from packaging.version import InvalidVersion, Version
 
@@ -232,12 +232,24 @@ def map_project(
     for label, url in urls.items():
         if label_kind(label) != "source":
             continue
-        clean = url.strip()
+        clean = _without_userinfo(url.strip())
         how = f"Project-URL {label!r} on {_host(clean) or 'an unknown host'}, not GitHub"
         return RepoMapping(
             ref=_foreign_ref(clean, how), url=clean, confidence="low", how=how + " (not fetched)"
         )
     return RepoMapping(ref=None, url=None, confidence=None, how=None)
+
+
+def _without_userinfo(url: str) -> str:
+    """The link without ``user:password@``: a report never repeats credentials, even ones
+    a project published by mistake (GitHub links are cleaned the same way)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _foreign_ref(url: str, how: str) -> RepositoryRef | None:
@@ -329,8 +341,8 @@ class IndexCollector(Collector):
                 "this index offers no project JSON API (its URL does not end in /simple), "
                 "so publishers and release history are not available"
             )
-        if self.client.offline:
-            return "the project JSON is not in the cache and --offline was given"
+        # Offline without a cached copy is a failure (above); offline with no failure is
+        # a 404 the cache remembers, so the same reason as online.
         return "the index has no project JSON document for this project (404)"
 
     def _source(self, name: str) -> str:

@@ -251,13 +251,17 @@ def _norm(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word.lower())
 
 
+_LANGUAGE = frozenset({"python", "python3"})
+
+
 def own_names(name: str) -> frozenset[str]:
     """How a project may name itself: 'auto-gptq' -> autogptq; 'farm-haystack' ->
     farmhaystack and haystack (a part of five letters or more)."""
     names = {_norm(name)}
     parts = [p for p in re.split(r"[-_.]", name.lower()) if p]
     if len(parts) > 1:
-        names.update(_norm(p) for p in (parts[0], parts[-1]) if len(p) >= 5)
+        # "python" in python-dateutil is the language, not a short name of the project.
+        names.update(_norm(p) for p in (parts[0], parts[-1]) if len(p) >= 5 and p not in _LANGUAGE)
     for prefix in ("python", "py"):
         stem = _norm(name)
         if stem.startswith(prefix) and len(stem) - len(prefix) >= 4:

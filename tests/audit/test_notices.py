@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.collectors.notices import MAX_INPUT, MAX_QUOTE, clean_text, find_notice, own_names
+from auditor.collectors.notices import (
+    MAX_INPUT,
+    MAX_QUOTE,
+    MAX_SENTENCES,
+    TOP_BLOCKS,
+    clean_text,
+    find_notice,
+    own_names,
+    quote,
+)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +152,169 @@ def test_own_names() -> None:
     assert "autogptq" in own_names("auto-gptq")
     assert "haystack" in own_names("farm-haystack")
     assert "farm" not in own_names("farm-haystack")  # too short to stand for the project
+
+
+# -- written from the collectors scope's mutation survivors (benchmarks/mutation.py) -------
+
+
+@pytest.mark.parametrize(
+    ("description", "is_notice"),
+    [
+        # Three straight quotes before it: the notice sits inside the third quotation.
+        ('The docs say "fast" and "this package is no longer maintained".', False),
+        # Four: every quotation is closed, the notice is the project's own.
+        ('"a" and "b": this package is no longer maintained.', True),
+        # Curly quotes: the last one opened is still open...
+        ("\u201ca\u201d and \u201cthis package is deprecated\u201d.", False),
+        # ...or every one opened was closed.
+        ("\u201ca\u201d \u201cb\u201d this package is deprecated.", True),
+        ("\u201ca\u201d this package is deprecated.", True),
+    ],
+)
+def test_quotations_are_counted(description: str, is_notice: bool) -> None:
+    assert (find_notice("foo", None, description) is not None) is is_notice
+
+
+def test_a_feature_named_just_before_the_notice_is_not_the_project() -> None:
+    assert find_notice("foo", None, "Foo's config format; deprecated.") is None
+
+
+@pytest.mark.parametrize(
+    ("description", "is_notice"),
+    [
+        ("We are deprecating the Foo SDK.", True),  # the object names the project
+        ("We are deprecating The Foo SDK.", True),
+        ("We are deprecating the old client.", False),  # something else
+    ],
+)
+def test_the_object_of_a_notice_names_the_project(description: str, is_notice: bool) -> None:
+    assert (find_notice("foo", None, description) is not None) is is_notice
+
+
+@pytest.mark.parametrize(
+    ("description", "successor"),
+    [
+        ("This package is deprecated, please use another library.", None),
+        ("This package is deprecated: please use the newer one, or use bar instead.", "bar"),
+        ("This project has moved to www.example.org/newlib.", None),  # a URL, not a name
+        ("This project has moved to WWW.example.org/newlib.", None),
+        ("This project has moved to neworg/newlib.", "neworg/newlib"),  # owner/repo is one
+        (
+            "This package is deprecated: it moved to www.example.org/x, so use bar instead.",
+            "bar",
+        ),
+    ],
+)
+def test_successor_skips_words_and_urls_and_reads_on(
+    description: str, successor: str | None
+) -> None:
+    notice = find_notice("foo", None, description)
+    assert notice is not None and notice.successor == successor
+
+
+def test_quote_is_one_clean_line_of_bounded_length() -> None:
+    assert quote("a\x1bb") == "ab"
+    assert quote("This is deprecated , use bar .") == "This is deprecated, use bar."
+    exact = "x" * MAX_QUOTE
+    assert quote(exact) == exact  # fits: not cut
+    cut = quote("a" * (MAX_QUOTE - 2) + " " + "b" * 10)
+    assert cut == "a" * (MAX_QUOTE - 2) + "\u2026"  # cut, trailing space dropped
+    assert len(quote("y" * (MAX_QUOTE + 1))) == MAX_QUOTE
+
+
+@pytest.mark.parametrize(
+    ("description", "shown"),
+    [
+        # Line ends of every kind are one line end: a sentence broken over lines is one.
+        ("This package is deprecated\r\nin favour of bar.", None),
+        ("This package is deprecated\rin favour of bar.", None),
+        ("This package is deprecated\nin favour of bar.", None),
+        # Markup and invisible characters leave no trace in the quote.
+        ("This \x00package\tis deprecated.", "This package is deprecated."),
+        ("This package ![badge](x.svg) is deprecated.", "This package is deprecated."),
+        ("This package is deprecated, use [bar][1] instead.", None),
+        ("> [!WARNING]\n> This package is deprecated.", "This package is deprecated."),
+        (".. warning:: This package is deprecated.", "This package is deprecated."),
+        ("This package is **deprecated**.", "This package is deprecated."),
+        ("```x```This package is deprecated.", "This package is deprecated."),
+        ("![badge](x.svg)\n\nThis package is deprecated.", "This package is deprecated."),
+    ],
+)
+def test_the_quote_is_the_sentence_as_a_reader_sees_it(description: str, shown: str | None) -> None:
+    notice = find_notice("foo", None, description)
+    assert notice is not None
+    if shown is None:  # the successor's sentences
+        assert notice.successor == "bar"
+        shown = description.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+        shown = shown.replace("[bar][1]", "bar")
+    assert notice.quote == shown
+
+
+def test_the_first_sentences_are_read_and_no_more() -> None:
+    notice = "This package is deprecated."
+    assert find_notice("foo", None, "Fine. " * (MAX_SENTENCES - 1) + notice) is not None
+    assert find_notice("foo", None, "Fine. " * MAX_SENTENCES + notice) is None
+
+
+@pytest.mark.parametrize("name", ["python-dateutil", "python-multipart", "foo-python"])
+def test_the_language_is_not_a_short_name_of_the_project(name: str) -> None:
+    # Parts of five letters or more stand for the project (farm-haystack: haystack), but
+    # "python" in python-dateutil is the language: Python deprecating something is not
+    # python-dateutil deprecating itself.
+    assert "python" not in own_names(name)
+    for text in ("The imp module of Python is deprecated.", "Python deprecated utcnow in 3.12."):
+        assert find_notice(name, None, text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("farm-haystack", {"farmhaystack", "haystack"}),
+        ("auto-gptq", {"autogptq"}),  # parts under five letters stand for nothing
+        ("pydantic", {"pydantic", "dantic"}),  # "py" dropped: four letters or more remain
+        ("pyyaml", {"pyyaml", "yaml"}),
+        ("pyarr", {"pyarr"}),  # "arr" would be too short to be the project
+        ("python-foobar", {"pythonfoobar", "foobar", "thonfoobar"}),
+        ("pythonfoobar", {"pythonfoobar", "foobar", "thonfoobar"}),
+        ("llama-index-core", {"llamaindexcore", "llama"}),  # first and last part only
+        ("Shiny.App", {"shinyapp", "shiny"}),
+    ],
+)
+def test_own_names_exactly(name: str, expected: set[str]) -> None:
+    assert own_names(name) == expected
+
+
+def test_a_second_notice_in_the_sentence_is_read_after_a_feature_one() -> None:
+    notice = find_notice("foo", None, "The old x API is deprecated and this package is too.")
+    assert notice is None  # only the API is
+    notice = find_notice("foo", None, "The old x API is deprecated and this package is deprecated.")
+    assert notice is not None and notice.kind == "deprecated"
+
+
+def test_a_banner_counts_only_near_the_top() -> None:
+    top = "\n\n".join([*"AB"[: TOP_BLOCKS - 1], "DEPRECATED"])  # the last block near the top
+    assert find_notice("foo", None, top) is not None
+    below = "\n\n".join([*"ABC"[:TOP_BLOCKS], "DEPRECATED"])  # the first one below
+    assert find_notice("foo", None, below) is None
+
+
+@pytest.mark.parametrize(
+    ("description", "successor"),
+    [
+        ("DEPRECATED\n\nA.\n\nUse bar instead.", "bar"),  # two blocks below: what it heads
+        ("DEPRECATED\n\nA.\n\nB.\n\nUse bar instead.", None),  # three: something else
+    ],
+)
+def test_a_banners_successor_is_read_from_what_it_heads(
+    description: str, successor: str | None
+) -> None:
+    notice = find_notice("foo", None, description)
+    assert notice is not None and notice.quote == "DEPRECATED: A."
+    assert notice.successor == successor
+
+
+def test_a_full_sentence_is_quoted_alone() -> None:
+    sentence = "This package is deprecated, sorry, folk."
+    assert len(sentence) == 40  # below 40 it is a banner, quoted with what follows
+    notice = find_notice("foo", None, sentence + " Use bar instead.")
+    assert notice is not None and notice.quote == sentence and notice.successor == "bar"

@@ -18,8 +18,17 @@ import pytest
 import requests
 
 from auditor.cache import Cache
-from auditor.collectors.backends.github.graphql import Limits, build_history_query, build_query
-from auditor.collectors.backends.github.signals import NAMES
+from auditor.collectors.backends.github import metrics
+from auditor.collectors.backends.github.graphql import (
+    CommitSample,
+    Limits,
+    build_history_query,
+    build_query,
+    fill_record,
+    history_page,
+    owner_funding,
+)
+from auditor.collectors.backends.github.signals import NAMES, RepoRecord
 from auditor.collectors.github import GitHubCollector
 from auditor.errors import DataSourceError
 from tests.fakes.github_schema import check
@@ -374,3 +383,103 @@ def test_an_oversized_batch_is_split_until_it_fits(fake: FakeGitHub) -> None:
     result = collector(fake, batch_size=700).collect(subjects)
     assert fake.count("POST /graphql") == 3  # refused whole, then two halves that fit
     assert known(result["pkg699"])["stars"] == 6990
+
+
+# -- written from the collectors scope's mutation survivors (benchmarks/mutation.py) ------------
+
+
+@pytest.mark.parametrize(("read", "first"), [(100, 30), (129, 1), (0, 100)])
+def test_a_follow_up_page_asks_only_for_what_max_commits_leaves(read: int, first: int) -> None:
+    # max_commits bounds the commits read (and the nodes and points spent): the last page
+    # asks for the remainder, never a full page, and never fewer than one.
+    sample = CommitSample(read=read, has_next=True, cursor="c")
+    assert sample.next_first(Limits(max_commits=130)) == first
+
+
+@pytest.mark.parametrize(
+    "node", [None, {"defaultBranchRef": None}, {"defaultBranchRef": {"target": None}}]
+)
+def test_a_follow_up_page_without_a_branch_has_no_history(node: Any) -> None:
+    # A repository can lose its default branch between two pages: no page, no crash.
+    assert history_page(node) is None
+
+
+def test_follow_up_pages_of_several_repositories_share_one_valid_document() -> None:
+    pages = [("r0", "a", "x", "c0ffee 9", 5), ("r3", "b", "y", "c0ffee 2", 7)]
+    page = build_history_query(pages, FIXED_NOW)
+    check(page)  # GitHub's schema accepts it (raises Refused otherwise)
+    # The same 365-day window as the batch document's first page.
+    since = (FIXED_NOW - timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    batch = build_query([("a", "x")], FIXED_NOW).text
+    assert f'year: history(since: "{since}", first: 100)' in batch
+    assert f'year: history(since: "{since}", first: 5, after: "c0ffee 9")' in page
+    assert f'year: history(since: "{since}", first: 7, after: "c0ffee 2")' in page
+
+
+def test_a_commit_page_is_read_node_by_node_and_a_malformed_one_refused() -> None:
+    sample = CommitSample()
+    assert sample.add_page(None) is False and sample.add_page({"nodes": None}) is False
+    page = {
+        "totalCount": 3,
+        "pageInfo": {"hasNextPage": True, "endCursor": "c1"},
+        "nodes": [{"committedDate": "2025-01-01T00:00:00Z"}, "junk"],
+    }
+    assert sample.add_page(page) is True
+    assert sample.dates == [metrics.parse_time("2025-01-01T00:00:00Z"), None]
+    assert (sample.read, sample.total_365, sample.cursor, sample.has_next) == (2, 3, "c1", True)
+
+
+def test_the_owners_dot_github_funding_file_is_preferred_to_its_root_one() -> None:
+    both = {"dotFunding": {"text": "github: [a]"}, "rootFunding": {"text": "github: [b]"}}
+    assert owner_funding(both) == [{"platform": "github", "url": "https://github.com/sponsors/a"}]
+    root = {"dotFunding": None, "rootFunding": {"text": "github: [b]"}}
+    assert owner_funding(root) == [{"platform": "github", "url": "https://github.com/sponsors/b"}]
+    assert owner_funding({"dotFunding": None, "rootFunding": None}) is None
+
+
+def test_malformed_counts_leave_open_issues_unknown() -> None:
+    record = RepoRecord()
+    node = {"openIssues": None, "openPullRequests": {"totalCount": 2}}
+    fill_record(record, node, ("o", "r"), FIXED_NOW)
+    assert not record.has("open_issues")
+    fill_record(record, {**node, "openIssues": {"totalCount": "3"}}, ("o", "r"), FIXED_NOW)
+    assert not record.has("open_issues")
+    fill_record(record, {**node, "openIssues": {"totalCount": 3}}, ("o", "r"), FIXED_NOW)
+    assert record.values["open_issues"] == 5
+
+
+@pytest.mark.parametrize(
+    ("info", "cursor", "has_next"),
+    [
+        (None, None, False),  # no page information: nothing more to ask for
+        ({"hasNextPage": True, "endCursor": None}, None, False),  # no cursor to ask with
+        ({"hasNextPage": True, "endCursor": 5}, None, False),
+        ({"hasNextPage": True, "endCursor": "c9"}, "c9", True),
+    ],
+)
+def test_a_next_page_needs_a_cursor(info: Any, cursor: str | None, has_next: bool) -> None:
+    sample = CommitSample()
+    assert sample.add_page({"totalCount": 1, "nodes": [], "pageInfo": info})
+    assert sample.cursor == cursor and sample.has_next is has_next
+
+
+@pytest.mark.parametrize(
+    ("author", "key"),
+    [
+        ({"name": "Alice", "email": "", "user": None}, "name:alice"),  # only a name
+        ({"name": 5, "email": "", "user": None}, None),  # no usable name: no author
+        ({"name": "Alice", "email": "A@x.org", "user": None}, "email:a@x.org"),
+        ({"name": "Alice", "email": 5, "user": None}, "name:alice"),  # not an e-mail
+        ({"name": "Alice"}, "name:alice"),  # no e-mail given
+        ({"name": "Alice", "email": "a@x.org", "user": {"login": ""}}, "email:a@x.org"),
+        ({"name": "dependabot[bot]", "email": "", "user": None}, None),  # bots, however
+        ({"name": "Renovate", "email": "29139614+renovate[bot]@users", "user": None}, None),
+        ({"name": "x", "email": "", "user": {"login": "github-actions[bot]"}}, None),
+        ({"name": "x", "email": "", "user": {"login": "Bob", "company": "@acme"}}, "login:bob"),
+    ],
+)
+def test_commit_authors_are_people_by_account_email_or_name(author: Any, key: str | None) -> None:
+    sample = CommitSample()
+    page = {"totalCount": 1, "nodes": [{"committedDate": "2025-01-01T00:00:00Z", "author": author}]}
+    sample.add_page(page)
+    assert [a.key for a in sample.authors] == ([] if key is None else [key])

@@ -13,7 +13,7 @@ import pytest
 
 from auditor.collectors.interface import JSONValue
 from auditor.judge.policy import apply_acceptances
-from auditor.judge.rules import Compare, Missing, Rule, Scope
+from auditor.judge.rules import AllOf, Compare, Missing, Rule, Scope
 from auditor.judge.scoring import (
     Evidence,
     ScoringConfig,
@@ -232,3 +232,30 @@ def test_evaluate_uses_the_given_configuration_and_its_states() -> None:
     )
     assert s.risk == 30
     assert (s.state, s.state_why) == ("unknown", "no state's conditions hold")
+
+
+def test_an_input_problem_is_shown_and_adds_no_points() -> None:
+    # kind "input": a problem of the requirements file (pins that disagree), not of the
+    # people behind the package.
+    pins = replace(_rule("pins", "stars", "high"), kind="input")
+    s = evaluate([pins, *RULES], {"stars": known("stars", 1)}, ctx("foo", direct=True))
+    assert [(c.factor, c.points, c.why) for c in s.contributions] == [
+        ("input:pins", 0, "pins (a problem of the input file, not in this number)")
+    ]
+    assert s.risk == 0
+
+
+def test_an_undecided_state_names_only_the_undecided_signals() -> None:
+    both = StateRule(
+        name="abandoned",
+        why="w",
+        when=AllOf(
+            items=(
+                Compare(signal="x", op="==", value=1),
+                Compare(signal="y", op="==", value=1),
+            )
+        ),
+    )
+    cfg = replace(default_config(), states=(both,))
+    s = evaluate([], {"x": known("x", 1), "y": unknown("y")}, ctx("foo"), cfg)
+    assert (s.state, s.state_why) == ("unknown", "cannot tell whether it is abandoned: y unknown")

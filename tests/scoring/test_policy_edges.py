@@ -17,6 +17,7 @@ import pytest
 from auditor.errors import InputError
 from auditor.judge.policy import (
     EXIT_OK,
+    EXIT_RISK,
     EXIT_UNTRUSTWORTHY,
     FAIL_ON_CHOICES,
     Acceptance,
@@ -27,6 +28,7 @@ from auditor.judge.policy import (
     gate,
     load_acceptances,
     load_baseline,
+    parse_acceptances,
     parse_baseline,
 )
 from auditor.judge.scoring import AcceptanceNote, default_config, evaluate
@@ -238,3 +240,42 @@ def test_acceptance_problems_keep_coming_after_a_non_table(tmp_path: Path) -> No
     with pytest.raises(InputError) as info:
         load_acceptances(missing)
     assert info.value.message == f"cannot read {missing}: No such file or directory"
+
+
+# -- written from the policy scope's mutation survivors after the layout change -----------
+
+
+def test_a_package_whose_source_failed_fails_the_gate_once() -> None:
+    fine = score("fine", truck_factor=2, index_publisher_count=2)
+    risky = score("risky", truck_factor=1, index_publisher_count=2)
+    assert (fine.level, risky.level) == ("none", "high")
+    failed = "the index's project JSON could not be read this run: HTTP 503"
+    result = gate([fine, risky], faults={"fine": failed, "risky": failed})
+    # A package already failing for its risk is not listed again for its fault.
+    assert [(f.name, f.kind, f.level, f.reason) for f in result.failing] == [
+        ("risky", "risk", "high", "risky: high risk (25/100: tf)"),
+        ("fine", "unknown", "none", f"fine: risk unknown: {failed}"),
+    ]
+    assert result.exit_code == EXIT_RISK
+    alone = gate([fine], faults={"fine": failed})
+    assert alone.exit_code == EXIT_UNTRUSTWORTHY
+    assert alone.reasons == (
+        f"fine: risk unknown: {failed}",
+        "a data source failed, so the result is untrustworthy: rerun when the index "
+        "answers (failures are never cached; with --offline, run once online first)",
+    )
+    assert gate([fine], faults={"other": failed}).exit_code == EXIT_OK
+
+
+def test_acceptance_problems_without_a_line_and_a_misspelt_field() -> None:
+    entries = [
+        {"package": "foo", "reason": "r", "expires": date(2026, 1, 1)},
+        {"package": "foo", "reason": "r", "expire": date(2026, 1, 1)},
+    ]
+    with pytest.raises(InputError) as info:
+        parse_acceptances(entries, "pyproject.toml", lines=[3])  # a line for the first only
+    assert info.value.message.splitlines()[1:] == [
+        "  pyproject.toml: accept[1].expires: missing or not a date; write an unquoted date "
+        "such as expires = 2026-12-31",
+        "  pyproject.toml: accept[1]: unknown field 'expire'; did you mean 'expires'?",
+    ]
