@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -209,24 +209,41 @@ class Cache:
             return None
         return data
 
-    def holds(self, namespace: str, key: str, *, allow_expired: bool = False) -> bool:
-        """Whether ``get`` would find a row (of any shape), without reading its value:
-        a caller deciding what to fetch need not decode what it will not use yet."""
-        if self._disabled or (self.refresh and not allow_expired):
-            return False
+    def holding(
+        self, namespace: str, keys: Iterable[str], *, allow_expired: bool = False
+    ) -> set[str]:
+        """The keys ``get`` would find a row for (of any shape), without reading values:
+        a caller deciding what to fetch need not decode what it will not use yet. One
+        query per 500 keys (a query per key cost a warm audit 12 ms for 239)."""
+        wanted = list(dict.fromkeys(keys))
+        if self._disabled or (self.refresh and not allow_expired) or not wanted:
+            return set()
+        now = time.time()
+
+        def live(expires: float | None) -> bool:
+            return allow_expired or expires is None or expires >= now
+
         with self._lock:
-            queued = self._pending.get((namespace, key))
-        if queued is not None:
-            return allow_expired or queued[2] is None or queued[2] >= time.time()
-        row = self._guard(
-            lambda conn: conn.execute(
-                "select expires_at from entries where namespace = ? and key = ?",
-                (namespace, key),
-            ).fetchone()
-        )
-        if not row:
-            return False
-        return allow_expired or row[0] is None or row[0] >= time.time()
+            queued = {k for k in wanted if (namespace, k) in self._pending}
+            found = {k for k in queued if live(self._pending[(namespace, k)][2])}
+        for at in range(0, len(wanted), 500):
+            chunk = [k for k in wanted[at : at + 500] if k not in queued]
+            if not chunk:
+                continue
+            query = (
+                "select key, expires_at from entries where namespace = ? and key in "
+                f"({','.join('?' * len(chunk))})"
+            )
+            params = (namespace, *chunk)
+
+            def select(
+                conn: sqlite3.Connection, query: str = query, params: tuple[str, ...] = params
+            ) -> list[tuple[str, float | None]]:
+                return conn.execute(query, params).fetchall()
+
+            rows = self._guard(select)
+            found.update(key for key, expires in rows or () if live(expires))
+        return found
 
     def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:
         """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data."""

@@ -209,11 +209,9 @@ class IndexClient:
         fetch already under way (or done); a failure is recorded and raised exactly as
         if the caller had asked first. Leaving the block cancels what has not started.
         """
-        todo = [
-            name
-            for name in dict.fromkeys(canonicalize_name(n) for n in names)
-            if not self.cache.holds("project-json", name)
-        ]
+        wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
+        cached = self.cache.holding("project-json", wanted)
+        todo = [name for name in wanted if name not in cached]
         if self.offline or len(todo) < 2:  # offline reads the cache alone: nothing to wait for
             yield
             return

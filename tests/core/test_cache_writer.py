@@ -124,3 +124,22 @@ def test_a_failing_writer_turns_the_cache_off_with_a_warning_and_never_hangs(
     assert cache.get("ns", "k") is None  # a row that could not be stored is not served
     cache.put("ns", "k2", {"v": 2}, ttl=None)  # off: ignored, no new writer
     assert cache.get("ns", "k2") is None
+
+
+def test_holding_names_the_live_rows_queued_or_stored_without_reading_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+    for n in range(1200):  # more than one query's worth of keys
+        cache.put("ns", f"k{n}", n, ttl=None)
+    cache.put("ns", "old", 1, ttl=-1.0)
+    cache.put("other", "k5", 1, ttl=None)
+    asked = [f"k{n}" for n in range(0, 1300, 2)] + ["old", "absent"]
+    want = {f"k{n}" for n in range(0, 1200, 2)}
+    assert cache.holding("ns", asked) == want  # some still queued: the same answer
+    assert cache.holding("ns", ["old"], allow_expired=True) == {"old"}
+    cache.close()
+    stored = Cache(path)
+    assert stored.holding("ns", asked) == want
+    assert Cache(path, refresh=True).holding("ns", asked) == set()
