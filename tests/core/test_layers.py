@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "auditor"
 # the same layer may not import each other. The root package (``auditor``) is the public
 # facade: it may re-export anything, and others may take only ``__version__`` from it.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "model"}),
+    frozenset({"errors", "model", "lazy"}),
     frozenset({"config", "configfile", "cache", "repository", "datafiles", "auditor"}),
     frozenset({"sources"}),
     frozenset({"index"}),
