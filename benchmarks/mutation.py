@@ -56,7 +56,14 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     "provider": (["auditor/resolve/provider.py"], ["tests/core/test_resolve.py"]),
     "index": (
         ["auditor/index/client.py", "auditor/index/simple_api.py"],
-        ["tests/core/test_index_client.py", "tests/core/test_resolve.py"],
+        [
+            "tests/core/test_index_client.py",
+            "tests/core/test_index_edges.py",
+            "tests/core/test_index_faults.py",
+            "tests/core/test_fast_paths.py",
+            "tests/core/test_resolve.py",
+            "tests/audit/test_index_risk.py",
+        ],
     ),
     "metrics": (
         ["auditor/collectors/backends/github/metrics.py"],

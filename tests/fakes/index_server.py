@@ -535,6 +535,17 @@ class FakeIndex:
         with self._lock:
             self._projects[normalize(name)].metadata_hidden = True
 
+    def serve_bytes(self, name: str, filename: str, blob: bytes) -> None:
+        """Serve ``blob`` as one of a project's files instead of the archive made for it.
+
+        For the odd files real projects do upload: a PKG-INFO in Latin-1, an archive that
+        is not one. The page's hash and size follow the bytes, as on the real index.
+        """
+        with self._lock:
+            project = self._projects[normalize(name)]
+            dist = next(d for d in project.files if d.filename == filename)
+            self._blobs[dist.path] = blob
+
     def clear_faults(self) -> None:
         """Undo ``fail``, ``malformed`` and ``delay`` (``missing_metadata`` stays)."""
         with self._lock:
@@ -933,14 +944,19 @@ def _build_archive(dist: DistFile, metadata: str) -> bytes:
         record = "".join(f"{member},,\n" for member in members) + f"{dist_info}/RECORD,,\n"
         members[f"{dist_info}/RECORD"] = record.encode()
         return _zip_bytes(members)
+    # As build backends write them: the project's own files before PKG-INFO (hatchling
+    # writes it last), so a reader must look for ``<stem>/PKG-INFO``, not take a member.
     members = {
-        f"{dist.stem}/PKG-INFO": data,
         f"{dist.stem}/pyproject.toml": b'[build-system]\nrequires = ["setuptools"]\n',
+        f"{dist.stem}/PKG-INFO": data,
     }
     if dist.filename.endswith(".zip"):
         return _zip_bytes(members)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        top = tarfile.TarInfo(dist.stem)  # the directory entry comes first, as in real sdists
+        top.type, top.mode, top.mtime = tarfile.DIRTYPE, 0o755, _FIXED_MTIME
+        archive.addfile(top)
         for member, content in members.items():
             info = tarfile.TarInfo(member)
             info.size = len(content)
