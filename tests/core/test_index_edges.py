@@ -13,6 +13,7 @@ import io
 import json
 import sqlite3
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from auditor.index.client import (
     PackageNotFoundError,
     metadata_from_email,
     metadata_from_wheel,
+    project_json_url,
+    upload_history,
 )
 from auditor.index.http import make_session
 from auditor.index.simple_api import (
@@ -80,14 +83,113 @@ def test_an_unknown_project_is_named_with_the_indexes_without_credentials(
     empty_index: FakeIndex, cache: Cache
 ) -> None:
     index = empty_index.simple_url.replace("http://", f"http://ci:{SECRET}@")
-    c = IndexClient([index], session=make_session(retries=0), cache=cache)
+    extra = empty_index.url + "/extra"
+    c = IndexClient([index, extra], session=make_session(retries=0), cache=cache)
     with pytest.raises(PackageNotFoundError) as err:
         c.files("nosuchthing")
     shown = index.replace(f"ci:{SECRET}@", "***@")
-    assert (
-        err.value.message == f"package 'nosuchthing' was not found on the package index ({shown})"
+    message = f"package 'nosuchthing' was not found on the package index ({shown}, {extra})"
+    assert err.value.message == message
+    assert err.value.hint == (
+        "Check the spelling of the name, or pass --index-url/--extra-index-url "
+        "for the index that hosts it."
     )
-    assert "T0ken" not in err.value.message
+
+
+def test_a_project_only_on_an_extra_index_is_found_there(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    """The CUDA builds of torch live on the vendor's index, not on the primary one."""
+    with FakeIndex() as vendor:
+        vendor.add_project("torch", ["2.5.1"])
+        c = IndexClient(
+            [empty_index.simple_url, vendor.simple_url],
+            session=make_session(retries=0),
+            cache=cache,
+        )
+        assert {f.version for f in c.files("torch")} == {"2.5.1"}
+
+
+def test_an_index_url_with_a_trailing_slash(empty_index: FakeIndex, cache: Cache) -> None:
+    empty_index.add_project("lib", ["1.0"])
+    c = IndexClient([empty_index.simple_url + "/"], session=make_session(retries=0), cache=cache)
+    assert c.files("lib") and c.project_json("lib") is not None
+    assert project_json_url("https://idx.example/simple/", "lib") == (
+        "https://idx.example/pypi/lib/json"
+    )
+    with pytest.raises(ValueError, match=r"^at least one index URL is required$"):
+        IndexClient([], session=make_session(retries=0), cache=cache)
+
+
+def test_an_extra_index_that_is_not_http_is_skipped_with_a_warning(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    empty_index.add_project("lib", ["1.0"])
+    c = IndexClient(
+        [empty_index.simple_url, "file:///srv/wheels"], session=make_session(retries=0), cache=cache
+    )
+    assert c.files("lib")
+    assert c.warnings == [
+        "extra index file:///srv/wheels only http(s) indexes are read; "
+        "continuing with the other indexes"
+    ]
+    assert c.unreachable == ("file:///srv/wheels",)
+
+
+def test_a_primary_index_that_times_out_is_named_a_timeout(
+    empty_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "DEFAULT_TIMEOUT", (2.0, 0.3))
+    empty_index.add_project("lib", ["1.0"])
+    empty_index.delay(0.8, "/simple/lib")
+    with pytest.raises(DataSourceError) as err:
+        client(empty_index, cache).files("lib")
+    assert err.value.message == (
+        f"cannot read the package index {empty_index.simple_url}: "
+        "timed out (no answer within 0.3s, retries included)"
+    )
+    time.sleep(0.6)  # let the abandoned answer leave before the server stops
+
+
+def test_a_page_that_is_no_project_page_is_named(empty_index: FakeIndex, cache: Cache) -> None:
+    empty_index.add_project("lib", ["1.0"])
+    empty_index.malformed("/simple/lib")
+    with pytest.raises(DataSourceError) as err:
+        client(empty_index, cache).files("lib")
+    assert err.value.message.startswith(
+        f"cannot read the package index {empty_index.simple_url}: its answer for 'lib' is not "
+        "a valid project page ("
+    )
+
+
+def test_each_answer_is_asked_for_once_a_run(empty_index: FakeIndex) -> None:
+    """Without a cache (--no-cache) the run still asks the index once per page."""
+    empty_index.add_project("lib", ["1.0"])
+    c = IndexClient([empty_index.simple_url], session=make_session(retries=0), cache=Cache(None))
+    for _ in range(2):
+        assert c.files("lib") and c.project_json("lib") is not None
+        assert c.metadata("lib", "1.0", TAGS).requires_dist == ()
+    assert empty_index.count("/simple/lib/") == 1 and empty_index.count("/pypi/lib/json") == 1
+
+
+def test_a_vendor_index_of_html_with_relative_urls(empty_index: FakeIndex, cache: Cache) -> None:
+    """What download servers of CUDA builds send: HTML only, file URLs relative to the
+    page. The files, their flags and their metadata are read as from the JSON API."""
+    empty_index.add_project(
+        "torch",
+        [
+            Release("2.4.0", yanked="broken", requires_python=">=3.8"),
+            Release("2.5.1", requires_dist=["filelock"], requires_python=">=3.9"),
+        ],
+    )
+    as_json = client(empty_index, Cache(None)).files("torch")
+    empty_index.vendor_style = True
+    c = client(empty_index, cache)
+    as_html = c.files("torch")
+    assert [f.to_row()[:7] for f in as_html] == [f.to_row()[:7] for f in as_json]
+    assert as_html[0].url.startswith(empty_index.url + "/files/torch/")
+    assert c.metadata("torch", "2.5.1", TAGS).requires_dist == ("filelock",)
+    assert c.upload_times("torch") is None  # HTML gives no upload times
 
 
 # -- which metadata, from where --------------------------------------------------------
@@ -392,10 +494,23 @@ def test_cached_pages_and_documents_are_used_without_a_request(
 def test_rows_cached_before_upload_times_were_kept_are_still_used(
     empty_index: FakeIndex, cache: Cache
 ) -> None:
-    url = f"{empty_index.url}/files/lib/lib-1.0.tar.gz"
-    row = ["lib-1.0.tar.gz", url, "1.0", False, None, False, False, 100]  # 8 fields
+    url = f"{empty_index.url}/files/lib/lib-1.0-py3-none-any.whl"
+    row = ["lib-1.0-py3-none-any.whl", url, "1.0", True, ">=3.9", True, False, 100]  # 8 fields
     cache.put("simple", f"{empty_index.simple_url}|lib", {"files": [row]}, ttl=3600)
-    assert client(empty_index, cache).files("lib", "1.0") == (DistFile.from_row(row),)
+    c = client(empty_index, cache)
+    assert c.files("lib", "1.0") == (
+        DistFile(
+            filename="lib-1.0-py3-none-any.whl",
+            url=url,
+            version="1.0",
+            is_wheel=True,
+            requires_python=">=3.9",
+            yanked=True,
+            has_metadata=False,
+            size=100,
+        ),
+    )
+    assert c.upload_times("lib") is None  # no times in such rows: the project JSON answers
     assert len(empty_index.requests) == 0 and not cache.warnings
 
 
@@ -473,6 +588,14 @@ def test_a_body_that_is_no_project_document_is_named_exactly(
     assert c.project_json_failure("lib") == f"the answer is not a project document ({why})"
 
 
+def test_a_body_that_is_not_json_is_named(empty_index: FakeIndex, cache: Cache) -> None:
+    empty_index.add_project("lib", ["1.0"])
+    empty_index.malformed("/pypi/lib/json")
+    c = client(empty_index, cache)
+    assert c.project_json("lib") is None
+    assert c.project_json_failure("lib") == "the answer is not valid JSON"
+
+
 def test_bad_bodies_do_not_trip_the_breaker(empty_index: FakeIndex, cache: Cache) -> None:
     """The breaker is for storms (5xx, timeouts) that cost retries; one project's bad
     body says nothing about the next project."""
@@ -488,18 +611,122 @@ def test_bad_bodies_do_not_trip_the_breaker(empty_index: FakeIndex, cache: Cache
     assert empty_index.count("/pypi/") == len(names) + 1
 
 
-def test_a_tripped_breaker_names_the_last_failure(empty_index: FakeIndex, cache: Cache) -> None:
-    names = [f"pkg{i}" for i in range(client_module.BREAKER + 1)]
+@pytest.mark.parametrize(
+    ("status", "why"), [(500, "server error (HTTP 500)"), (429, "rate limited (HTTP 429)")]
+)
+def test_a_tripped_breaker_names_the_last_failure(
+    empty_index: FakeIndex, cache: Cache, status: int, why: str
+) -> None:
+    names = [f"pkg{i}" for i in range(client_module.BREAKER + 2)]
     for name in names:
         empty_index.add_project(name, ["1.0"])
-    empty_index.fail("/pypi/", 503)
+    empty_index.fail("/pypi/", status)
     c = client(empty_index, cache)
     for name in names:
         c.project_json(name)
+    assert empty_index.count("/pypi/") == client_module.BREAKER
+    # The packages not asked still name the storm's own last answer.
     assert c.project_json_failure(names[-1]) == (
         f"not asked: the project JSON failed {client_module.BREAKER} times in a row this run "
-        "(last: server error (HTTP 503))"
+        f"(last: {why})"
     )
+
+
+def test_refusals_are_per_project_and_do_not_trip_the_breaker(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    """A private index refusing some projects (403) is no storm, and no rate limit."""
+    names = [f"pkg{i}" for i in range(client_module.BREAKER + 2)]
+    for name in names:
+        empty_index.add_project(name, ["1.0"])
+    empty_index.fail("/pypi/", 403)
+    c = client(empty_index, cache)
+    for name in names:
+        assert c.project_json(name) is None
+    assert empty_index.count("/pypi/") == len(names)
+    assert c.project_json_failure(names[-1]) == "HTTP 403"
+    empty_index.clear_faults()
+    empty_index.fail("/pypi/pkg0/json", 403, retry_after=30)
+    again = client(empty_index, Cache(None))
+    assert again.project_json("pkg0") is None
+    assert again.project_json_failure("pkg0") == "rate limited (HTTP 403)"
+
+
+def test_timeouts_trip_the_breaker(
+    empty_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "DEFAULT_TIMEOUT", (2.0, 0.2))
+    names = [f"pkg{i}" for i in range(client_module.BREAKER + 1)]
+    for name in names:
+        empty_index.add_project(name, ["1.0"])
+    empty_index.delay(0.5, "/pypi/")
+    c = client(empty_index, cache)
+    for name in names:
+        assert c.project_json(name) is None
+    assert c.project_json_failure(names[0]) == "timed out (no answer within 0.2s, retries included)"
+    assert (c.project_json_failure(names[-1]) or "").startswith("not asked")
+    time.sleep(0.6)  # let the abandoned answers leave before the server stops
+
+
+def test_an_index_that_is_down_stops_the_project_json_too(cache: Cache) -> None:
+    """Refused, not slow: the index is unreachable (exit 3), not one package's gap."""
+    c = IndexClient(["http://127.0.0.1:9/simple"], session=make_session(retries=0), cache=cache)
+    with pytest.raises(DataSourceError) as err:
+        c.project_json("lib")
+    assert err.value.message == (
+        "cannot read the package index http://127.0.0.1:9/simple: "
+        "connection failed (refused, reset or name not resolved)"
+    )
+
+
+def test_offline_project_json_uses_an_expired_copy_or_names_the_gap(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    cache.put("project-json", "lib", {"doc": {"info": {"name": "lib"}, "releases": {}}}, ttl=-1)
+    offline = client(empty_index, cache, offline=True)
+    assert offline.project_json("lib") == {"info": {"name": "lib"}, "releases": {}}
+    assert offline.project_json("other") is None
+    assert offline.project_json_failure("other") == "--offline, and the cache has no copy of it"
+    assert len(empty_index.requests) == 0
+
+
+def test_offline_uses_an_expired_page_and_names_a_missing_one(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    url = f"{empty_index.url}/files/lib/lib-1.0.tar.gz"
+    row = ["lib-1.0.tar.gz", url, "1.0", False, None, False, False, 100, "2024-01-01T00:00:00Z"]
+    cache.put("simple", f"{empty_index.simple_url}|lib", {"files": [row]}, ttl=-1)
+    offline = client(empty_index, cache, offline=True)
+    assert [f.filename for f in offline.files("lib")] == ["lib-1.0.tar.gz"]
+    with pytest.raises(OfflineMissError) as err:
+        offline.files("other")
+    assert err.value.hint == "Run the audit once with network access to fill the cache."
+    assert len(empty_index.requests) == 0
+
+
+def test_answers_about_the_index_expire_and_a_release_s_metadata_does_not(
+    empty_index: FakeIndex, tmp_path: Path
+) -> None:
+    """A project missing today may be published tomorrow, and a page gains releases;
+    a release's metadata never changes."""
+    empty_index.add_project("lib", [Release("1.0", requires_dist=["dep"])])
+    c = client(empty_index, Cache(tmp_path / "c.sqlite3"))
+    c.metadata("lib", "1.0", TAGS)
+    c.project_json("lib")
+    c.project_json("gone")
+    with pytest.raises(PackageNotFoundError):
+        c.files("gone")
+    with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
+        rows = conn.execute("select namespace, key, expires_at from entries").fetchall()
+    expiring = {(ns, key.rsplit("|", 1)[-1]) for ns, key, expires in rows if expires is not None}
+    assert expiring == {
+        ("simple", "lib"),
+        ("simple", "gone"),
+        ("upload-times", "lib"),
+        ("project-json", "lib"),
+        ("project-json", "gone"),
+    }
+    assert ("metadata", "lib==1.0", None) in rows
 
 
 def test_a_404_while_the_simple_api_fails_too_is_not_trusted(
@@ -541,7 +768,20 @@ def test_the_project_document_keeps_one_entry_per_release(
             "1.0": [entry("2024-05-01T00:00:00Z", True, "bdist_wheel"), entry(None, True)],
             "2.0": [entry(None, False)],
         },
-        "vulnerabilities": [],
+        "vulnerabilities": [
+            {
+                "aliases": ["CVE-2024-0001"],
+                "details": "long text, not kept",
+                "fixed_in": ["2.0.1"],
+                "id": "PYSEC-2024-1",
+                "link": "https://osv.example/vulnerability/PYSEC-2024-1",
+                "source": "osv",
+                "summary": None,
+                "withdrawn": None,
+            },
+            {"id": "GHSA-xxxx", "aliases": None, "fixed_in": None, "withdrawn": "2024-06-01"},
+            "not an advisory",
+        ],
         "ownership": {"roles": [], "organization": None},
     }
     empty_index.add_project("lib", ["2.0"])
@@ -566,6 +806,16 @@ def test_the_project_document_keeps_one_entry_per_release(
         ],
         "2.0": [{"upload_time_iso_8601": None, "yanked": False, "packagetype": "sdist"}],
     }
+    assert got["vulnerabilities"] == [
+        {
+            "id": "PYSEC-2024-1",
+            "aliases": ["CVE-2024-0001"],
+            "fixed_in": ["2.0.1"],
+            "withdrawn": None,
+            "link": "https://osv.example/vulnerability/PYSEC-2024-1",
+        },
+        {"id": "GHSA-xxxx", "aliases": [], "fixed_in": [], "withdrawn": "2024-06-01", "link": None},
+    ]
 
 
 def test_a_release_entry_that_is_not_a_list_reads_as_no_files(
@@ -670,7 +920,7 @@ def test_html_and_json_pages_of_the_same_project_give_the_same_files() -> None:
 
 
 def test_a_hand_written_vendor_page() -> None:
-    page = """<!DOCTYPE html><html><body>
+    page = """<!DOCTYPE html><html><body></a>
     <a name="top"></a></a>
     <h1>Links for tool</h1>
     <a href="/whl/tool-1.0-py3-none-any.whl#sha256=00" data-dist-info-metadata="sha256=11"
@@ -689,17 +939,42 @@ def test_a_hand_written_vendor_page() -> None:
     assert files[0].url == "https://vendor.example/whl/tool-1.0-py3-none-any.whl"
 
 
-def test_an_odd_json_entry_first_does_not_hide_the_rest() -> None:
-    page = {
-        "meta": {"api-version": "1.1"},
-        "files": [
-            "junk",
-            {"filename": "tool-0.1.exe", "url": "tool-0.1.exe"},
-            {"filename": "tool-1.0.tar.gz", "url": "tool-1.0.tar.gz", "yanked": False},
-        ],
-    }
+@pytest.mark.parametrize("junk", [True, False], ids=["tolerant", "fast"])
+def test_an_odd_json_entry_first_does_not_hide_the_rest(junk: bool) -> None:
+    files: list[Any] = ["junk"] if junk else []  # an entry off the schema: the tolerant path
+    files += [
+        {"filename": "tool-0.1.exe", "url": "tool-0.1.exe"},
+        {"filename": "tool.whl", "url": "tool.whl"},
+        {"filename": "tool-1.0.tar.gz", "url": "../../files/tool-1.0.tar.gz", "yanked": False},
+    ]
+    page = {"meta": {"api-version": "1.1"}, "files": files}
     rows = parse_json_page(json.dumps(page).encode(), "https://idx.example/simple/tool/")
-    assert [row[0] for row in rows] == ["tool-1.0.tar.gz"]
+    assert [row[:3] for row in rows] == [
+        ["tool-1.0.tar.gz", "https://idx.example/files/tool-1.0.tar.gz", "1.0"]
+    ]
+
+
+def test_versions_from_the_file_names_real_projects_uploaded() -> None:
+    names = {
+        "python-dateutil-2.8.2.tar.gz": "2.8.2",  # an old sdist named with the dash
+        "pkg-1.0-1-cp312-cp312-manylinux_2_17_x86_64.whl": "1.0",  # a build tag
+        "pkg-2.0.zip": "2.0",
+    }
+    page = {"files": [{"filename": n, "url": n} for n in names]}
+    rows = parse_json_page(json.dumps(page).encode(), "https://idx.example/simple/pkg/")
+    assert {row[0]: row[2] for row in rows} == names
+
+
+def test_a_version_s_history_takes_its_first_upload_and_every_yank() -> None:
+    def row(name: str, yanked: bool, uploaded: str) -> list[Any]:
+        return [name, "u", "1.0", name.endswith(".whl"), None, yanked, True, 1, uploaded]
+
+    rows = [
+        row("pkg-1.0-py3-none-any.whl", True, "2024-02-01T00:00:00Z"),  # a wheel added later
+        row("pkg-1.0.tar.gz", False, "2024-01-01T00:00:00Z"),
+    ]
+    assert upload_history(rows) == {"1.0": ("2024-01-01T00:00:00Z", False)}
+    assert upload_history([rows[0]]) == {"1.0": ("2024-02-01T00:00:00Z", True)}
 
 
 def test_compressed_abi_tags_are_kept_for_a_target_they_name() -> None:

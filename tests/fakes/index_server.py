@@ -268,6 +268,9 @@ class FakeIndex:
 
     def __init__(self, fixture_dir: Path | None = None) -> None:
         self.ranges = True  # file host honours Range: bytes=... (set False to test fallbacks)
+        # A vendor wheel index (CUDA builds): PEP 503 HTML as ``text/html`` whatever the
+        # Accept header asks, with file URLs relative to the page, as static mirrors write.
+        self.vendor_style = False
         self._lock = threading.RLock()
         self._projects: dict[str, Project] = {}
         self._files_by_path: dict[str, tuple[Project, DistFile]] = {}
@@ -632,6 +635,11 @@ class FakeIndex:
             return _not_found()
         if name != key or not path.endswith("/"):
             return self._redirect(f"/simple/{key}/")
+        if self.vendor_style:
+            page = self._simple_html(project).decode()
+            # File URLs relative to /simple/<name>/, as static mirrors write them.
+            page = page.replace(self.url + "/", "../../")
+            return _Response(200, page.encode(), "text/html; charset=utf-8")
         kind = _negotiate(headers.get("Accept"))
         if kind is None:
             return _Response(406, b"not acceptable")
@@ -683,11 +691,11 @@ class FakeIndex:
                 reason = dist.yanked if isinstance(dist.yanked, str) else ""
                 attrs.append(f'data-yanked="{html.escape(reason)}"')
             marker = entry.get("core-metadata")
+            # The real index writes the attributes only for a file that has metadata; the
+            # JSON's ``false`` has no HTML spelling there.
             if isinstance(marker, dict):
                 value = f"sha256={marker['sha256']}"
                 attrs.append(f'data-core-metadata="{value}" data-dist-info-metadata="{value}"')
-            elif marker is False:
-                attrs.append('data-core-metadata="false"')
             rows.append(f"<a {' '.join(attrs)}>{html.escape(dist.filename)}</a><br/>\n")
         body = _html_page(f"Links for {project.key}", "".join(rows))
         return self._fill(body.decode()).encode()
