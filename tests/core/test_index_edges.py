@@ -156,10 +156,22 @@ def test_a_page_that_is_no_project_page_is_named(empty_index: FakeIndex, cache: 
     empty_index.malformed("/simple/lib")
     with pytest.raises(DataSourceError) as err:
         client(empty_index, cache).files("lib")
-    assert err.value.message.startswith(
-        f"cannot read the package index {empty_index.simple_url}: its answer for 'lib' is not "
-        "a valid project page ("
+    said = f"cannot read the package index {empty_index.simple_url}: its answer for 'lib' is "
+    assert err.value.message.startswith(said + "not a valid project page (")
+    empty_index.clear_faults()
+    empty_index.wrong_shape("/simple/lib", {"meta": {"api-version": "1.1"}, "name": "lib"})
+    with pytest.raises(DataSourceError) as err:
+        client(empty_index, cache).files("lib")
+    assert err.value.message == (
+        said + "not a valid project page (not a PEP 691 project page (no 'files' list))"
     )
+
+
+def test_an_https_index_is_asked(cache: Cache) -> None:
+    c = IndexClient(["https://127.0.0.1:9/simple"], session=make_session(retries=0), cache=cache)
+    with pytest.raises(DataSourceError) as err:
+        c.files("lib")
+    assert "connection failed" in err.value.message
 
 
 def test_each_answer_is_asked_for_once_a_run(empty_index: FakeIndex) -> None:
@@ -970,11 +982,12 @@ def test_a_version_s_history_takes_its_first_upload_and_every_yank() -> None:
         return [name, "u", "1.0", name.endswith(".whl"), None, yanked, True, 1, uploaded]
 
     rows = [
-        row("pkg-1.0-py3-none-any.whl", True, "2024-02-01T00:00:00Z"),  # a wheel added later
         row("pkg-1.0.tar.gz", False, "2024-01-01T00:00:00Z"),
+        row("pkg-1.0-py3-none-any.whl", True, "2024-02-01T00:00:00Z"),  # a wheel added later
     ]
     assert upload_history(rows) == {"1.0": ("2024-01-01T00:00:00Z", False)}
-    assert upload_history([rows[0]]) == {"1.0": ("2024-02-01T00:00:00Z", True)}
+    assert upload_history(rows[::-1]) == {"1.0": ("2024-01-01T00:00:00Z", False)}
+    assert upload_history([rows[1]]) == {"1.0": ("2024-02-01T00:00:00Z", True)}
 
 
 def test_compressed_abi_tags_are_kept_for_a_target_they_name() -> None:
