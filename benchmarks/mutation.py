@@ -115,6 +115,10 @@ def prepare(workdir: Path, modules: list[str], tests: list[str]) -> None:
 def run(workdir: Path, max_children: int, only: list[str]) -> tuple[float, str]:
     beside = Path(sys.executable).parent / "mutmut"  # the venv running this script
     mutmut = str(beside) if beside.exists() else (shutil.which("mutmut") or "mutmut")
+    if only:
+        # mutmut maps tests to the functions they run once, and maps later only tests with
+        # new names: a test edited since would not be run on the mutants it now reaches.
+        (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     started = time.monotonic()
     subprocess.run(
         [mutmut, "run", "--max-children", str(max_children), *only], cwd=workdir, check=False

@@ -995,3 +995,15 @@ def test_compressed_abi_tags_are_kept_for_a_target_they_name() -> None:
     assert keep("pkg-1.0-cp311.cp312-cp311.cp312-manylinux_2_17_x86_64.whl")
     assert keep("pkg-1.0-cp312-abi3.none-manylinux_2_17_x86_64.whl")
     assert not keep("pkg-1.0-cp311.cp312-cp311.cp310-manylinux_2_17_x86_64.whl")
+
+
+def test_a_primary_index_that_is_not_http_is_an_error(cache: Cache) -> None:
+    """``--index-url file:///…`` is not read: that is an error like an unreachable index,
+    not an "extra index" skipped while every package comes out unresolvable."""
+    c = IndexClient(["file:///srv/simple"], session=make_session(retries=0), cache=cache)
+    with pytest.raises(DataSourceError) as err:
+        c.files("lib")
+    assert err.value.message == (
+        "cannot read the package index file:///srv/simple: only http(s) indexes are read"
+    )
+    assert err.value.exit_code == 3 and c.warnings == []
