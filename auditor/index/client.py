@@ -355,6 +355,10 @@ class IndexClient:
         if index in self._dead:
             return None
         if not index.startswith(("http://", "https://")):
+            # The primary index is an error like an unreachable one (raised here), not an
+            # "extra index" skipped with a warning while every package comes out unknown.
+            if index == self.index_urls[0]:
+                self._unreachable(index, "only http(s) indexes are read")
             self._mark_dead(index, "only http(s) indexes are read")
             return None
         url = f"{index}/{name}/"

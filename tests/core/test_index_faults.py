@@ -136,9 +136,25 @@ def test_unknown_metadata_is_asked_again_once_expired(empty_index: FakeIndex, ca
         ("project-json", "alpha", ["wrong"]),
         ("simple", "{index}|alpha", {"files": [["too", "short"]]}),
         ("simple", "{index}|alpha", {"files": "nope"}),
+        ("simple", "{index}|alpha", ["wrong"]),
         ("metadata", "alpha==1.0", {"name": "alpha", "requires_dist": 7}),
+        ("metadata", "alpha==1.0", ["wrong"]),
+        ("metadata", "alpha==1.0", {"requires_dist": None}),
+        ("metadata", "alpha==1.0", {"name": "alpha", "version": "1.0", "requires_dist": 7}),
+        ("metadata", "alpha==1.0", {"name": "alpha", "version": "1.0", "requires_dist": [1]}),
     ],
-    ids=["doc-list", "entry-list", "row-short", "files-str", "requires-int"],
+    ids=[
+        "doc-list",
+        "entry-list",
+        "row-short",
+        "files-str",
+        "simple-list",
+        "requires-int",
+        "metadata-list",
+        "no-name",
+        "requires-int-named",
+        "requires-not-text",
+    ],
 )
 def test_a_cache_row_of_the_wrong_shape_is_a_warning_and_a_refetch(
     world: FakeIndex, cache: Cache, namespace: str, key: str, value: object

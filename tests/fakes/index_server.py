@@ -268,6 +268,9 @@ class FakeIndex:
 
     def __init__(self, fixture_dir: Path | None = None) -> None:
         self.ranges = True  # file host honours Range: bytes=... (set False to test fallbacks)
+        # A vendor wheel index (CUDA builds): PEP 503 HTML as ``text/html`` whatever the
+        # Accept header asks, with file URLs relative to the page, as static mirrors write.
+        self.vendor_style = False
         self._lock = threading.RLock()
         self._projects: dict[str, Project] = {}
         self._files_by_path: dict[str, tuple[Project, DistFile]] = {}
@@ -535,6 +538,17 @@ class FakeIndex:
         with self._lock:
             self._projects[normalize(name)].metadata_hidden = True
 
+    def serve_bytes(self, name: str, filename: str, blob: bytes) -> None:
+        """Serve ``blob`` as one of a project's files instead of the archive made for it.
+
+        For the odd files real projects do upload: a PKG-INFO in Latin-1, an archive that
+        is not one. The page's hash and size follow the bytes, as on the real index.
+        """
+        with self._lock:
+            project = self._projects[normalize(name)]
+            dist = next(d for d in project.files if d.filename == filename)
+            self._blobs[dist.path] = blob
+
     def clear_faults(self) -> None:
         """Undo ``fail``, ``malformed`` and ``delay`` (``missing_metadata`` stays)."""
         with self._lock:
@@ -621,6 +635,11 @@ class FakeIndex:
             return _not_found()
         if name != key or not path.endswith("/"):
             return self._redirect(f"/simple/{key}/")
+        if self.vendor_style:
+            page = self._simple_html(project).decode()
+            # File URLs relative to /simple/<name>/, as static mirrors write them.
+            page = page.replace(self.url + "/", "../../")
+            return _Response(200, page.encode(), "text/html; charset=utf-8")
         kind = _negotiate(headers.get("Accept"))
         if kind is None:
             return _Response(406, b"not acceptable")
@@ -672,11 +691,11 @@ class FakeIndex:
                 reason = dist.yanked if isinstance(dist.yanked, str) else ""
                 attrs.append(f'data-yanked="{html.escape(reason)}"')
             marker = entry.get("core-metadata")
+            # The real index writes the attributes only for a file that has metadata; the
+            # JSON's ``false`` has no HTML spelling there.
             if isinstance(marker, dict):
                 value = f"sha256={marker['sha256']}"
                 attrs.append(f'data-core-metadata="{value}" data-dist-info-metadata="{value}"')
-            elif marker is False:
-                attrs.append('data-core-metadata="false"')
             rows.append(f"<a {' '.join(attrs)}>{html.escape(dist.filename)}</a><br/>\n")
         body = _html_page(f"Links for {project.key}", "".join(rows))
         return self._fill(body.decode()).encode()
@@ -933,14 +952,19 @@ def _build_archive(dist: DistFile, metadata: str) -> bytes:
         record = "".join(f"{member},,\n" for member in members) + f"{dist_info}/RECORD,,\n"
         members[f"{dist_info}/RECORD"] = record.encode()
         return _zip_bytes(members)
+    # As build backends write them: the project's own files before PKG-INFO (hatchling
+    # writes it last), so a reader must look for ``<stem>/PKG-INFO``, not take a member.
     members = {
-        f"{dist.stem}/PKG-INFO": data,
         f"{dist.stem}/pyproject.toml": b'[build-system]\nrequires = ["setuptools"]\n',
+        f"{dist.stem}/PKG-INFO": data,
     }
     if dist.filename.endswith(".zip"):
         return _zip_bytes(members)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        top = tarfile.TarInfo(dist.stem)  # the directory entry comes first, as in real sdists
+        top.type, top.mode, top.mtime = tarfile.DIRTYPE, 0o755, _FIXED_MTIME
+        archive.addfile(top)
         for member, content in members.items():
             info = tarfile.TarInfo(member)
             info.size = len(content)
