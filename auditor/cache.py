@@ -159,6 +159,12 @@ class Cache:
         self._writing = False
         self._stopping = False
         if path is not None:
+            # Rows another cache of this process has queued for the same database are
+            # stored first: a cache opened after a put reads what was put, as it did
+            # when puts were written at once.
+            for other in list(_WITH_WRITER):
+                if other is not self and other.path == path:
+                    other.flush()
             self._open()
 
     # -- public -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from auditor.index.client import _history_from_entry, _HistoryEntry
 
 
 def _raw(cache: Cache, value: str) -> None:
+    cache.flush()  # a queued row would be stored over this one
     conn = cache._connection()
     with conn:
         conn.execute(

@@ -143,3 +143,26 @@ def test_holding_names_the_live_rows_queued_or_stored_without_reading_them(
     stored = Cache(path)
     assert stored.holding("ns", asked) == want
     assert Cache(path, refresh=True).holding("ns", asked) == set()
+
+
+def test_a_cache_opened_later_reads_what_another_has_queued(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    go = threading.Event()
+    store = Cache._store
+
+    def held(
+        conn: sqlite3.Connection, *, batch: dict[tuple[str, str], tuple[str, float, float | None]]
+    ) -> None:
+        go.wait(30)
+        store(conn, batch=batch)
+
+    monkeypatch.setattr(Cache, "_store", staticmethod(held))
+    first = Cache(path)
+    first.put("ns", "k", {"v": 1}, ttl=None)
+    threading.Timer(0.5, go.set).start()  # the writer is slow: stored half a second later
+    later = Cache(path)
+    assert later.get("ns", "k") == {"v": 1}
+    first.close()
+    later.close()

@@ -440,7 +440,9 @@ def test_metadata_comes_back_from_the_cache_as_it_was(
 
 def test_a_definite_answer_is_kept_for_good(empty_index: FakeIndex, tmp_path: Path) -> None:
     empty_index.add_project("lib", [Release("1.0", requires_dist=["dep"])])
-    client(empty_index, Cache(tmp_path / "c.sqlite3")).metadata("lib", "1.0", TAGS)
+    cache = Cache(tmp_path / "c.sqlite3")
+    client(empty_index, cache).metadata("lib", "1.0", TAGS)
+    cache.flush()  # rows are stored behind the caller
     with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
         (expires,) = conn.execute(
             "select expires_at from entries where namespace='metadata' and key='lib==1.0'"
@@ -722,12 +724,14 @@ def test_answers_about_the_index_expire_and_a_release_s_metadata_does_not(
     """A project missing today may be published tomorrow, and a page gains releases;
     a release's metadata never changes."""
     empty_index.add_project("lib", [Release("1.0", requires_dist=["dep"])])
-    c = client(empty_index, Cache(tmp_path / "c.sqlite3"))
+    cache = Cache(tmp_path / "c.sqlite3")
+    c = client(empty_index, cache)
     c.metadata("lib", "1.0", TAGS)
     c.project_json("lib")
     c.project_json("gone")
     with pytest.raises(PackageNotFoundError):
         c.files("gone")
+    cache.flush()  # rows are stored behind the caller
     with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
         rows = conn.execute("select namespace, key, expires_at from entries").fetchall()
     expiring = {(ns, key.rsplit("|", 1)[-1]) for ns, key, expires in rows if expires is not None}

@@ -110,6 +110,7 @@ def test_requires_dist_null_is_unknown_and_not_kept_for_good(
     meta = client(empty_index, cache).metadata("zipsdist", "1.0", TAGS)
     assert meta.requires_dist is None
     assert meta.reason and "requires_dist is null" in meta.reason
+    cache.flush()  # rows are stored behind the caller
     with sqlite3.connect(tmp_path / "cache.sqlite3") as conn:
         (expires,) = conn.execute(
             "select expires_at from entries where namespace='metadata' and key='zipsdist==1.0'"
