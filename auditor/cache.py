@@ -56,6 +56,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
 
 
 OPEN_WAIT = 15.0  # seconds a first open waits for another process creating the same cache
+WRITER_IDLE = 2.0  # seconds the writer thread waits for more rows before it leaves
 _DAMAGED = object()
 
 
@@ -280,9 +281,12 @@ class Cache:
         """The writer thread: store what has queued, one transaction at a time."""
         while True:
             with self._changed:
-                while not self._pending and not self._stopping:
-                    self._changed.wait()
-                if not self._pending:  # stopping, and nothing left to write
+                idle = False
+                while not self._pending and not self._stopping and not idle:
+                    # An idle writer leaves (the next put starts another): a cache
+                    # nobody closes must not keep a thread and a connection for good.
+                    idle = not self._changed.wait(WRITER_IDLE)
+                if not self._pending:  # stopping or idle, and nothing left to write
                     self._writer = None
                     self._stopping = False
                     self._changed.notify_all()

@@ -166,3 +166,22 @@ def test_a_cache_opened_later_reads_what_another_has_queued(
     assert later.get("ns", "k") == {"v": 1}
     first.close()
     later.close()
+
+
+def test_an_idle_writer_leaves_and_the_next_put_starts_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("auditor.cache.WRITER_IDLE", 0.05)
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)  # never closed until the end: its writer must not stay for good
+    cache.put("ns", "a", 1, ttl=None)
+    cache.flush()
+    writer = cache._writer
+    assert writer is not None or _on_disk(path, "a") == "1"
+    if writer is not None:
+        writer.join(10)
+        assert not writer.is_alive()
+    assert cache._writer is None
+    cache.put("ns", "b", 2, ttl=None)  # a new writer
+    cache.close()
+    assert _on_disk(path, "a") == "1" and _on_disk(path, "b") == "2"
