@@ -76,6 +76,14 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
             "tests/github/test_windows.py",
         ],
     ),
+    "graphql": (
+        ["auditor/collectors/backends/github/graphql.py"],
+        [
+            "tests/github/test_graphql.py",
+            "tests/github/test_collector.py",
+            "tests/github/test_windows.py",
+        ],
+    ),
     "collectors": (
         [
             "auditor/collectors/index.py",

@@ -23,8 +23,10 @@ from auditor.collectors.backends.github.graphql import (
     CommitSample,
     Limits,
     build_history_query,
+    CommitAuthor,
     build_query,
     fill_record,
+    finish_commits,
     history_page,
     owner_funding,
 )
@@ -483,3 +485,72 @@ def test_commit_authors_are_people_by_account_email_or_name(author: Any, key: st
     page = {"totalCount": 1, "nodes": [{"committedDate": "2025-01-01T00:00:00Z", "author": author}]}
     sample.add_page(page)
     assert [a.key for a in sample.authors] == ([] if key is None else [key])
+
+
+# -- written from the graphql scope's mutation survivors (benchmarks/mutation.py) ---------------
+
+
+def sampled(ages: list[float | None], keys: list[str], **kw: Any) -> CommitSample:
+    """A commit sample as read: one commit per age in days (None: no date), by ``keys``."""
+    dates = [None if a is None else FIXED_NOW - timedelta(days=a) for a in ages]
+    authors = [CommitAuthor(key=k, login=None, company=None, when=d) for k, d in zip(keys, dates)]
+    return CommitSample(dates=dates, authors=authors, read=len(ages), **kw)
+
+
+def finished(sample: CommitSample) -> RepoRecord:
+    record = RepoRecord()
+    finish_commits(record, sample, FIXED_NOW, Limits())
+    return record
+
+
+def test_the_committer_windows_are_exactly_90_and_365_days() -> None:
+    # A commit on the windows' first instant counts; one a second older does not. More
+    # pages remain, yet the one commit GitHub counts in 90 days was read: covered.
+    second = 1 / 86_400
+    keys = ["email:a", "email:b", "email:c", "email:d"]
+    sample = sampled([90, 90 + second, 365, 365 + second], keys, total_90=1, total_365=3)
+    sample.has_next, sample.cursor = True, "c"
+    values = finished(sample).values
+    assert (values["committers_90d"], values["committers_365d"]) == (1, 3)
+
+
+def test_a_commit_without_a_date_counts_in_every_window() -> None:
+    # GitHub only lists commits of the window; one whose date is unreadable is still one.
+    sample = sampled([None, None], ["email:a", "email:a"], total_90=2, total_365=2)
+    sample.has_next, sample.cursor = True, "c"
+    values = finished(sample).values
+    assert (values["committers_90d"], values["committers_365d"]) == (1, 1)
+
+
+def test_a_partial_sample_is_known_only_when_it_covers_the_window_or_shows_two_people() -> None:
+    # 3 commits in 90 days, 2 of them read (the third older one is out of the window):
+    # the window is not covered, and one person is too few to say "one person".
+    one = sampled([1, 2, 100], ["email:a"] * 3, total_90=3, total_365=150, has_next=True)
+    record = finished(one)
+    assert not record.has("committers_90d") and not record.has("committers_365d")
+    assert record.unknown["committers_365d"] == (
+        "only the newest 3 of the 150 commits in the window were read (bounded at 100), "
+        "too few to say how many people committed"
+    )
+    assert not record.transient  # the bound is ours: the next run reads the same
+    # Two people among the commits read: "at least two" is already true, and said.
+    two = sampled([1, 2, 100], ["email:a", "email:b", "email:a"], total_90=3, total_365=150)
+    two.has_next = True
+    assert finished(two).values["committers_365d"] == 2
+    # A failed page says so, and may clear on the next run.
+    one.stop("GitHub answered 502")
+    record = finished(one)
+    assert "(a further commit page failed: GitHub answered 502)" in record.unknown["committers_90d"]
+    assert record.transient
+
+
+def test_no_people_among_the_commits_read_leaves_the_shares_unknown_and_says_why() -> None:
+    empty = finished(sampled([], [], total_365=0, total_90=0))
+    bots = finished(CommitSample(dates=[FIXED_NOW], read=1, total_365=1, total_90=1))
+    for record, why in (
+        (empty, "no commit on the default branch in the last 365 days"),
+        (bots, "the commits read were all made by bots or carry no author"),
+    ):
+        assert record.unknown["top_contributor_share"] == why
+        assert record.unknown["contributor_absence_factor_github"] == why
+        assert record.values["committers_365d"] == 0  # zero people, known: nothing unread
