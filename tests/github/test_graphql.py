@@ -554,3 +554,53 @@ def test_no_people_among_the_commits_read_leaves_the_shares_unknown_and_says_why
         assert record.unknown["top_contributor_share"] == why
         assert record.unknown["contributor_absence_factor_github"] == why
         assert record.values["committers_365d"] == 0  # zero people, known: nothing unread
+
+
+def test_a_repository_without_a_push_has_pushed_days_ago_unknown_not_zero() -> None:
+    record = RepoRecord()
+    fill_record(record, {"pushedAt": None}, ("o", "r"), FIXED_NOW)
+    assert record.unknown["pushed_days_ago"] == "the repository has no recorded push"
+    fill_record(record, {"pushedAt": stamp(3)}, ("o", "r"), FIXED_NOW)
+    assert record.values["pushed_days_ago"] == 3 and "pushed_days_ago" not in record.unknown
+
+
+def test_a_repository_without_a_default_branch_says_so_for_every_commit_signal() -> None:
+    record = RepoRecord()
+    assert fill_record(record, {"defaultBranchRef": None}, ("o", "r"), FIXED_NOW) is None
+    commit_signals = [
+        "commits_90d",
+        "commits_365d",
+        "committers_90d",
+        "committers_365d",
+        "top_contributor_share",
+        "contributor_absence_factor_github",
+        "top_contributor_orgs",
+    ]
+    for name in commit_signals:
+        assert record.unknown[name] == "the repository has no default branch (no commits)"
+
+
+@pytest.mark.parametrize("branch", ["junk", [], 5])
+def test_a_malformed_default_branch_leaves_the_commit_signals_unknown(branch: Any) -> None:
+    record = RepoRecord()
+    assert fill_record(record, {"defaultBranchRef": branch}, ("o", "r"), FIXED_NOW) is None
+    assert not record.has("commits_90d") and not record.has("committers_365d")
+
+
+def test_a_release_counts_when_it_was_published_not_when_its_draft_was_created() -> None:
+    def release(created: float, published: float | None, draft: bool = False) -> dict[str, Any]:
+        return {
+            "createdAt": stamp(created),
+            "publishedAt": None if published is None else stamp(published),
+            "isDraft": draft,
+        }
+
+    nodes = [
+        release(400, 10),  # drafted long ago, published this year: counts
+        release(30, 400),  # impossible order, but the publication date decides: out
+        release(20, None),  # no publication date: its creation stands in
+        release(5, None, draft=True),  # an unpublished draft is no release
+    ]
+    record = RepoRecord()
+    fill_record(record, {"releases": {"nodes": nodes}}, ("o", "r"), FIXED_NOW)
+    assert record.values["releases_365d"] == 2
