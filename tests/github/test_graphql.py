@@ -22,6 +22,7 @@ from auditor.collectors.backends.github import metrics
 from auditor.collectors.backends.github.graphql import (
     CommitSample,
     Limits,
+    alias_errors,
     build_history_query,
     CommitAuthor,
     build_query,
@@ -604,3 +605,117 @@ def test_a_release_counts_when_it_was_published_not_when_its_draft_was_created()
     record = RepoRecord()
     fill_record(record, {"releases": {"nodes": nodes}}, ("o", "r"), FIXED_NOW)
     assert record.values["releases_365d"] == 2
+
+
+def test_issue_response_is_the_earliest_maintainer_answer_to_outsiders_in_90_days() -> None:
+    def comment(days: float | None, association: str) -> Any:
+        created = None if days is None else stamp(days)
+        return {"createdAt": created, "authorAssociation": association}
+
+    def issue(days: float | None, association: str, comments: Any) -> Any:
+        created = None if days is None else stamp(days)
+        return {"createdAt": created, "authorAssociation": association, "comments": comments}
+
+    nodes = [
+        # Opened on the window's first instant by an outsider; the maintainers' comments
+        # come newest first here: the earliest (2 hours after) is the response.
+        issue(90, "NONE", {"nodes": [comment(85, "MEMBER"), comment(90 - 2 / 24, "OWNER")]}),
+        # A contributor is not a maintainer: that answer does not count, the issue is
+        # open 20 hours, unanswered.
+        issue(20 / 24, "CONTRIBUTOR", {"nodes": [comment(10 / 24, "CONTRIBUTOR"), "junk"]}),
+        # A collaborator's answer with no readable time is no answer: its age, 30 hours.
+        issue(30 / 24, "NONE", {"nodes": [comment(None, "COLLABORATOR")]}),
+        issue(40 / 24, "NONE", {"nodes": None}),  # malformed comments: unanswered, 40 h
+        issue(50 / 24, "NONE", None),  # 50 hours
+        issue(90 + 1 / 86_400, "NONE", {"nodes": []}),  # a second too old: out
+        issue(None, "NONE", {"nodes": []}),  # no opening time: out
+        issue(1, "OWNER", {"nodes": []}),  # a maintainer's own issue: out
+        "junk",
+    ]
+    record = RepoRecord()
+    fill_record(record, {"recentIssues": {"nodes": nodes}}, ("o", "r"), FIXED_NOW)
+    assert record.values["issue_response_median_hours"] == 30.0  # of 2, 20, 30, 40, 50
+
+    record = RepoRecord()
+    fill_record(record, {"recentIssues": {"nodes": nodes[-4:]}}, ("o", "r"), FIXED_NOW)
+    assert record.unknown["issue_response_median_hours"] == (
+        "no issue was opened by a non-maintainer in the last 90 days"
+    )
+    record = RepoRecord()
+    fill_record(record, {"recentIssues": {"nodes": None}}, ("o", "r"), FIXED_NOW)
+    assert not record.has("issue_response_median_hours")
+    assert "issue_response_median_hours" not in record.unknown  # left to "lacked the field"
+
+
+def test_an_error_about_a_repository_wins_over_one_about_a_field_inside_it() -> None:
+    answer = {
+        "errors": [
+            {"path": ["r0", "owner", "dotGithub"], "type": "NOT_FOUND"},  # no .github: fine
+            {"path": ["r0"], "type": "FORBIDDEN"},
+            {"path": ["r1", "owner", "dotGithub"], "type": "NOT_FOUND"},
+            {"path": ["r2"]},  # no type given
+            {"path": [], "type": "X"},
+            {"path": [0], "type": "X"},
+            {"path": "r3", "type": "X"},
+            {"type": "X"},
+            "junk",
+        ]
+    }
+    assert alias_errors(answer) == {"r0": "FORBIDDEN", "r1": "NOT_FOUND", "r2": "ERROR"}
+    assert alias_errors({"errors": None}) == {} and alias_errors({}) == {}
+
+
+@pytest.mark.parametrize("name", ["commits_per_page", "issues", "comments", "releases"])
+def test_page_sizes_are_githubs_1_to_100(name: str) -> None:
+    assert getattr(Limits(**{name: 1}), name) == 1 and getattr(Limits(**{name: 100}), name) == 100
+    for wrong in (0, 101):
+        with pytest.raises(ValueError, match=f"^{name} must be within 1..100"):
+            Limits(**{name: wrong})
+
+
+def test_max_commits_is_at_least_one_and_may_exceed_a_page() -> None:
+    assert Limits(max_commits=1).first_page == 1 and Limits(max_commits=250).first_page == 100
+    with pytest.raises(ValueError, match="^max_commits must be at least 1$"):
+        Limits(max_commits=0)
+
+
+def test_a_batch_document_asks_each_repository_for_what_the_limits_say() -> None:
+    limits = Limits(max_commits=40, issues=7, comments=3, releases=9)
+    slugs = [("o", "a"), ('we"ird', "b\\c"), ("o", "d")]
+    query = build_query(slugs, FIXED_NOW, limits)
+    assert query.repos == {"r0": ("o", "a"), "r1": ('we"ird', "b\\c"), "r2": ("o", "d")}
+    # GitHub's node count, as the fake counts it (the owner's .github repository aside).
+    assert check(query.text).nodes == 3 * (limits.nodes_per_repository() - 1)
+    assert 'r1: repository(owner: "we\\"ird", name: "b\\\\c", followRenames: true)' in query.text
+    since90 = (FIXED_NOW - timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since365 = (FIXED_NOW - timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f'recent: history(since: "{since90}")' in query.text
+    assert f'year: history(since: "{since365}", first: 40)' in query.text
+    assert f'filterBy: {{since: "{since90}"}}' in query.text
+    assert "releases(first: 9," in query.text and "recentIssues: issues(first: 7," in query.text
+    assert "comments(first: 3)" in query.text
+    assert limits.nodes_per_repository() == 40 + 9 + 7 * (1 + 3) + 1
+
+
+def test_funding_is_the_repositorys_own_then_its_file_then_its_owners() -> None:
+    owner = {"dotGithub": {"dotFunding": {"text": "github: [org]"}}}
+    own = [{"platform": "GITHUB", "url": "https://github.com/sponsors/own"}]
+    file = {"text": "ko_fi: filed"}
+
+    def links(node: dict[str, Any]) -> Any:
+        record = RepoRecord()
+        fill_record(record, node, ("o", "r"), FIXED_NOW)
+        return record.values.get("funding_links", "unknown")
+
+    by = "https://github.com/sponsors/"
+    assert links({"fundingLinks": own, "fundingFile": file, "owner": owner}) == [
+        {"platform": "github", "url": by + "own"}
+    ]
+    assert links({"fundingLinks": [], "fundingFile": file, "owner": owner}) == [
+        {"platform": "ko_fi", "url": "https://ko-fi.com/filed"}
+    ]
+    assert links({"fundingLinks": [], "fundingFile": {"text": ""}, "owner": owner}) == [
+        {"platform": "github", "url": by + "org"}
+    ]
+    assert links({"fundingLinks": [], "fundingFile": None}) == []  # none: known
+    assert links({"fundingLinks": None, "fundingFile": file, "owner": owner}) == "unknown"
