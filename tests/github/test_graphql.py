@@ -20,11 +20,11 @@ import requests
 from auditor.cache import Cache
 from auditor.collectors.backends.github import metrics
 from auditor.collectors.backends.github.graphql import (
+    CommitAuthor,
     CommitSample,
     Limits,
     alias_errors,
     build_history_query,
-    CommitAuthor,
     build_query,
     fill_record,
     finish_commits,
@@ -494,7 +494,7 @@ def test_commit_authors_are_people_by_account_email_or_name(author: Any, key: st
 def sampled(ages: list[float | None], keys: list[str], **kw: Any) -> CommitSample:
     """A commit sample as read: one commit per age in days (None: no date), by ``keys``."""
     dates = [None if a is None else FIXED_NOW - timedelta(days=a) for a in ages]
-    authors = [CommitAuthor(key=k, login=None, company=None, when=d) for k, d in zip(keys, dates)]
+    authors = [CommitAuthor(key=k, login=None, company=None, when=d) for k, d in zip(keys, dates, strict=True)]
     return CommitSample(dates=dates, authors=authors, read=len(ages), **kw)
 
 
@@ -601,10 +601,12 @@ def test_a_release_counts_when_it_was_published_not_when_its_draft_was_created()
         release(30, 400),  # impossible order, but the publication date decides: out
         release(20, None),  # no publication date: its creation stands in
         release(5, None, draft=True),  # an unpublished draft is no release
+        release(400, 365),  # on the window's first instant: counts
+        release(400, 365 + 1 / 24),  # an hour older: out
     ]
     record = RepoRecord()
     fill_record(record, {"releases": {"nodes": nodes}}, ("o", "r"), FIXED_NOW)
-    assert record.values["releases_365d"] == 2
+    assert record.values["releases_365d"] == 3
 
 
 def test_issue_response_is_the_earliest_maintainer_answer_to_outsiders_in_90_days() -> None:
@@ -675,7 +677,7 @@ def test_page_sizes_are_githubs_1_to_100(name: str) -> None:
 
 def test_max_commits_is_at_least_one_and_may_exceed_a_page() -> None:
     assert Limits(max_commits=1).first_page == 1 and Limits(max_commits=250).first_page == 100
-    with pytest.raises(ValueError, match="^max_commits must be at least 1$"):
+    with pytest.raises(ValueError, match=r"^max_commits must be at least 1$"):
         Limits(max_commits=0)
 
 
@@ -719,3 +721,24 @@ def test_funding_is_the_repositorys_own_then_its_file_then_its_owners() -> None:
     ]
     assert links({"fundingLinks": [], "fundingFile": None}) == []  # none: known
     assert links({"fundingLinks": None, "fundingFile": file, "owner": owner}) == "unknown"
+
+
+def test_a_commit_author_carries_account_employer_and_time() -> None:
+    when = "2025-01-01T00:00:00Z"
+
+    def author(actor: Any, date: Any = when) -> Any:
+        sample = CommitSample()
+        sample.add_page({"totalCount": 1, "nodes": [{"committedDate": date, "author": actor}]})
+        return sample.authors
+
+    user = {"login": "Bob", "company": "@Acme"}
+    assert author({"name": "B", "email": "b@x.org", "user": user}) == [
+        CommitAuthor(key="login:bob", login="Bob", company="acme", when=metrics.parse_time(when))
+    ]
+    no_company = author({"name": "B", "user": {"login": "bob", "company": 5}}, None)
+    assert no_company == [CommitAuthor(key="login:bob", login="bob", company=None, when=None)]
+    assert author({"name": "N", "email": "", "user": {"login": None}})[0].key == "name:n"
+    # Bots however their name is written.
+    for bot in ({"name": "Dependabot[BOT]"}, {"email": "x[Bot]@users"}, {"user": {"login": "A[bot]"}}):
+        assert author({"name": "x", "email": "x@y", **bot}) == []
+    assert author("junk") == [] and author(None) == []
