@@ -494,7 +494,10 @@ def test_commit_authors_are_people_by_account_email_or_name(author: Any, key: st
 def sampled(ages: list[float | None], keys: list[str], **kw: Any) -> CommitSample:
     """A commit sample as read: one commit per age in days (None: no date), by ``keys``."""
     dates = [None if a is None else FIXED_NOW - timedelta(days=a) for a in ages]
-    authors = [CommitAuthor(key=k, login=None, company=None, when=d) for k, d in zip(keys, dates, strict=True)]
+    authors = [
+        CommitAuthor(key=k, login=None, company=None, when=d)
+        for k, d in zip(keys, dates, strict=True)
+    ]
     return CommitSample(dates=dates, authors=authors, read=len(ages), **kw)
 
 
@@ -739,6 +742,10 @@ def test_a_commit_author_carries_account_employer_and_time() -> None:
     assert no_company == [CommitAuthor(key="login:bob", login="bob", company=None, when=None)]
     assert author({"name": "N", "email": "", "user": {"login": None}})[0].key == "name:n"
     # Bots however their name is written.
-    for bot in ({"name": "Dependabot[BOT]"}, {"email": "x[Bot]@users"}, {"user": {"login": "A[bot]"}}):
+    for bot in (
+        {"name": "Dependabot[BOT]"},
+        {"email": "x[Bot]@users"},
+        {"user": {"login": "A[bot]"}},
+    ):
         assert author({"name": "x", "email": "x@y", **bot}) == []
     assert author("junk") == [] and author(None) == []
