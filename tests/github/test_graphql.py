@@ -621,7 +621,15 @@ def test_issue_response_is_the_earliest_maintainer_answer_to_outsiders_in_90_day
         created = None if days is None else stamp(days)
         return {"createdAt": created, "authorAssociation": association, "comments": comments}
 
+    skipped = [
+        "junk",
+        issue(90 + 1 / 86_400, "NONE", {"nodes": []}),  # a second too old: out
+        issue(None, "NONE", {"nodes": []}),  # no opening time: out
+        issue(1, "OWNER", {"nodes": []}),  # a maintainer's own issue: out
+    ]
+    # Each skipped issue is passed over, not the end of the list: they come first.
     nodes = [
+        *skipped,
         # Opened on the window's first instant by an outsider; the maintainers' comments
         # come newest first here: the earliest (2 hours after) is the response.
         issue(90, "NONE", {"nodes": [comment(85, "MEMBER"), comment(90 - 2 / 24, "OWNER")]}),
@@ -632,17 +640,13 @@ def test_issue_response_is_the_earliest_maintainer_answer_to_outsiders_in_90_day
         issue(30 / 24, "NONE", {"nodes": [comment(None, "COLLABORATOR")]}),
         issue(40 / 24, "NONE", {"nodes": None}),  # malformed comments: unanswered, 40 h
         issue(50 / 24, "NONE", None),  # 50 hours
-        issue(90 + 1 / 86_400, "NONE", {"nodes": []}),  # a second too old: out
-        issue(None, "NONE", {"nodes": []}),  # no opening time: out
-        issue(1, "OWNER", {"nodes": []}),  # a maintainer's own issue: out
-        "junk",
     ]
     record = RepoRecord()
     fill_record(record, {"recentIssues": {"nodes": nodes}}, ("o", "r"), FIXED_NOW)
     assert record.values["issue_response_median_hours"] == 30.0  # of 2, 20, 30, 40, 50
 
     record = RepoRecord()
-    fill_record(record, {"recentIssues": {"nodes": nodes[-4:]}}, ("o", "r"), FIXED_NOW)
+    fill_record(record, {"recentIssues": {"nodes": skipped}}, ("o", "r"), FIXED_NOW)
     assert record.unknown["issue_response_median_hours"] == (
         "no issue was opened by a non-maintainer in the last 90 days"
     )
@@ -659,6 +663,9 @@ def test_an_error_about_a_repository_wins_over_one_about_a_field_inside_it() -> 
             {"path": ["r0"], "type": "FORBIDDEN"},
             {"path": ["r1", "owner", "dotGithub"], "type": "NOT_FOUND"},
             {"path": ["r2"]},  # no type given
+            # Null propagated up from fields inside: the one nearest the repository wins.
+            {"path": ["r4", "owner", "dotGithub"], "type": "NOT_FOUND"},
+            {"path": ["r4", "releases"], "type": "FORBIDDEN"},
             {"path": [], "type": "X"},
             {"path": [0], "type": "X"},
             {"path": "r3", "type": "X"},
@@ -666,7 +673,12 @@ def test_an_error_about_a_repository_wins_over_one_about_a_field_inside_it() -> 
             "junk",
         ]
     }
-    assert alias_errors(answer) == {"r0": "FORBIDDEN", "r1": "NOT_FOUND", "r2": "ERROR"}
+    assert alias_errors(answer) == {
+        "r0": "FORBIDDEN",
+        "r1": "NOT_FOUND",
+        "r2": "ERROR",
+        "r4": "FORBIDDEN",
+    }
     assert alias_errors({"errors": None}) == {} and alias_errors({}) == {}
 
 
