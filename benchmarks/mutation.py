@@ -83,6 +83,14 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
             "tests/github/test_windows.py",
         ],
     ),
+    "graphql": (
+        ["auditor/collectors/backends/github/graphql.py"],
+        [
+            "tests/github/test_graphql.py",
+            "tests/github/test_collector.py",
+            "tests/github/test_windows.py",
+        ],
+    ),
     "collectors": (
         [
             "auditor/collectors/index.py",
@@ -159,13 +167,15 @@ def run(workdir: Path, max_children: int, only: list[str]) -> tuple[float, str]:
     return elapsed, results.stdout
 
 
-def summarise(listing: str) -> tuple[dict[str, int], list[str], list[str]]:
-    """Counts per status, the surviving mutants and those no test reached, from
-    ``mutmut results``. Both lists are written out: ``--again`` re-runs both (a mutant
-    without a test is not killed either, and a new test file may reach it)."""
+def summarise(listing: str) -> tuple[dict[str, int], list[str], list[str], list[str]]:
+    """Counts per status, the surviving mutants, those no test reached and those a
+    stopped run never checked, from ``mutmut results``. The three lists are written out:
+    ``--again`` re-runs them all (a mutant without a test is not killed either, a new
+    test file may reach it, and an unchecked one is the rest of a stopped run)."""
     counts: dict[str, int] = {}
     survivors: list[str] = []
     untested: list[str] = []
+    unchecked: list[str] = []
     for line in listing.splitlines():
         name, sep, status = line.strip().rpartition(": ")
         if not sep:
@@ -175,7 +185,9 @@ def summarise(listing: str) -> tuple[dict[str, int], list[str], list[str]]:
             survivors.append(name)
         elif status == "no tests":
             untested.append(name)
-    return counts, survivors, untested
+        elif status == "not checked":
+            unchecked.append(name)
+    return counts, survivors, untested, unchecked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--again",
         action="store_true",
-        help="re-run only the last run's survivors against the current tests",
+        help="re-run only the last run's survivors (and the mutants a stopped run left "
+        "unchecked) against the current tests",
     )
     args = parser.parse_args(argv)
     if args.list or not args.scopes:
@@ -208,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         only = [line.strip() for line in out.read_text().splitlines() if line.startswith("  ")]
     prepare(workdir, modules, tests, fresh=not only)
     elapsed, listing = run(workdir, args.max_children, only)
-    counts, survivors, untested = summarise(listing)
+    counts, survivors, untested, not_checked = summarise(listing)
     listed = {line.strip().rpartition(": ")[0] for line in listing.splitlines()}
     gone = [name for name in only if name not in listed]
     if gone:
@@ -252,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         *(f"  {name}" for name in survivors),
         *(["without a test:"] if untested else []),
         *(f"  {name}" for name in untested),
+        *(["not checked:"] if not_checked else []),
+        *(f"  {name}" for name in not_checked),
     ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(report) + "\n", encoding="utf-8")

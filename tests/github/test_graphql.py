@@ -20,11 +20,14 @@ import requests
 from auditor.cache import Cache
 from auditor.collectors.backends.github import metrics
 from auditor.collectors.backends.github.graphql import (
+    CommitAuthor,
     CommitSample,
     Limits,
+    alias_errors,
     build_history_query,
     build_query,
     fill_record,
+    finish_commits,
     history_page,
     owner_funding,
 )
@@ -483,3 +486,278 @@ def test_commit_authors_are_people_by_account_email_or_name(author: Any, key: st
     page = {"totalCount": 1, "nodes": [{"committedDate": "2025-01-01T00:00:00Z", "author": author}]}
     sample.add_page(page)
     assert [a.key for a in sample.authors] == ([] if key is None else [key])
+
+
+# -- written from the graphql scope's mutation survivors (benchmarks/mutation.py) ---------------
+
+
+def sampled(ages: list[float | None], keys: list[str], **kw: Any) -> CommitSample:
+    """A commit sample as read: one commit per age in days (None: no date), by ``keys``."""
+    dates = [None if a is None else FIXED_NOW - timedelta(days=a) for a in ages]
+    authors = [
+        CommitAuthor(key=k, login=None, company=None, when=d)
+        for k, d in zip(keys, dates, strict=True)
+    ]
+    return CommitSample(dates=dates, authors=authors, read=len(ages), **kw)
+
+
+def finished(sample: CommitSample) -> RepoRecord:
+    record = RepoRecord()
+    finish_commits(record, sample, FIXED_NOW, Limits())
+    return record
+
+
+def test_the_committer_windows_are_exactly_90_and_365_days() -> None:
+    # A commit on the windows' first instant counts; one a second older does not. More
+    # pages remain, yet the one commit GitHub counts in 90 days was read: covered.
+    second = 1 / 86_400
+    keys = ["email:a", "email:b", "email:c", "email:d"]
+    sample = sampled([90, 90 + second, 365, 365 + second], keys, total_90=1, total_365=3)
+    sample.has_next, sample.cursor = True, "c"
+    values = finished(sample).values
+    assert (values["committers_90d"], values["committers_365d"]) == (1, 3)
+
+
+def test_a_commit_without_a_date_counts_in_every_window() -> None:
+    # GitHub only lists commits of the window; one whose date is unreadable is still one.
+    sample = sampled([None, None], ["email:a", "email:a"], total_90=2, total_365=2)
+    sample.has_next, sample.cursor = True, "c"
+    values = finished(sample).values
+    assert (values["committers_90d"], values["committers_365d"]) == (1, 1)
+
+
+def test_a_partial_sample_is_known_only_when_it_covers_the_window_or_shows_two_people() -> None:
+    # 3 commits in 90 days, 2 of them read (the third older one is out of the window):
+    # the window is not covered, and one person is too few to say "one person".
+    one = sampled([1, 2, 100], ["email:a"] * 3, total_90=3, total_365=150, has_next=True)
+    record = finished(one)
+    assert not record.has("committers_90d") and not record.has("committers_365d")
+    assert record.unknown["committers_365d"] == (
+        "only the newest 3 of the 150 commits in the window were read (bounded at 100), "
+        "too few to say how many people committed"
+    )
+    assert not record.transient  # the bound is ours: the next run reads the same
+    # Two people among the commits read: "at least two" is already true, and said.
+    two = sampled([1, 2, 100], ["email:a", "email:b", "email:a"], total_90=3, total_365=150)
+    two.has_next = True
+    assert finished(two).values["committers_365d"] == 2
+    # A failed page says so, and may clear on the next run.
+    one.stop("GitHub answered 502")
+    record = finished(one)
+    assert "(a further commit page failed: GitHub answered 502)" in record.unknown["committers_90d"]
+    assert record.transient
+
+
+def test_no_people_among_the_commits_read_leaves_the_shares_unknown_and_says_why() -> None:
+    empty = finished(sampled([], [], total_365=0, total_90=0))
+    bots = finished(CommitSample(dates=[FIXED_NOW], read=1, total_365=1, total_90=1))
+    for record, why in (
+        (empty, "no commit on the default branch in the last 365 days"),
+        (bots, "the commits read were all made by bots or carry no author"),
+    ):
+        assert record.unknown["top_contributor_share"] == why
+        assert record.unknown["contributor_absence_factor_github"] == why
+        assert record.values["committers_365d"] == 0  # zero people, known: nothing unread
+
+
+def test_a_repository_without_a_push_has_pushed_days_ago_unknown_not_zero() -> None:
+    record = RepoRecord()
+    fill_record(record, {"pushedAt": None}, ("o", "r"), FIXED_NOW)
+    assert record.unknown["pushed_days_ago"] == "the repository has no recorded push"
+    fill_record(record, {"pushedAt": stamp(3)}, ("o", "r"), FIXED_NOW)
+    assert record.values["pushed_days_ago"] == 3 and "pushed_days_ago" not in record.unknown
+
+
+def test_a_repository_without_a_default_branch_says_so_for_every_commit_signal() -> None:
+    record = RepoRecord()
+    assert fill_record(record, {"defaultBranchRef": None}, ("o", "r"), FIXED_NOW) is None
+    commit_signals = [
+        "commits_90d",
+        "commits_365d",
+        "committers_90d",
+        "committers_365d",
+        "top_contributor_share",
+        "contributor_absence_factor_github",
+        "top_contributor_orgs",
+    ]
+    for name in commit_signals:
+        assert record.unknown[name] == "the repository has no default branch (no commits)"
+
+
+@pytest.mark.parametrize("branch", ["junk", [], 5])
+def test_a_malformed_default_branch_leaves_the_commit_signals_unknown(branch: Any) -> None:
+    record = RepoRecord()
+    assert fill_record(record, {"defaultBranchRef": branch}, ("o", "r"), FIXED_NOW) is None
+    assert not record.has("commits_90d") and not record.has("committers_365d")
+
+
+def test_a_release_counts_when_it_was_published_not_when_its_draft_was_created() -> None:
+    def release(created: float, published: float | None, draft: bool = False) -> dict[str, Any]:
+        return {
+            "createdAt": stamp(created),
+            "publishedAt": None if published is None else stamp(published),
+            "isDraft": draft,
+        }
+
+    nodes = [
+        release(400, 10),  # drafted long ago, published this year: counts
+        release(30, 400),  # impossible order, but the publication date decides: out
+        release(20, None),  # no publication date: its creation stands in
+        release(5, None, draft=True),  # an unpublished draft is no release
+        release(400, 365),  # on the window's first instant: counts
+        release(400, 365 + 1 / 24),  # an hour older: out
+    ]
+    record = RepoRecord()
+    fill_record(record, {"releases": {"nodes": nodes}}, ("o", "r"), FIXED_NOW)
+    assert record.values["releases_365d"] == 3
+
+
+def test_issue_response_is_the_earliest_maintainer_answer_to_outsiders_in_90_days() -> None:
+    def comment(days: float | None, association: str) -> Any:
+        created = None if days is None else stamp(days)
+        return {"createdAt": created, "authorAssociation": association}
+
+    def issue(days: float | None, association: str, comments: Any) -> Any:
+        created = None if days is None else stamp(days)
+        return {"createdAt": created, "authorAssociation": association, "comments": comments}
+
+    skipped = [
+        "junk",
+        issue(90 + 1 / 86_400, "NONE", {"nodes": []}),  # a second too old: out
+        issue(None, "NONE", {"nodes": []}),  # no opening time: out
+        issue(1, "OWNER", {"nodes": []}),  # a maintainer's own issue: out
+    ]
+    # Each skipped issue is passed over, not the end of the list: they come first.
+    nodes = [
+        *skipped,
+        # Opened on the window's first instant by an outsider; the maintainers' comments
+        # come newest first here: the earliest (2 hours after) is the response.
+        issue(90, "NONE", {"nodes": [comment(85, "MEMBER"), comment(90 - 2 / 24, "OWNER")]}),
+        # A contributor is not a maintainer: that answer does not count, the issue is
+        # open 20 hours, unanswered.
+        issue(20 / 24, "CONTRIBUTOR", {"nodes": [comment(10 / 24, "CONTRIBUTOR"), "junk"]}),
+        # A collaborator's answer with no readable time is no answer: its age, 30 hours.
+        issue(30 / 24, "NONE", {"nodes": [comment(None, "COLLABORATOR")]}),
+        issue(40 / 24, "NONE", {"nodes": None}),  # malformed comments: unanswered, 40 h
+        issue(50 / 24, "NONE", None),  # 50 hours
+    ]
+    record = RepoRecord()
+    fill_record(record, {"recentIssues": {"nodes": nodes}}, ("o", "r"), FIXED_NOW)
+    assert record.values["issue_response_median_hours"] == 30.0  # of 2, 20, 30, 40, 50
+
+    record = RepoRecord()
+    fill_record(record, {"recentIssues": {"nodes": skipped}}, ("o", "r"), FIXED_NOW)
+    assert record.unknown["issue_response_median_hours"] == (
+        "no issue was opened by a non-maintainer in the last 90 days"
+    )
+    record = RepoRecord()
+    fill_record(record, {"recentIssues": {"nodes": None}}, ("o", "r"), FIXED_NOW)
+    assert not record.has("issue_response_median_hours")
+    assert "issue_response_median_hours" not in record.unknown  # left to "lacked the field"
+
+
+def test_an_error_about_a_repository_wins_over_one_about_a_field_inside_it() -> None:
+    answer = {
+        "errors": [
+            {"path": ["r0", "owner", "dotGithub"], "type": "NOT_FOUND"},  # no .github: fine
+            {"path": ["r0"], "type": "FORBIDDEN"},
+            {"path": ["r1", "owner", "dotGithub"], "type": "NOT_FOUND"},
+            {"path": ["r2"]},  # no type given
+            # Null propagated up from fields inside: the one nearest the repository wins.
+            {"path": ["r4", "owner", "dotGithub"], "type": "NOT_FOUND"},
+            {"path": ["r4", "releases"], "type": "FORBIDDEN"},
+            {"path": [], "type": "X"},
+            {"path": [0], "type": "X"},
+            {"path": "r3", "type": "X"},
+            {"type": "X"},
+            "junk",
+        ]
+    }
+    assert alias_errors(answer) == {
+        "r0": "FORBIDDEN",
+        "r1": "NOT_FOUND",
+        "r2": "ERROR",
+        "r4": "FORBIDDEN",
+    }
+    assert alias_errors({"errors": None}) == {} and alias_errors({}) == {}
+
+
+@pytest.mark.parametrize("name", ["commits_per_page", "issues", "comments", "releases"])
+def test_page_sizes_are_githubs_1_to_100(name: str) -> None:
+    assert getattr(Limits(**{name: 1}), name) == 1 and getattr(Limits(**{name: 100}), name) == 100
+    for wrong in (0, 101):
+        with pytest.raises(ValueError, match=f"^{name} must be within 1..100"):
+            Limits(**{name: wrong})
+
+
+def test_max_commits_is_at_least_one_and_may_exceed_a_page() -> None:
+    assert Limits(max_commits=1).first_page == 1 and Limits(max_commits=250).first_page == 100
+    with pytest.raises(ValueError, match=r"^max_commits must be at least 1$"):
+        Limits(max_commits=0)
+
+
+def test_a_batch_document_asks_each_repository_for_what_the_limits_say() -> None:
+    limits = Limits(max_commits=40, issues=7, comments=3, releases=9)
+    slugs = [("o", "a"), ('we"ird', "b\\c"), ("o", "d")]
+    query = build_query(slugs, FIXED_NOW, limits)
+    assert query.repos == {"r0": ("o", "a"), "r1": ('we"ird', "b\\c"), "r2": ("o", "d")}
+    # GitHub's node count, as the fake counts it (the owner's .github repository aside).
+    assert check(query.text).nodes == 3 * (limits.nodes_per_repository() - 1)
+    assert 'r1: repository(owner: "we\\"ird", name: "b\\\\c", followRenames: true)' in query.text
+    since90 = (FIXED_NOW - timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since365 = (FIXED_NOW - timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f'recent: history(since: "{since90}")' in query.text
+    assert f'year: history(since: "{since365}", first: 40)' in query.text
+    assert f'filterBy: {{since: "{since90}"}}' in query.text
+    assert "releases(first: 9," in query.text and "recentIssues: issues(first: 7," in query.text
+    assert "comments(first: 3)" in query.text
+    assert limits.nodes_per_repository() == 40 + 9 + 7 * (1 + 3) + 1
+
+
+def test_funding_is_the_repositorys_own_then_its_file_then_its_owners() -> None:
+    owner = {"dotGithub": {"dotFunding": {"text": "github: [org]"}}}
+    own = [{"platform": "GITHUB", "url": "https://github.com/sponsors/own"}]
+    file = {"text": "ko_fi: filed"}
+
+    def links(node: dict[str, Any]) -> Any:
+        record = RepoRecord()
+        fill_record(record, node, ("o", "r"), FIXED_NOW)
+        return record.values.get("funding_links", "unknown")
+
+    by = "https://github.com/sponsors/"
+    assert links({"fundingLinks": own, "fundingFile": file, "owner": owner}) == [
+        {"platform": "github", "url": by + "own"}
+    ]
+    assert links({"fundingLinks": [], "fundingFile": file, "owner": owner}) == [
+        {"platform": "ko_fi", "url": "https://ko-fi.com/filed"}
+    ]
+    assert links({"fundingLinks": [], "fundingFile": {"text": ""}, "owner": owner}) == [
+        {"platform": "github", "url": by + "org"}
+    ]
+    assert links({"fundingLinks": [], "fundingFile": None}) == []  # none: known
+    assert links({"fundingLinks": None, "fundingFile": file, "owner": owner}) == "unknown"
+
+
+def test_a_commit_author_carries_account_employer_and_time() -> None:
+    when = "2025-01-01T00:00:00Z"
+
+    def author(actor: Any, date: Any = when) -> Any:
+        sample = CommitSample()
+        sample.add_page({"totalCount": 1, "nodes": [{"committedDate": date, "author": actor}]})
+        return sample.authors
+
+    user = {"login": "Bob", "company": "@Acme"}
+    assert author({"name": "B", "email": "b@x.org", "user": user}) == [
+        CommitAuthor(key="login:bob", login="Bob", company="acme", when=metrics.parse_time(when))
+    ]
+    no_company = author({"name": "B", "user": {"login": "bob", "company": 5}}, None)
+    assert no_company == [CommitAuthor(key="login:bob", login="bob", company=None, when=None)]
+    assert author({"name": "N", "email": "", "user": {"login": None}})[0].key == "name:n"
+    # Bots however their name is written.
+    for bot in (
+        {"name": "Dependabot[BOT]"},
+        {"email": "x[Bot]@users"},
+        {"user": {"login": "A[bot]"}},
+    ):
+        assert author({"name": "x", "email": "x@y", **bot}) == []
+    assert author("junk") == [] and author(None) == []
