@@ -124,6 +124,17 @@ def _decode_typed(value: Any, schema: Any) -> Any:
         return _DAMAGED
 
 
+def _live(expires_at: float | None, now: float, allow_expired: bool) -> bool:
+    """A row counts unless it has expired and the caller does not take expired rows."""
+    return allow_expired or expires_at is None or expires_at >= now
+
+
+def _fetch_all(
+    conn: sqlite3.Connection, *, query: str, params: tuple[str, ...]
+) -> list[tuple[str, float | None]]:
+    return conn.execute(query, params).fetchall()
+
+
 def _encode(value: Any) -> str:
     """Compact JSON with sorted keys (what ``json.dumps(..., sort_keys=True)`` wrote)."""
     try:
@@ -208,7 +219,7 @@ class Cache:
         if not row:
             return None
         value, expires_at = row
-        if expires_at is not None and expires_at < time.time() and not allow_expired:
+        if not _live(expires_at, time.time(), allow_expired):
             return None
         data = _decode(value) if schema is None else _decode_typed(value, schema)
         if data is _DAMAGED or (valid is not None and not _check(valid, data)):
@@ -226,13 +237,11 @@ class Cache:
         if self._disabled or (self.refresh and not allow_expired) or not wanted:
             return set()
         now = time.time()
-
-        def live(expires: float | None) -> bool:
-            return allow_expired or expires is None or expires >= now
-
         with self._lock:
             queued = {k for k in wanted if (namespace, k) in self._pending}
-            found = {k for k in queued if live(self._pending[(namespace, k)][2])}
+            found = {
+                k for k in queued if _live(self._pending[(namespace, k)][2], now, allow_expired)
+            }
         for at in range(0, len(wanted), 500):
             chunk = [k for k in wanted[at : at + 500] if k not in queued]
             if not chunk:
@@ -241,15 +250,10 @@ class Cache:
                 "select key, expires_at from entries where namespace = ? and key in "
                 f"({','.join('?' * len(chunk))})"
             )
-            params = (namespace, *chunk)
-
-            def select(
-                conn: sqlite3.Connection, query: str = query, params: tuple[str, ...] = params
-            ) -> list[tuple[str, float | None]]:
-                return conn.execute(query, params).fetchall()
-
-            rows = self._guard(select)
-            found.update(key for key, expires in rows or () if live(expires))
+            rows = self._guard(
+                functools.partial(_fetch_all, query=query, params=(namespace, *chunk))
+            )
+            found.update(key for key, expires in rows or () if _live(expires, now, allow_expired))
         return found
 
     def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:

@@ -209,10 +209,12 @@ class IndexClient:
         fetch already under way (or done); a failure is recorded and raised exactly as
         if the caller had asked first. Leaving the block cancels what has not started.
         """
-        wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
-        cached = self.cache.holding("project-json", wanted)
-        todo = [name for name in wanted if name not in cached]
-        if self.offline or len(todo) < 2:  # offline reads the cache alone: nothing to wait for
+        todo: list[str] = []
+        if not self.offline:  # offline reads the cache alone: nothing to wait for
+            wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
+            cached = self.cache.holding("project-json", wanted)
+            todo = [name for name in wanted if name not in cached]
+        if len(todo) < 2:
             yield
             return
         pool = ThreadPoolExecutor(

@@ -19,6 +19,21 @@ def _on_disk(path: Path, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def _hold_the_writer(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The writer thread stores nothing until the returned event is set."""
+    go = threading.Event()
+    store = Cache._store
+
+    def held(
+        conn: sqlite3.Connection, *, batch: dict[tuple[str, str], tuple[str, float, float | None]]
+    ) -> None:
+        go.wait(30)
+        store(conn, batch=batch)
+
+    monkeypatch.setattr(Cache, "_store", staticmethod(held))
+    return go
+
+
 def test_a_queued_row_reads_back_at_once_and_is_on_disk_after_close(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
     cache = Cache(path)
@@ -33,16 +48,7 @@ def test_a_row_waiting_to_be_stored_is_served_from_the_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "c.sqlite3"
-    go = threading.Event()
-    store = Cache._store
-
-    def held(
-        conn: sqlite3.Connection, *, batch: dict[tuple[str, str], tuple[str, float, float | None]]
-    ) -> None:
-        go.wait(30)
-        store(conn, batch=batch)
-
-    monkeypatch.setattr(Cache, "_store", staticmethod(held))
+    go = _hold_the_writer(monkeypatch)
     cache = Cache(path)
     cache.put("ns", "k", {"v": 1}, ttl=None)
     assert _on_disk(path, "k") is None  # the writer is held: not stored yet
@@ -149,16 +155,7 @@ def test_a_cache_opened_later_reads_what_another_has_queued(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "c.sqlite3"
-    go = threading.Event()
-    store = Cache._store
-
-    def held(
-        conn: sqlite3.Connection, *, batch: dict[tuple[str, str], tuple[str, float, float | None]]
-    ) -> None:
-        go.wait(30)
-        store(conn, batch=batch)
-
-    monkeypatch.setattr(Cache, "_store", staticmethod(held))
+    go = _hold_the_writer(monkeypatch)
     first = Cache(path)
     first.put("ns", "k", {"v": 1}, ttl=None)
     threading.Timer(0.5, go.set).start()  # the writer is slow: stored half a second later

@@ -39,6 +39,7 @@ def provider(
     extra: Sequence[str] = (),
     platform: str = "linux",
     python: str = "3.12",
+    no_deps: bool = False,
 ) -> Provider:
     """A provider on the fake index, as the resolver builds one (no prefetching)."""
     opts = options(python=python, platform=platform)
@@ -50,6 +51,7 @@ def provider(
         constraints={},
         direct={},
         executor=None,
+        no_deps=no_deps,
     )
 
 
@@ -233,17 +235,7 @@ def test_an_extras_dependencies_come_from_the_chosen_release(
 
 def test_no_deps_reads_no_metadata(empty_index: FakeIndex, cache: Cache) -> None:
     empty_index.add_project("app", [APP])
-    opts = options()
-    index = IndexClient([empty_index.simple_url], session=make_session(retries=0), cache=cache)
-    p = Provider(
-        index=index,
-        target=opts.target,
-        tags=opts.tags,
-        constraints={},
-        direct={},
-        executor=None,
-        no_deps=True,
-    )
+    p = provider(empty_index, cache, no_deps=True)
     assert deps(p, cand("app", "1.0", "gpu")) == [("app", "==1.0", None)]
     assert empty_index.count("/files/") == 0
 
