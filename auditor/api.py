@@ -182,8 +182,8 @@ def collect(
     ``only`` not in the graph is an input error naming the closest package names.
     ``progress(stage, done, total)`` hears the resolution and the collection.
     """
-    from auditor.collectors.github import github_hosts_for
     from auditor.collectors.run import collect_signals
+    from auditor.repository import github_hosts_for
 
     chosen = settings or Settings()
     request = chosen.graph_request(files)
@@ -280,21 +280,28 @@ def _collectors(
     settings: Settings, index: IndexClient, cache: Cache, clone_dir: Path
 ) -> tuple[list[Collector], list[Skipped], list[str]]:
     """The collectors to run, those switched off (with why), and notes for the user."""
-    from auditor.collectors.backends.github.signals import GRAPHQL_ONLY
-    from auditor.collectors.git_history import GitHistoryCollector
-    from auditor.collectors.github import GitHubCollector, github_hosts_for
+    from auditor.collectors.backends.git import signals as git_signals
+    from auditor.collectors.backends.github import signals as github_signals
     from auditor.collectors.index import IndexCollector
+    from auditor.collectors.interface import Declared
     from auditor.collectors.run import Skipped
+    from auditor.repository import github_hosts_for
 
+    # A collector that does not run is declared by its signals alone: its code (GraphQL,
+    # REST, clones, the truck-factor analysis) is never imported.
+    github_off = Declared(github_signals.COLLECTOR, github_signals.SPECS)
+    git_off = Declared(git_signals.COLLECTOR, git_signals.SPECS)
     hosts = github_hosts_for(settings.github_api_url)
     collectors: list[Collector] = [IndexCollector(index, github_hosts=hosts)]
     skipped: list[Skipped] = []
     notes: list[str] = []
     if not settings.github:
-        skipped.append(Skipped(collector=GitHubCollector, reason=SKIPPED_GITHUB))
+        skipped.append(Skipped(collector=github_off, reason=SKIPPED_GITHUB))
     elif settings.offline:
-        skipped.append(Skipped(collector=GitHubCollector, reason=SKIPPED_GITHUB_OFFLINE))
+        skipped.append(Skipped(collector=github_off, reason=SKIPPED_GITHUB_OFFLINE))
     else:
+        from auditor.collectors.github import GitHubCollector
+
         collectors.append(
             GitHubCollector(
                 base_url=settings.github_api_url.rstrip("/"),
@@ -306,7 +313,7 @@ def _collectors(
         if settings.github_token is None:
             notes.append(
                 "no GitHub token: "
-                + ", ".join(sorted(GRAPHQL_ONLY))
+                + ", ".join(sorted(github_signals.GRAPHQL_ONLY))
                 + " will be unknown, and GitHub is asked at most ~50 times (its limit is "
                 "60 requests an hour without a token), so less critical packages may get "
                 "no GitHub signals; for more signals and far fewer requests set "
@@ -315,6 +322,8 @@ def _collectors(
                 "the GitHub CLI (`gh auth login`) and auditor will ask it"
             )
     if settings.git:
+        from auditor.collectors.git_history import GitHistoryCollector
+
         allowed = set(settings.allow_hosts) | {h for h in hosts if h != "github.com"}
         collectors.append(
             GitHistoryCollector(
@@ -325,7 +334,7 @@ def _collectors(
             )
         )
     else:
-        skipped.append(Skipped(collector=GitHistoryCollector, reason=SKIPPED_GIT))
+        skipped.append(Skipped(collector=git_off, reason=SKIPPED_GIT))
     return collectors, skipped, notes
 
 

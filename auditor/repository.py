@@ -286,3 +286,17 @@ def funding_links(
             seen.add(clean)
             out.append({"platform": platform, "url": clean, "label": label})
     return out
+
+
+def github_hosts_for(base_url: str) -> frozenset[str]:
+    """Web hosts whose repository links the configured API can answer for.
+
+    github.com always; for GitHub Enterprise (``https://ghe.example/api/v3`` or
+    ``https://api.ghe.example``) its web host too. IP literals and local names never
+    count, so a Project-URL cannot point the collector at a private address.
+    """
+    hosts = {"github.com"}
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host and host != "api.github.com" and not is_ip_or_local(host):
+        hosts.add(host.removeprefix("api."))
+    return frozenset(hosts)

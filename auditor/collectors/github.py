@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from auditor.cache import Cache
 from auditor.collectors.backends.github import graphql, rest
@@ -38,9 +37,15 @@ from auditor.collectors.backends.github.client import (
 )
 from auditor.collectors.backends.github.company import normalise_company
 from auditor.collectors.backends.github.graphql import CommitSample, Limits
-from auditor.collectors.backends.github.signals import GRAPHQL_ONLY, NAMES, SPECS, RepoRecord
+from auditor.collectors.backends.github.signals import (
+    COLLECTOR,
+    GRAPHQL_ONLY,
+    NAMES,
+    SPECS,
+    RepoRecord,
+)
 from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
-from auditor.repository import is_ip_or_local
+from auditor.repository import github_hosts_for
 
 NAMESPACE = "github"
 DAY = 24 * 3600.0
@@ -62,24 +67,10 @@ class _Target:
         return f"{self.owner}/{self.name}"
 
 
-def github_hosts_for(base_url: str) -> frozenset[str]:
-    """Web hosts whose repository links the configured API can answer for.
-
-    github.com always; for GitHub Enterprise (``https://ghe.example/api/v3`` or
-    ``https://api.ghe.example``) its web host too. IP literals and local names never
-    count, so a Project-URL cannot point the collector at a private address.
-    """
-    hosts = {"github.com"}
-    host = (urlsplit(base_url).hostname or "").lower()
-    if host and host != "api.github.com" and not is_ip_or_local(host):
-        hosts.add(host.removeprefix("api."))
-    return frozenset(hosts)
-
-
 class GitHubCollector(Collector):
     """Signals from the GitHub API (REST and GraphQL) through PyGithub."""
 
-    name: ClassVar[str] = "github"
+    name: ClassVar[str] = COLLECTOR
     provides: ClassVar[tuple[SignalSpec, ...]] = SPECS
 
     def __init__(

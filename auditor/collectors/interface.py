@@ -60,6 +60,15 @@ class Signal:
         )
 
 
+@dataclass(frozen=True)
+class Declared:
+    """A collector's name and signals without the collector: enough to list a collector
+    that did not run (switched off) without importing its code."""
+
+    name: str
+    provides: tuple[SignalSpec, ...]
+
+
 class Collector(ABC):
     """Collects signals for many subjects at once, so it can batch and share work."""
 

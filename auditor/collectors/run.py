@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from auditor.collectors.index import IndexCollector, RepoMapping, map_project
-from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
+from auditor.collectors.interface import Collector, Declared, Signal, SignalSpec, Subject
 from auditor.errors import AuditorError
 from auditor.index.client import IndexClient
 from auditor.model import ResolvedPackage
@@ -40,7 +40,7 @@ the work is; the library itself never prints."""
 class Skipped:
     """A collector the user switched off (or did not ask for), and the reason to show."""
 
-    collector: type[Collector]
+    collector: type[Collector] | Declared
     reason: str
 
 

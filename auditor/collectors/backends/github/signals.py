@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 from auditor.collectors.interface import JSONValue, SignalSpec
 
+#: the collector's name, as reports and unknown reasons show it
+COLLECTOR = "github"
+
 SPECS: tuple[SignalSpec, ...] = (
     SignalSpec(name="archived", type="bool", description="The repository is archived."),
     SignalSpec(name="disabled", type="bool", description="GitHub has disabled the repository."),
