@@ -34,6 +34,9 @@ from auditor.index.client import CoreMetadata, IndexClient, PackageNotFoundError
 from auditor.index.simple_api import DistFile
 from auditor.model import Origin, Target
 
+#: candidates fetched ahead while the resolver backtracks through a project
+BACKTRACK_AHEAD = 3
+
 
 @dataclass(frozen=True, eq=False)
 class Req:
@@ -180,9 +183,15 @@ class Provider(AbstractProvider[Req, Cand, str]):
             return lambda: iter([stand_in])
 
         def matches() -> Iterator[Cand]:
+            passed_over = False  # known incompatible, or offered and rejected this round
             for v, files in self.candidate_versions(name, specs):
-                if v not in bad:
-                    yield Cand(name=name, version=v, extras=extras, files=files)
+                if v in bad:
+                    passed_over = True
+                    continue
+                if passed_over:
+                    self._prefetch_following(name, specs, v, bad)
+                yield Cand(name=name, version=v, extras=extras, files=files)
+                passed_over = True
 
         return matches
 
@@ -254,7 +263,6 @@ class Provider(AbstractProvider[Req, Cand, str]):
         return requirement.specifier.contains(candidate.version, prereleases=True)
 
     def get_dependencies(self, candidate: Cand) -> list[Req]:
-        self._prefetch_older(candidate)
         deps = self._dependencies(candidate)
         with self._lock:
             self.dependencies[candidate] = deps
@@ -424,35 +432,34 @@ class Provider(AbstractProvider[Req, Cand, str]):
             self._prefetched.add(req.name)
         self.executor.submit(self._prefetch, req)
 
-    def _prefetch_older(self, candidate: Cand, count: int = 3) -> None:
-        """When the resolver tries a release older than the newest it could take, it is
-        backtracking through this project: fetch the next older releases' metadata in
-        parallel, since it will likely ask for them one after another. Newer releases
-        that are not candidates (pre-releases, yanked, not installable on the target)
-        are no sign of backtracking."""
-        if (
-            self.executor is None
-            or candidate.url is not None
-            or candidate.version is None
-            or self.no_deps
-        ):
+    def _prefetch_following(
+        self, name: str, specs: Sequence[SpecifierSet], after: Version, bad: set[Version | None]
+    ) -> None:
+        """The resolver is backtracking through this project: it passed over a candidate
+        (rejected this round, or known incompatible) and is about to try ``after``. Fetch
+        the metadata of the next ``BACKTRACK_AHEAD`` candidates it would try after that,
+        in parallel, since it will likely ask for them one after another.
+
+        Only candidates that match the current requirements count: a release older than
+        the newest because a requirement pins it is no sign of backtracking (prefetching
+        every older release on that sign wasted nine of ten such requests on a real AI
+        stack).
+        """
+        if self.executor is None or self.no_deps:
             return
-        versions = [v for v, _ in self._versions(candidate.name)]
-        try:
-            at = versions.index(candidate.version)
-        except ValueError:
-            return
-        first = next(self.candidate_versions(candidate.name, [SpecifierSet()]), None)
-        if first is None or candidate.version >= first[0]:
-            return
-        for version, files in self._versions(candidate.name)[at + 1 : at + 1 + count]:
-            key = f"{candidate.name}=={version}"
+        ahead = 0
+        for version, _files in self.candidate_versions(name, specs):
+            if version >= after or version in bad:
+                continue
+            key = f"{name}=={version}"
             with self._lock:
-                if key in self._prefetched:
-                    continue
+                fresh = key not in self._prefetched
                 self._prefetched.add(key)
-            if self._usable(candidate.name, version, files):
-                self.executor.submit(self._prefetch_metadata, candidate.name, str(version))
+            if fresh:
+                self.executor.submit(self._prefetch_metadata, name, str(version))
+            ahead += 1
+            if ahead >= BACKTRACK_AHEAD:
+                return
 
     def _prefetch_metadata(self, name: str, version: str) -> None:
         # Failures are reported when (and if) the resolver asks for this release itself.

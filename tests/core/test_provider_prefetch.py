@@ -197,44 +197,70 @@ def releases(fake: FakeIndex, name: str, *, broken: str | None = "3.0") -> None:
     )
 
 
-def dependencies_of(p: Provider, name: str, version: str) -> None:
-    p.get_dependencies(Cand(name=name, version=Version(version)))
+def offered(
+    p: Provider, name: str, spec: str = "", *, bad: tuple[str, ...] = (), take: int = 1
+) -> list[str]:
+    """The first ``take`` candidates the resolver is offered for ``name`` (``spec``), with
+    ``bad`` releases known incompatible, as resolvelib reads them: one at a time."""
+    req = root(name + spec)
+    known_bad = [Cand(name=name, version=Version(v)) for v in bad]
+    matches = p.find_matches(name, {name: iter([req])}, {name: iter(known_bad)})()
+    return [str(next(matches).version) for _ in range(take)]
 
 
-def test_backtracking_prefetches_the_next_three_older_releases(
+def fetched(fake: FakeIndex, name: str) -> set[str]:
+    return {m.removeprefix(name + "-") for m in metadata(fake) if m.startswith(name + "-")}
+
+
+def test_the_first_candidate_offered_is_no_sign_of_backtracking(
     empty_index: FakeIndex, cache: Cache
 ) -> None:
-    releases(empty_index, "twin", broken=None)  # the same version numbers, all installable
     releases(empty_index, "lib")
     p, _ = provider(empty_index, cache)
-    dependencies_of(p, "twin", "5.0")
-    assert {m for m in metadata(empty_index) if m.startswith("twin")} == {
-        "twin-5.0",
-        "twin-4.0",
-        "twin-3.0",
-        "twin-2.0",
-    }
-    # the newest release is no sign of backtracking: nothing older is fetched
-    dependencies_of(p, "lib", "6.0")
-    assert {m for m in metadata(empty_index) if m.startswith("lib")} == {"lib-6.0"}
-    # 5.0 is: the next three older, less the one the target cannot install
-    dependencies_of(p, "lib", "5.0")
-    assert {m for m in metadata(empty_index) if m.startswith("lib")} == {
-        "lib-6.0",
-        "lib-5.0",
-        "lib-4.0",
-        "lib-2.0",
-    }
+    assert offered(p, "lib") == ["6.0"]
+    # a requirement that pins an older release is no backtracking either (the old rule,
+    # "older than the newest", fetched three more here)
+    assert offered(p, "lib", "==4.0") == ["4.0"]
+    assert offered(p, "lib", "<5") == ["4.0"]
+    assert fetched(empty_index, "lib") == set()
+
+
+def test_a_rejected_candidate_prefetches_the_next_three_the_resolver_would_try(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    releases(empty_index, "lib")  # 3.0 needs Python 3.13: never a candidate
+    p, pool = provider(empty_index, cache)
+    assert offered(p, "lib", take=2) == ["6.0", "5.0"]
+    assert fetched(empty_index, "lib") == {"4.0", "2.0", "1.0"}
+    assert pool.tasks == 3
     # one step further back: what is already on its way is not asked twice
-    dependencies_of(p, "lib", "4.0")
-    assert "lib-1.0" in metadata(empty_index)
+    assert offered(p, "lib", take=3) == ["6.0", "5.0", "4.0"]
+    assert pool.tasks == 3
     assert empty_index.count("/files/lib/lib-2.0-py3-none-any.whl.metadata") == 1
 
 
-def test_no_older_releases_with_no_deps(empty_index: FakeIndex, cache: Cache) -> None:
+def test_known_incompatible_releases_are_backtracking_and_are_not_fetched(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    releases(empty_index, "lib", broken=None)
+    p, _ = provider(empty_index, cache)
+    # after a backjump the resolver asks again with 6.0 and 4.0 ruled out: the first
+    # offer is already a step back, and the next three exclude what is ruled out
+    assert offered(p, "lib", bad=("6.0", "4.0")) == ["5.0"]
+    assert fetched(empty_index, "lib") == {"3.0", "2.0", "1.0"}
+
+
+def test_backtracking_stays_within_the_requirements(empty_index: FakeIndex, cache: Cache) -> None:
+    releases(empty_index, "lib", broken=None)
+    p, _ = provider(empty_index, cache)
+    assert offered(p, "lib", ">=3,!=5.0", take=2) == ["6.0", "4.0"]
+    assert fetched(empty_index, "lib") == {"3.0"}
+
+
+def test_no_backtracking_prefetch_with_no_deps(empty_index: FakeIndex, cache: Cache) -> None:
     releases(empty_index, "lib")
     p, pool = provider(empty_index, cache, no_deps=True)
-    dependencies_of(p, "lib", "5.0")
+    assert offered(p, "lib", take=2) == ["6.0", "5.0"]
     assert pool.tasks == 0 and metadata(empty_index) == set()
 
 
