@@ -459,11 +459,21 @@ class IndexClient:
             meta = self._wheel_metadata(name, version, best)
             if meta is not None:
                 return meta
-        for sdist in (f for f in files if not f.is_wheel):
+        sdists = [f for f in files if not f.is_wheel]
+        latest: CoreMetadata | None = None
+        if any(f.size is not None and f.size > MAX_SDIST_BYTES for f in sdists):
+            # A PKG-INFO beyond the read cap is never reached (build backends such as
+            # scikit-build-core write it last), and reaching the cap is a download of
+            # tens of megabytes (llama-cpp-python: 76 MB, 2.7 s): for the latest release
+            # the project JSON, one small request the collectors need anyway, comes first.
+            latest = self._latest_json_metadata(name, version)
+            if latest is not None and latest.requires_dist is not None:
+                return latest
+        for sdist in sdists:
             meta = self._sdist_metadata(name, version, sdist)
             if meta is not None:
                 return meta
-        latest = self._latest_json_metadata(name, version)
+        latest = latest or self._latest_json_metadata(name, version)
         if latest is not None:
             return latest
         return CoreMetadata(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import random
 import sqlite3
 import tarfile
 import time
@@ -306,11 +307,17 @@ def test_requires_dist_null_in_the_project_json_keeps_requires_python(
     assert client(empty_index, cache).metadata("plain", "1.0", TAGS).requires_python is None
 
 
-def sdist(stem: str, pkg_info: bytes, *, before: int = 0) -> bytes:
-    """A .tar.gz with ``before`` bytes of other files ahead of ``<stem>/PKG-INFO``."""
+def sdist(stem: str, pkg_info: bytes, *, before: int = 0, after: int = 0) -> bytes:
+    """A .tar.gz with ``before`` bytes of other files ahead of ``<stem>/PKG-INFO`` and
+    ``after`` bytes (that do not compress) behind it."""
     raw = io.BytesIO()
+    members = [
+        (f"{stem}/setup.py", bytes(before)),
+        (f"{stem}/PKG-INFO", pkg_info),
+        (f"{stem}/data.bin", random.Random(0).randbytes(after)),
+    ]
     with tarfile.open(fileobj=raw, mode="w") as archive:
-        for name, data in ((f"{stem}/setup.py", bytes(before)), (f"{stem}/PKG-INFO", pkg_info)):
+        for name, data in members:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -361,6 +368,46 @@ def test_the_sdist_read_within_the_cap_is_whole(
     monkeypatch.setattr(client_module, "MAX_SDIST_BYTES", len(good) + 1)
     meta = client(empty_index, cache).metadata("odd", "0.1", TAGS)
     assert meta.requires_dist == ("numpy",)
+
+
+@pytest.mark.parametrize("json_knows", [True, False])
+def test_an_sdist_over_the_cap_defers_to_the_project_json_for_the_latest_release(
+    empty_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch, json_knows: bool
+) -> None:
+    """A PKG-INFO beyond the read cap is never reached, and reaching the cap is a big
+    download (llama-cpp-python's sdist is 76 MB): the latest release asks the project
+    JSON first. When the JSON does not know (requires_dist null) the sdist is still
+    read, and one within reach is still the answer."""
+    deps = ["numpy"] if json_knows else []
+    empty_index.add_project("big", [Release("1.0", files=["big-1.0.tar.gz"], requires_dist=deps)])
+    empty_index.missing_metadata("big")
+    pkg_info = b"Metadata-Version: 2.2\nName: big\nVersion: 1.0\nRequires-Dist: jinja2\n"
+    blob = sdist("big-1.0", pkg_info, after=300_000)
+    empty_index.serve_bytes("big", "big-1.0.tar.gz", blob)
+    # PKG-INFO comes first, within the cap; the whole sdist is over it
+    monkeypatch.setattr(client_module, "MAX_SDIST_BYTES", 100_000)
+    meta = client(empty_index, cache).metadata("big", "1.0", TAGS)
+    downloads = empty_index.count("/files/big/big-1.0.tar.gz")
+    if json_knows:
+        assert (meta.requires_dist, meta.source) == (("numpy",), "project JSON (latest release)")
+        assert downloads == 0
+    else:
+        assert meta.requires_dist == ("jinja2",) and downloads == 1
+
+
+def test_an_sdist_over_the_cap_is_still_read_for_an_older_release(
+    empty_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty_index.add_project(
+        "big", [Release("0.9", files=["big-0.9.tar.gz"]), Release("1.0", requires_dist=["numpy"])]
+    )
+    empty_index.missing_metadata("big")
+    pkg_info = b"Metadata-Version: 2.2\nName: big\nVersion: 0.9\nRequires-Dist: jinja2\n"
+    empty_index.serve_bytes("big", "big-0.9.tar.gz", sdist("big-0.9", pkg_info, after=300_000))
+    monkeypatch.setattr(client_module, "MAX_SDIST_BYTES", 100_000)
+    meta = client(empty_index, cache).metadata("big", "0.9", TAGS)
+    assert meta.requires_dist == ("jinja2",)  # the cap cuts the stream, not the archive
+    assert empty_index.count("/files/big/big-0.9.tar.gz") == 1
 
 
 def test_a_pkg_info_without_metadata_version_is_read_as_1_0() -> None:
