@@ -8,7 +8,7 @@ direct requirement pulls a package in, reach) are computed once and memoised.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeAlias, overload
@@ -55,6 +55,11 @@ class _EdgeView:
     def __len__(self) -> int:
         return sum(len(nbrs) for nbrs in self._succ.values())
 
+    def __getitem__(self, pair: tuple[str, str]) -> dict[str, Any]:
+        """``graph.edges[a, b]``: the edge's data, as networkx gives it."""
+        a, b = pair
+        return self._succ[a][b]
+
     @overload
     def __call__(self, *, data: bool = False) -> Iterator[Any]: ...
 
@@ -73,8 +78,9 @@ class PlainDiGraph:
 
     Why not networkx here: importing it costs about 0.2 s of CPU, most of a warm audit
     that reads its resolution from the cache and asks nothing of the graph but its
-    nodes, edges and neighbours. The resolver still builds networkx graphs, and
-    ``DependencyGraph.paths`` still uses networkx (loaded then) for "why is X here".
+    nodes, edges and neighbours, and on a cold resolution it was 0.1-0.2 s spent on the
+    resolver's thread before the first request. The resolver builds these too; only
+    ``DependencyGraph.paths`` uses networkx (loaded then) for "why is X here".
     Same iteration orders as networkx: nodes as added, edges by node then as added.
     """
 
@@ -100,6 +106,10 @@ class PlainDiGraph:
             self._succ[a][b] = data
             self._pred[b][a] = data
         data.update(attrs)
+
+    def add_edges_from(self, edges: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+        for a, b, attrs in edges:
+            self.add_edge(a, b, **attrs)
 
     @property
     def nodes(self) -> _NodeView:

@@ -15,7 +15,6 @@ from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
-import networkx as nx
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -38,7 +37,7 @@ from auditor.model import (
 )
 from auditor.resolve import settle
 from auditor.resolve.direct import describe_direct
-from auditor.resolve.graph import DependencyGraph
+from auditor.resolve.graph import DependencyGraph, PlainDiGraph
 from auditor.resolve.incremental import IncrementalResolver
 from auditor.resolve.provider import Cand, DirectInfo, Provider, Req
 from auditor.resolve.reuse import ResolveOptions, split_requirements
@@ -85,9 +84,13 @@ def resolve(
     paths = [inp.path for inp in inputs]
     if inputs and all(inp.locked is not None for inp in inputs):
         locked = [p for inp in inputs for p in inp.locked or ()]
-        graph = _from_locks(locked, roots, index=index, options=options, warnings=warnings)
+        from_locks = _from_locks(locked, roots, index=index, options=options, warnings=warnings)
         return DependencyGraph(
-            graph, roots, target=options.target, inputs=paths, warnings=warnings + index.warnings
+            from_locks,
+            roots,
+            target=options.target,
+            inputs=paths,
+            warnings=warnings + index.warnings,
         )
     for inp in inputs:
         if inp.locked is not None:
@@ -129,7 +132,7 @@ def _settle(
     index: IndexClient,
     options: ResolveOptions,
     session: requests.Session | None,
-) -> tuple[nx.DiGraph, list[str], bool]:
+) -> tuple[PlainDiGraph, list[str], bool]:
     """No joint answer: a fully pinned file is read as a lock (its disagreements are
     reported, the graph is whole); a resolution that backtracked without end is done
     in groups of direct requirements that settle (the graph is partial). Anything else is
@@ -153,7 +156,7 @@ def _settle(
     if not isinstance(exc, TooDeepError):
         raise exc
 
-    def group(subset: settle.Roots, rounds: int) -> nx.DiGraph:
+    def group(subset: settle.Roots, rounds: int) -> PlainDiGraph:
         return _resolve(
             subset,
             constraints,
@@ -218,7 +221,7 @@ def _resolve(
     index: IndexClient,
     options: ResolveOptions,
     session: requests.Session | None,
-) -> nx.DiGraph:
+) -> PlainDiGraph:
     reqs = [_to_req(r) for r in _distinct(r for rs in roots.values() for r in rs)]
     cons: dict[str, list[Req]] = {}
     for c in _distinct(constraints):
@@ -295,8 +298,8 @@ def _conflict(exc: ResolutionImpossible[Req, Cand], provider: Provider) -> Resol
 
 def _build(
     mapping: Mapping[str, Cand], provider: Provider, direct: Mapping[str, DirectInfo]
-) -> nx.DiGraph:
-    g = nx.DiGraph()
+) -> PlainDiGraph:
+    g = PlainDiGraph()
     by_name: dict[str, Cand] = {}
     extras: dict[str, set[str]] = {}
     for cand in mapping.values():
@@ -365,7 +368,7 @@ def _from_locks(
     index: IndexClient,
     options: ResolveOptions,
     warnings: list[str],
-) -> nx.DiGraph:
+) -> PlainDiGraph:
     env = options.target.markers()
     packages: dict[str, LockedPackage] = {}
     for p in locked:
@@ -385,7 +388,7 @@ def _from_locks(
         for p in packages.values():
             if p.name not in depended:
                 roots.setdefault(p.name, []).append(_root_for(p))
-    g = nx.DiGraph()
+    g = PlainDiGraph()
     queue: deque[tuple[str, frozenset[str]]] = deque()
     seen: set[tuple[str, frozenset[str]]] = set()
     for name, reqs in roots.items():
@@ -437,7 +440,7 @@ def _root_for(p: LockedPackage) -> Requirement:
 
 
 def _add_locked_node(
-    g: nx.DiGraph, pkg: LockedPackage, *, known: bool, extras: frozenset[str]
+    g: PlainDiGraph, pkg: LockedPackage, *, known: bool, extras: frozenset[str]
 ) -> None:
     if pkg.name in g:
         old: ResolvedPackage = g.nodes[pkg.name]["package"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-import networkx as nx
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -25,12 +24,13 @@ from packaging.version import InvalidVersion, Version
 from auditor.errors import ResolutionError
 from auditor.index.client import IndexClient, PackageNotFoundError
 from auditor.model import LockedPackage, PackageStatus, Requirement, ResolvedPackage
+from auditor.resolve.graph import PlainDiGraph
 
 #: rounds each group of direct requirements may take, after the joint attempt gave up
 ROUNDS_EACH = 300
 
 Roots = Mapping[str, Sequence[Requirement]]
-ResolveFn = Callable[[Roots, int], nx.DiGraph]
+ResolveFn = Callable[[Roots, int], PlainDiGraph]
 
 
 def exact_pin(req: Requirement) -> str | None:
@@ -94,7 +94,7 @@ def pins_as_lock(roots: Roots) -> list[LockedPackage]:
     return locked
 
 
-def disagreements(graph: nx.DiGraph, roots: Roots) -> list[tuple[str, str]]:
+def disagreements(graph: PlainDiGraph, roots: Roots) -> list[tuple[str, str]]:
     """(package, message) for each edge whose requirement the package's pin does not meet."""
     found: list[tuple[str, str]] = []
     for parent, child, data in sorted(graph.edges(data=True)):
@@ -129,7 +129,7 @@ def _origin(roots: Roots, name: str) -> str:
 
 def in_groups(
     roots: Roots, resolve_one: ResolveFn, *, conflict: Sequence[str], rounds: int
-) -> tuple[nx.DiGraph, list[str]]:
+) -> tuple[PlainDiGraph, list[str]]:
     """Resolve the direct requirements in groups that settle, and merge the answers.
 
     The requirements are split in halves, and a half that does not settle within
@@ -139,7 +139,7 @@ def in_groups(
     and packages whose release differs between groups (the first group's release is
     kept, and the node says so).
     """
-    merged = nx.DiGraph()
+    merged = PlainDiGraph()
     chosen: dict[str, dict[str | None, list[str]]] = {}
     unsettled: list[str] = []
     pending: list[list[str]] = [list(roots)]
@@ -185,7 +185,7 @@ def in_groups(
 
 
 def _unsettled(
-    merged: nx.DiGraph, name: str, reqs: Sequence[Requirement], exc: ResolutionError
+    merged: PlainDiGraph, name: str, reqs: Sequence[Requirement], exc: ResolutionError
 ) -> str:
     """Keep a requirement that does not settle even alone as unresolvable; say why."""
     why = exc.message.splitlines()[0]
