@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.errors import InputError
+from auditor.errors import InputError, excerpt
 from auditor.model import DependencyInput, SourceOptions
 from auditor.sources._base import BaseSource
 from auditor.sources._files import MAX_INPUT_BYTES, read_text_file
@@ -104,9 +104,33 @@ def read_input(
             hint=f"Supported formats: {supported_formats()}.",
         )
     result = read_as(cls, source, options)
+    _check_names(result)
     if note is not None:
         result = replace(result, warnings=(note, *result.warnings))
     return result
+
+
+#: A release's files are named ``{name}-{version}...`` and file systems cap a file name at
+#: 255 bytes, so no installable project has a longer name than this; a "name" of
+#: megabytes (a hostile or broken file) would otherwise be sent to the index as a URL,
+#: and the index's refusal would read as a network fault.
+MAX_PROJECT_NAME = 200
+
+
+def _check_names(result: DependencyInput) -> None:
+    """Every project name the input asks the index about is one an index could serve."""
+    named = [
+        *((r.name, r.origin) for r in (*result.requirements, *result.constraints)),
+        *((p.name, p.origin) for p in result.locked or ()),
+    ]
+    for name, origin in named:
+        if len(name) > MAX_PROJECT_NAME:
+            raise InputError(
+                f"{origin}: a project name of {len(name):,} characters ({excerpt(name, 40)!r})"
+                f" is not one a package index serves (at most {MAX_PROJECT_NAME}); not read",
+                hint="Check that the line is a dependency: a name, then optional extras, "
+                "a version constraint and a marker.",
+            )
 
 
 def _checked_stdin(text: str) -> str:

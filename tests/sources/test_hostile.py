@@ -217,6 +217,34 @@ def test_huge_number_in_json_is_a_parse_error(checkout: Path) -> None:
     expect_input_error(path, str(path), "invalid JSON value")
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("requirements.txt", "requests\n" + "a" * 5_000_000 + ">=1\n", 2),
+        ("pyproject.toml", '[project]\nname = "app"\ndependencies = ["' + "b" * 201 + '"]\n', None),
+        ("requirements.txt", "x" * 201 + " @ https://example.com/x.whl\n", 1),
+    ],
+)
+def test_a_project_name_no_index_serves_is_refused_at_its_line(
+    checkout: Path, name: str, text: str, line: int | None
+) -> None:
+    """Sent to the index, a name of megabytes was a URL the server refused, and the run
+    ended with exit 3 blaming the network; a release file named after it cannot exist."""
+    path = checkout / name
+    path.write_text(text)
+    where = f"{path}:{line}" if line else str(path)
+    exc = expect_input_error(path, where, "is not one a package index serves (at most 200)")
+    assert len(exc.message) < 400
+
+
+def test_the_longest_name_an_index_could_serve_is_read(checkout: Path) -> None:
+    path = checkout / "requirements.txt"
+    path.write_text("a" * 200 + "\n")
+    result, exc, _ = read(path)
+    assert exc is None and result is not None
+    assert [r.name for r in result.requirements] == ["a" * 200]
+
+
 # -- the command line --------------------------------------------------------------------
 
 
@@ -229,6 +257,7 @@ def test_cli_gives_exit_2_naming_the_file_for_every_hostile_case(
         "shadow.txt": "-c ../secrets.txt\n",
         "marker.txt": 'pkg ; "a" == "b"\n',
         "spaces.txt": "a" + " " * 100_000 + "b\n",
+        "name.txt": "requests\n" + "a" * 5_000_000 + "\n",
         "bom.json": json.dumps(
             {"bomFormat": "CycloneDX", "components": [{"purl": 5}], "x": 1}
         ).replace('"purl": 5', '"purl": "pkg:pypi/a@1", "bom-ref": [1]'),
