@@ -97,9 +97,9 @@ def input_parent() -> argparse.ArgumentParser:
     src.add_argument(
         "--allow-outside-includes",
         action="store_true",
-        help="follow -r/-c includes that leave the checkout (the top file's repository, "
-        "else its folder); off by default because a dependency file may come from an "
-        "untrusted pull request",
+        help="follow -r/-c includes, and read local projects (paths, file: URLs), that "
+        "leave the checkout (the top file's repository, else its folder); off by default "
+        "because a dependency file may come from an untrusted pull request",
     )
     src.add_argument(
         "--no-deps",

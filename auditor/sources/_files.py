@@ -98,3 +98,23 @@ def read_regular_bytes(path: Path, display: str, *, limit: int | None = None) ->
 def read_text_file(path: Path, display: str, *, limit: int | None = None) -> str:
     """A regular text file's content (see ``read_regular_bytes`` and ``decode_bytes``)."""
     return decode_bytes(read_regular_bytes(path, display, limit=limit), display)
+
+
+#: what to do about an include or a local project outside the checkout
+OUTSIDE_HINT = (
+    "A dependency file may come from an untrusted change: copy the file into the "
+    "repository, or pass --allow-outside-includes if you trust it."
+)
+
+
+def checkout_root(top: Path | None) -> Path:
+    """Where includes may lead: the top file's repository root, else its folder.
+
+    ``.git`` may be a folder or (in a worktree or submodule) a file; either marks a root.
+    Standard input counts as a file in the current directory.
+    """
+    folder = top.resolve().parent if top is not None else Path.cwd().resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder

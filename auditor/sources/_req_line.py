@@ -22,8 +22,9 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from auditor.errors import ParseError
+from auditor.errors import ParseError, excerpt
 from auditor.model import Origin, Requirement
+from auditor.sources._files import OUTSIDE_HINT
 from auditor.sources._local import local_project_name
 from auditor.sources._pep508 import check_marker, parse_pep508, to_requirement
 
@@ -81,10 +82,26 @@ def _fragment_hashes(fragment: dict[str, str]) -> tuple[str, ...]:
 class RequirementLine:
     """Builds requirements for one file: the context every argument is read in."""
 
-    def __init__(self, *, path: str, base_dir: Path, constraint: bool) -> None:
+    def __init__(
+        self, *, path: str, base_dir: Path, constraint: bool, checkout: Path | None = None
+    ) -> None:
         self.path = path
         self.base_dir = base_dir
         self.constraint = constraint
+        #: local projects must lie inside this folder (None: anywhere), checked before a
+        #: project's folder is read for its name
+        self.checkout = checkout
+
+    def _inside(self, folder: Path, line: int, text: str) -> None:
+        if self.checkout is not None and not folder.resolve().is_relative_to(self.checkout):
+            raise ParseError(
+                self.path,
+                line,
+                text,
+                f"local project {excerpt(str(folder))!r} lies outside the checkout "
+                f"({self.checkout}); not read",
+                hint=OUTSIDE_HINT,
+            )
 
     def parse(self, arg: str, *, line: int, hashes: tuple[str, ...]) -> Requirement:
         """A non-editable requirement argument."""
@@ -142,7 +159,9 @@ class RequirementLine:
             if found is not None:
                 name = found[0]
             elif url.startswith("file:"):
-                name = local_project_name(Path(unquote(path)))
+                folder = Path(unquote(path))
+                self._inside(folder, line, text)
+                name = local_project_name(folder)
         if not name:
             raise ParseError(
                 self.path,
@@ -172,6 +191,7 @@ class RequirementLine:
         bare, extras = _split_extras(target)
         # os.path.expanduser leaves an unknown ``~user`` as written; Path's raises
         folder = (self.base_dir / os.path.expanduser(bare)).resolve()
+        self._inside(folder, line, text)
         found = _name_from_filename(folder.name)
         name = found[0] if found else local_project_name(folder)
         checked = check_marker(marker, path=self.path, line=line, text=text) if marker else None

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from auditor.errors import InputError, excerpt
 from auditor.model import DependencyInput, SourceOptions
 from auditor.sources._base import BaseSource
-from auditor.sources._files import MAX_INPUT_BYTES, read_text_file
+from auditor.sources._files import MAX_INPUT_BYTES, OUTSIDE_HINT, checkout_root, read_text_file
 from auditor.sources.cyclonedx import CycloneDxSource
 from auditor.sources.interface import InputFile
 from auditor.sources.pdm_lock import PdmLockSource
@@ -105,6 +106,8 @@ def read_input(
         )
     result = read_as(cls, source, options)
     _check_names(result)
+    if not options.allow_outside_includes:
+        _check_local_projects(result, checkout_root(source.path))
     if note is not None:
         result = replace(result, warnings=(note, *result.warnings))
     return result
@@ -130,6 +133,23 @@ def _check_names(result: DependencyInput) -> None:
                 f" is not one a package index serves (at most {MAX_PROJECT_NAME}); not read",
                 hint="Check that the line is a dependency: a name, then optional extras, "
                 "a version constraint and a marker.",
+            )
+
+
+def _check_local_projects(result: DependencyInput, checkout: Path) -> None:
+    """A local project (a path, a ``file:`` URL) outside the checkout is never read: the
+    resolver would read its pyproject.toml, and a dependency file from an untrusted change
+    must not make the audit read the runner's other files. Every format is checked here;
+    requirements files check before a folder is even read for its name."""
+    for req in (*result.requirements, *result.constraints):
+        if req.url is None or not req.url.startswith("file:"):
+            continue
+        folder = Path(unquote(urlsplit(req.url).path))
+        if not folder.resolve().is_relative_to(checkout):
+            raise InputError(
+                f"{req.origin}: local project {excerpt(str(folder))!r} lies outside the "
+                f"checkout ({checkout}); not read",
+                hint=OUTSIDE_HINT,
             )
 
 

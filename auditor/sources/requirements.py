@@ -16,7 +16,7 @@ from typing import ClassVar
 from auditor.errors import InputError, ParseError, excerpt
 from auditor.model import DependencyInput, IndexOptions, Requirement, SourceOptions
 from auditor.sources._base import BaseSource
-from auditor.sources._files import read_text_file
+from auditor.sources._files import OUTSIDE_HINT, checkout_root, read_text_file
 from auditor.sources._req_line import RequirementLine, is_requirement_like
 from auditor.sources._req_lines import (
     LineOptions,
@@ -77,7 +77,10 @@ class _Collector:
         source = frame.source
         base_dir = source.path.resolve().parent if source.path else Path.cwd()
         builder = RequirementLine(
-            path=source.display, base_dir=base_dir, constraint=frame.constraint
+            path=source.display,
+            base_dir=base_dir,
+            constraint=frame.constraint,
+            checkout=None if self.allow_outside else self.checkout,
         )
         for logical in logical_lines(source.text):
             try:
@@ -146,8 +149,7 @@ class _Collector:
             raise InputError(
                 f"{where}: include {excerpt(target)!r} leads outside the checkout "
                 f"({self.checkout}) to {resolved}; not read",
-                hint="A dependency file may come from an untrusted change: copy the file into "
-                "the repository, or pass --allow-outside-includes if you trust it.",
+                hint=OUTSIDE_HINT,
             )
         # pip: -r inside a constraints file lists requirements, -c lists constraints
         if (resolved, constraint) in self.seen:
@@ -246,19 +248,6 @@ class RequirementsSource(BaseSource):
             collector.seen.add((source.path.resolve(), False))
         collector.read(_Frame(source=source, constraint=False, chain=chain))
         return collector.result(self.kind)
-
-
-def checkout_root(top: Path | None) -> Path:
-    """Where includes may lead: the top file's repository root, else its folder.
-
-    ``.git`` may be a folder or (in a worktree or submodule) a file; either marks a root.
-    Standard input counts as a file in the current directory.
-    """
-    folder = top.resolve().parent if top is not None else Path.cwd().resolve()
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return folder
 
 
 def _as_written(req: Requirement, logical: LogicalLine) -> Requirement:

@@ -91,6 +91,68 @@ def test_allowed_outside_include_quotes_only_a_short_clean_excerpt(checkout: Pat
     assert len(exc.text) <= EXCERPT_CHARS + 3 and "\x1b" not in exc.text and "\x07" not in exc.text
 
 
+@pytest.fixture
+def outside_project(checkout: Path) -> Path:
+    """A local project beside the checkout whose pyproject.toml holds a secret."""
+    folder = checkout.parent / "private-lib"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text(f'[project]\nname = "{SECRET}"\n')
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("requirements.txt", "-e ../private-lib"),
+        ("requirements.txt", "../private-lib"),
+        ("requirements.txt", "file://{folder}"),
+        ("requirements.txt", "file://{folder}#egg=lib"),
+        ("requirements.txt", "lib @ file://{folder}"),
+        ("pyproject.toml", '[project]\nname = "app"\ndependencies = ["lib @ file://{folder}"]'),
+    ],
+)
+def test_a_local_project_outside_the_checkout_is_refused_unread(
+    checkout: Path,
+    outside_project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    line: str,
+) -> None:
+    read_folders: list[Path] = []
+    import auditor.sources._req_line as req_line
+
+    real = req_line.local_project_name
+
+    def spy(folder: Path) -> str:
+        read_folders.append(folder.resolve())
+        return real(folder)
+
+    monkeypatch.setattr(req_line, "local_project_name", spy)
+    path = checkout / name
+    path.write_text(line.format(folder=outside_project) + "\n")
+    expect_input_error(path, str(path), "lies outside the checkout", "not read")
+    assert outside_project.resolve() not in read_folders
+    # allowed explicitly, the project is read as before
+    result, exc, _ = read(path, allow_outside_includes=True)
+    assert exc is None and result is not None
+    assert [(r.url or "").split("#")[0] for r in result.requirements] == [
+        outside_project.resolve().as_uri()
+    ]
+
+
+def test_a_local_project_inside_the_checkout_is_read(checkout: Path) -> None:
+    lib = checkout / "libs" / "inner"
+    lib.mkdir(parents=True)
+    (lib / "pyproject.toml").write_text('[project]\nname = "inner"\n')
+    sub = checkout / "app"
+    sub.mkdir()
+    reqs = sub / "requirements.txt"
+    reqs.write_text("-e ../libs/inner\n")
+    result, exc, _ = read(reqs)
+    assert exc is None and result is not None
+    assert [r.name for r in result.requirements] == ["inner"]
+
+
 def test_symlink_leaving_the_checkout_is_refused(checkout: Path) -> None:
     (checkout / "base.txt").symlink_to(checkout.parent / "secrets.txt")
     reqs = checkout / "requirements.txt"
