@@ -16,10 +16,12 @@ come back as ``AuditResult.warnings``.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from auditor.collectors.index import IndexCollector, RepoMapping, map_project
 from auditor.collectors.interface import Collector, Signal, SignalSpec, Subject
@@ -110,13 +112,18 @@ def map_repositories(
     github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
     only: Iterable[str] | None = None,
     progress: Progress | None = None,
+    mapper: Callable[[Mapping[str, Any]], RepoMapping] | None = None,
 ) -> dict[str, RepoMapping]:
     """Each package's repository from its project JSON (Project-URLs, homepage).
 
     Several packages of one monorepo map to equal ``RepositoryRef`` URLs; collectors key
-    their work by repository, so such a repository is fetched once.
+    their work by repository, so such a repository is fetched once. ``mapper`` maps an
+    info block in place of ``map_project`` with ``github_hosts`` (the index collector's,
+    which remembers the answer for its own run).
     """
     hosts = tuple(github_hosts)
+    if mapper is None:
+        mapper = functools.partial(map_project, github_hosts=hosts)
     empty = RepoMapping(ref=None, url=None, confidence=None, how=None)
     out: dict[str, RepoMapping] = {}
     names = list(graph.g.nodes if only is None else only)
@@ -129,7 +136,7 @@ def map_repositories(
         for done, name in enumerate(names, 1):
             doc = index_client.project_json(name) if index_client is not None else None
             info = doc.get("info") if isinstance(doc, dict) else None
-            out[name] = map_project(info, github_hosts=hosts) if isinstance(info, dict) else empty
+            out[name] = mapper(info) if isinstance(info, dict) else empty
             if progress is not None:
                 progress("mapping repositories", done, len(names))
     return out
@@ -156,8 +163,19 @@ def collect_signals(
     """
     moment = now if now is not None else datetime.now(UTC)
     ordered = [n for n in criticality_order(graph) if only is None or n in only]
+    hosts = tuple(github_hosts)
+    # The index collector maps each package again from the same document: with the same
+    # hosts, its mapper answers both, and the second time from memory.
+    mapper = next(
+        (
+            c.map_project
+            for c in collectors
+            if isinstance(c, IndexCollector) and c.github_hosts == hosts
+        ),
+        None,
+    )
     mappings = map_repositories(
-        graph, index_client, github_hosts=github_hosts, only=ordered, progress=progress
+        graph, index_client, github_hosts=hosts, only=ordered, progress=progress, mapper=mapper
     )
     subjects = [
         Subject(
