@@ -331,18 +331,28 @@ def _collector_warnings(
 
 def summarise_unknown(packages: Sequence[PackageAudit]) -> tuple[UnknownCount, ...]:
     """Unknown signals grouped by (collector, reason), most frequent first."""
-    signal_counts: Counter[tuple[str, str]] = Counter()
-    package_sets: dict[tuple[str, str], set[str]] = {}
+    # key -> [signals, packages]; one pass over some 14,000 signals for 239 packages,
+    # with each source's collector worked out once (a few dozen distinct sources).
+    groups: dict[tuple[str, str], tuple[list[int], set[str]]] = {}
+    collector_of: dict[str, str] = {}
     for pkg in packages:
+        name = pkg.package.name
         for signal in pkg.signals.values():
-            if signal.known:
+            reason = signal.unknown_reason
+            if reason is None:
                 continue
-            key = (_collector_of(signal.source), signal.unknown_reason or OMITTED)
-            signal_counts[key] += 1
-            package_sets.setdefault(key, set()).add(pkg.name)
+            source = signal.source
+            collector = collector_of.get(source)
+            if collector is None:
+                collector = collector_of[source] = _collector_of(source)
+            group = groups.get((collector, reason or OMITTED))
+            if group is None:
+                group = groups[(collector, reason or OMITTED)] = ([0], set())
+            group[0][0] += 1
+            group[1].add(name)
     return tuple(
-        UnknownCount(collector=c, reason=r, signals=n, packages=len(package_sets[(c, r)]))
-        for (c, r), n in sorted(signal_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        UnknownCount(collector=c, reason=r, signals=n[0], packages=len(names))
+        for (c, r), (n, names) in sorted(groups.items(), key=lambda kv: (-kv[1][0][0], kv[0]))
     )
 
 
