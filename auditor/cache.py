@@ -248,8 +248,10 @@ class Cache:
     ) -> dict[str, Any]:
         """Key -> what ``get`` returns for it, for the keys it returns a value for.
 
-        One query per 500 keys: a warm audit asked for four rows of each of 239 packages
-        one query at a time. Rows queued for writing answer first, as in ``get``.
+        One query per 500 keys, for many small rows (a warm audit's release summaries and
+        fetch markers: 2.7 -> 2.0 ms and 1.2 -> 0.6 ms for 239). Big rows gain nothing:
+        239 project documents (4.5 MB) took longer in one query than in 239. Rows queued
+        for writing answer first, as in ``get``.
         """
         wanted = list(dict.fromkeys(keys))
         if self._disabled or (self.refresh and not allow_expired) or not wanted:
