@@ -198,12 +198,19 @@ def collect_signals(
         results, failure = _run_one(collector, subjects, moment)
         if failure is not None:
             warnings.append(failure)
+        # A signal is immutable, so one "not returned" signal per spec serves every
+        # package that lacks it (thousands of objects when a collector fails outright).
+        missing: dict[str, Signal] = {}
         for name in ordered:
             got = {s.name: s for s in results.get(name, ())}
             for spec in collector.provides:
-                signal = got.get(spec.name) or Signal.unknown(
-                    spec.name, collector.name, moment, failure or OMITTED
-                )
+                signal = got.get(spec.name)
+                if signal is None:
+                    signal = missing.get(spec.name)
+                    if signal is None:
+                        signal = missing[spec.name] = Signal.unknown(
+                            spec.name, collector.name, moment, failure or OMITTED
+                        )
                 if (
                     name in faults
                     and not signal.known
@@ -220,10 +227,9 @@ def collect_signals(
     for skip in skipped:
         for spec in skip.collector.provides:
             specs.setdefault(spec.name, spec)
-            for name in ordered:
-                signals[name].setdefault(
-                    spec.name, Signal.unknown(spec.name, skip.collector.name, moment, skip.reason)
-                )
+            unknown = Signal.unknown(spec.name, skip.collector.name, moment, skip.reason)
+            for name in ordered:  # one immutable signal for every package, as above
+                signals[name].setdefault(spec.name, unknown)
 
     packages = tuple(
         PackageAudit(
