@@ -41,12 +41,16 @@ from auditor.collectors.interface import (
 from auditor.collectors.notice_cache import find_notice_cached
 from auditor.collectors.notices import Notice, find_notice
 from auditor.datafiles import read_toml_files, rules_root
-from auditor.index.client import PROJECT_TTL, IndexClient, project_json_url
+from auditor.index.client import (
+    PROJECT_TTL,
+    IndexClient,
+    project_json_url,
+    project_release_summary,
+)
 from auditor.index.history import (
-    Release,
     ReleaseSummary,
     moment,
-    parse_time,
+    releases_from_project_json,
     summarise,
     summarise_history,
 )
@@ -438,11 +442,7 @@ def project_signals(
     out: dict[str, _Known | str] = {}
     out.update(_ownership_signals(doc.get("ownership")))
     summary = history if history is not None else summarise_history(upload_times)
-    out.update(
-        _release_signals(doc.get("releases"), now)
-        if summary is None
-        else _release_stats(summary, now)
-    )
+    out.update(_release_signals(doc, now) if summary is None else _release_stats(summary, now))
     out.update(_classifier_signals(info))
     out.update(_notice_signals(project, info, notice_finder))
     out.update(_vulnerability_signals(doc))
@@ -554,24 +554,6 @@ def company_of_accounts(accounts: Iterable[str]) -> str | None:
     return None
 
 
-def _releases(raw: Any) -> list[Release]:
-    out: list[Release] = []
-    if not isinstance(raw, dict):
-        return out
-    for version, files in raw.items():
-        if not isinstance(files, list) or not files or not isinstance(files[0], dict):
-            continue  # a version with no files was never really released
-        first = files[0]
-        stamp = first.get("upload_time_iso_8601")
-        if not isinstance(stamp, str):
-            continue
-        uploaded = parse_time(stamp)
-        if uploaded is None:
-            continue
-        out.append(Release(str(version), uploaded, bool(first.get("yanked"))))
-    return out
-
-
 _RELEASE_NAMES = (
     "days_since_release",
     "index_releases_365d",
@@ -587,12 +569,24 @@ MIN_GAP_DAYS = 7.0  # a burst of same-week fixes is not a weekly rhythm
 _US_PER_SECOND = 1_000_000
 
 
-def _release_signals(raw: Any, now: datetime) -> dict[str, _Known | str]:
-    summary = summarise(_releases(raw))
+def _release_signals(doc: Mapping[str, Any], now: datetime) -> dict[str, _Known | str]:
+    """The release signals from the project JSON: its summary as the index client keeps
+    it, or (a document kept before summaries, or not from the client) its releases map."""
+    if "release_summary" in doc:
+        listed = True  # the client keeps a summary only of a releases map
+        summary = (
+            None
+            if doc["release_summary"] is None
+            else project_release_summary(doc["release_summary"])
+        )
+    else:
+        raw = doc.get("releases")
+        listed = isinstance(raw, dict)
+        summary = summarise(releases_from_project_json(raw))
     if summary is None:
         why = (
             "the index lists no releases with upload times for the project"
-            if isinstance(raw, dict)
+            if listed
             else "the index's project JSON has no release history"
         )
         return _all(_RELEASE_NAMES, why)

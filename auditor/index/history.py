@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 from packaging.version import InvalidVersion, Version
@@ -86,6 +87,24 @@ def releases_from_history(history: Mapping[str, tuple[str, bool]]) -> list[Relea
         uploaded = parse_time(stamp)
         if uploaded is not None:
             out.append(Release(str(version), uploaded, yanked))
+    return out
+
+
+def releases_from_project_json(raw: Any) -> list[Release]:
+    """A project JSON ``releases`` map (version -> files) as releases, in order: each
+    version's first file gives the upload time and the yanked flag; a version without
+    files (never really released) or without a readable time is skipped."""
+    out: list[Release] = []
+    if not isinstance(raw, dict):
+        return out
+    for version, files in raw.items():
+        if not isinstance(files, list) or not files or not isinstance(files[0], dict):
+            continue
+        first = files[0]
+        stamp = first.get("upload_time_iso_8601")
+        uploaded = parse_time(stamp) if isinstance(stamp, str) else None
+        if uploaded is not None:
+            out.append(Release(str(version), uploaded, bool(first.get("yanked"))))
     return out
 
 

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.collectors.index import MIN_GAP_DAYS, RHYTHM_WINDOW, _Known, project_signals
+from auditor.index.client import _trim_project_json
 from auditor.index.history import (
     Release,
     latest,
@@ -165,4 +166,68 @@ def test_summary_facts() -> None:
         times=(1704067200000000,),
         newest_live=1704067200000000,
         latest_yanked=False,
+    )
+
+
+# -- the project JSON's releases map, kept as its summary by the index client ---------------
+
+FILES = st.lists(
+    st.tuples(st.one_of(st.none(), MOMENTS.map(_stamp)), st.booleans()), min_size=0, max_size=3
+)
+
+
+def _full_doc(releases: dict[str, list[tuple[str | None, bool]]]) -> dict[str, Any]:
+    return {
+        "info": {"name": "p"},
+        "releases": {
+            v: [
+                {"upload_time_iso_8601": t, "yanked": y, "packagetype": "sdist", "url": "x"}
+                for t, y in files
+            ]
+            for v, files in releases.items()
+        },
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(releases=st.dictionaries(VERSIONS, FILES, max_size=12), now=NOWS)
+def test_a_trimmed_document_gives_the_release_signals_its_map_gave(
+    releases: dict[str, list[tuple[str | None, bool]]], now: datetime
+) -> None:
+    # Before: the trimmed map, read by the collector. Now: only its summary is kept.
+    full = _full_doc(releases)
+    trimmed = _trim_project_json(full)
+    assert "releases" not in trimmed
+    kept_map = {**trimmed, "releases": _slim(full["releases"])}
+    del kept_map["release_summary"]
+    assert project_signals(trimmed, now=now) == project_signals(kept_map, now=now)
+
+
+def _slim(raw: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The trimmed releases map as documents were cached before summaries."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for version, files in raw.items():
+        stamps = [f["upload_time_iso_8601"] for f in files if f["upload_time_iso_8601"]]
+        out[version] = (
+            [
+                {
+                    "upload_time_iso_8601": min(stamps) if stamps else None,
+                    "yanked": all(f["yanked"] for f in files),
+                    "packagetype": "sdist",
+                }
+            ]
+            if files
+            else []
+        )
+    return out
+
+
+def test_the_reasons_when_the_map_gives_nothing() -> None:
+    empty = _trim_project_json({"info": {}, "releases": {"1.0": []}})
+    assert empty["release_summary"] is None
+    assert project_signals(empty, now=NOW)["release_count"] == (
+        "the index lists no releases with upload times for the project"
+    )
+    assert project_signals({"info": {}}, now=NOW)["release_count"] == (
+        "the index's project JSON has no release history"
     )

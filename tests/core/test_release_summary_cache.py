@@ -18,6 +18,7 @@ from auditor.cache import Cache
 from auditor.collectors.index import IndexCollector, project_signals
 from auditor.collectors.interface import Subject
 from auditor.collectors.run import collect_signals
+from auditor.index.client import _trim_project_json, project_release_summary
 from auditor.index.history import SUMMARY_FORMAT, ReleaseSummary, summarise_history
 from tests.audit.test_index_collector import small_graph
 from tests.core.conftest import client
@@ -238,3 +239,64 @@ def test_a_collector_with_other_hosts_maps_for_itself(empty_index: FakeIndex, ca
     )["repository_confidence"]
     assert app.signals["repository_confidence"].value == getattr(expected, "value", None)
     assert app.signals["repository_confidence"].value != "low"
+
+
+# -- the project document's release summary -------------------------------------------------
+
+OLD_DOC = {
+    "info": {"name": "lib"},
+    "releases": {
+        "1.0": [{"upload_time_iso_8601": "2024-01-01T00:00:00Z", "yanked": False}],
+        "2.0": [{"upload_time_iso_8601": "2025-01-01T00:00:00Z", "yanked": True}],
+    },
+    "ownership": None,
+}
+
+
+def _release_values(doc: dict[str, Any]) -> dict[str, Any]:
+    got = project_signals(doc, now=NOW)
+    return {k: getattr(v, "value", v) for k, v in got.items() if "release" in k}
+
+
+def test_a_document_cached_before_summaries_is_read_with_its_map(
+    empty_index: FakeIndex, cache: Cache
+) -> None:
+    cache.put("project-json", "lib", {"doc": OLD_DOC}, ttl=60)
+    got = client(empty_index, cache).project_json("lib")
+    assert got == OLD_DOC
+    assert not empty_index.requests and not cache.warnings
+    trimmed = _trim_project_json(OLD_DOC)
+    assert _release_values(got) == _release_values(trimmed)
+    assert _release_values(got)["latest_release_yanked"] is True
+
+
+def test_a_current_document_summary_is_read(empty_index: FakeIndex, cache: Cache) -> None:
+    trimmed = _trim_project_json(OLD_DOC)
+    cache.put("project-json", "lib", {"doc": trimmed}, ttl=60)
+    got = client(empty_index, cache).project_json("lib")
+    assert got is not None and project_release_summary(got["release_summary"]) == (
+        summarise_history({"1.0": HISTORY["1.0"], "2.0": ("2025-01-01T00:00:00Z", True)})
+    )
+    assert not empty_index.requests and not cache.warnings
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        _summary(format=SUMMARY_FORMAT + 1),  # another format: cannot be remade, refetched
+        _summary(times=[3, 2, 1]),
+        _summary(newest_live="soon"),
+        "summary",
+    ],
+)
+def test_a_document_summary_of_another_format_or_damaged_is_refetched(
+    empty_index: FakeIndex, cache: Cache, summary: Any
+) -> None:
+    empty_index.add_project("lib", [Release("1.0"), Release("2.0", yanked=True)])
+    doc = {**_trim_project_json(OLD_DOC), "release_summary": summary}
+    cache.put("project-json", "lib", {"doc": doc}, ttl=60)
+    got = client(empty_index, cache).project_json("lib")
+    assert got is not None and any("/pypi/lib/json" in r for r in empty_index.requests)
+    assert cache.warnings and "wrong shape" in cache.warnings[0]
+    fresh = project_release_summary(got["release_summary"])
+    assert fresh is not None and fresh.latest_yanked is True and len(fresh.times) == 2
