@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import functools
 import json
+import math
 import sqlite3
 import threading
 import time
@@ -129,9 +130,7 @@ def _live(expires_at: float | None, now: float, allow_expired: bool) -> bool:
     return allow_expired or expires_at is None or expires_at >= now
 
 
-def _fetch_all(
-    conn: sqlite3.Connection, *, query: str, params: tuple[str, ...]
-) -> list[tuple[str, float | None]]:
+def _fetch_all(conn: sqlite3.Connection, *, query: str, params: tuple[str, ...]) -> list[Any]:
     return conn.execute(query, params).fetchall()
 
 
@@ -221,11 +220,70 @@ class Cache:
         value, expires_at = row
         if not _live(expires_at, time.time(), allow_expired):
             return None
+        return self._read(namespace, key, value, valid, schema)
+
+    def _read(
+        self,
+        namespace: str,
+        key: str,
+        value: Any,
+        valid: Callable[[Any], bool] | None,
+        schema: Any,
+    ) -> Any | None:
+        """A stored value decoded and checked; a damaged one is a warning and None."""
         data = _decode(value) if schema is None else _decode_typed(value, schema)
         if data is _DAMAGED or (valid is not None and not _check(valid, data)):
             self._damaged(namespace, key)
             return None
         return data
+
+    def get_many(
+        self,
+        namespace: str,
+        keys: Iterable[str],
+        *,
+        allow_expired: bool = False,
+        valid: Callable[[Any], bool] | None = None,
+        schema: Any = None,
+    ) -> dict[str, Any]:
+        """Key -> what ``get`` returns for it, for the keys it returns a value for.
+
+        One query per 500 keys, for many small rows (a warm audit's release summaries and
+        fetch markers: 2.7 -> 2.0 ms and 1.2 -> 0.6 ms for 239). Big rows gain nothing:
+        239 project documents (4.5 MB) took longer in one query than in 239. Rows queued
+        for writing answer first, as in ``get``.
+        """
+        wanted = list(dict.fromkeys(keys))
+        if self._disabled or (self.refresh and not allow_expired) or not wanted:
+            return {}
+        rows: dict[str, tuple[str, float | None]] = {}
+        with self._lock:
+            for k in wanted:
+                queued = self._pending.get((namespace, k))
+                if queued is not None:
+                    rows[k] = (queued[0], queued[2])
+        for at in range(0, len(wanted), 500):
+            chunk = [k for k in wanted[at : at + 500] if k not in rows]
+            if not chunk:
+                continue
+            query = (
+                "select key, value, expires_at from entries where namespace = ? and key in "
+                f"({','.join('?' * len(chunk))})"
+            )
+            found = self._guard(
+                functools.partial(_fetch_all, query=query, params=(namespace, *chunk))
+            )
+            rows.update((k, (value, expires)) for k, value, expires in found or ())
+        now = time.time()
+        out: dict[str, Any] = {}
+        for k in wanted:  # in the caller's order, as single gets would have been made
+            row = rows.get(k)
+            if row is None or not _live(row[1], now, allow_expired):
+                continue
+            data = self._read(namespace, k, row[0], valid, schema)
+            if data is not None:
+                out[k] = data
+        return out
 
     def holding(
         self, namespace: str, keys: Iterable[str], *, allow_expired: bool = False
@@ -255,6 +313,28 @@ class Cache:
             )
             found.update(key for key, expires in rows or () if _live(expires, now, allow_expired))
         return found
+
+    def life_left(self, namespace: str, key: str) -> float | None:
+        """Seconds until the row expires (``math.inf`` for one kept for good, negative
+        once expired), None when there is no row: for a caller that rewrites a row in a
+        newer shape without making it live longer than it would have."""
+        if self._disabled:
+            return None
+        with self._lock:
+            queued = self._pending.get((namespace, key))
+        row = (
+            (queued[2],)
+            if queued is not None
+            else self._guard(
+                lambda conn: conn.execute(
+                    "select expires_at from entries where namespace = ? and key = ?",
+                    (namespace, key),
+                ).fetchone()
+            )
+        )
+        if not row:
+            return None
+        return math.inf if row[0] is None else float(row[0]) - time.time()
 
     def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:
         """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data."""

@@ -15,6 +15,7 @@ from the same ``info`` block; the audit uses it to give other collectors their s
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -26,7 +27,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_name
 
 from auditor.cache import Cache
 from auditor.collectors.interface import (
@@ -40,7 +41,19 @@ from auditor.collectors.interface import (
 from auditor.collectors.notice_cache import find_notice_cached
 from auditor.collectors.notices import Notice, find_notice
 from auditor.datafiles import read_toml_files, rules_root
-from auditor.index.client import PROJECT_TTL, IndexClient, project_json_url
+from auditor.index.client import (
+    PROJECT_TTL,
+    IndexClient,
+    project_json_url,
+    project_release_summary,
+)
+from auditor.index.history import (
+    ReleaseSummary,
+    moment,
+    releases_from_project_json,
+    summarise,
+    summarise_history,
+)
 from auditor.repository import (
     DEFAULT_GITHUB_HOSTS,
     RepositoryRef,
@@ -291,26 +304,52 @@ class IndexCollector(Collector):
         self.client = client
         self.now = now
         self.github_hosts = tuple(github_hosts)
+        # id(info) -> (that info block, its mapping): the audit maps every package before
+        # the collectors run (``run.map_repositories``), and the answer is the same here.
+        # The block itself is kept, so its id cannot be reused by another object.
+        self._mapped: dict[int, tuple[Mapping[str, Any], RepoMapping]] = {}
+
+    def map_project(self, info: Mapping[str, Any]) -> RepoMapping:
+        """``map_project(info)`` with this collector's GitHub hosts, once per info block."""
+        hit = self._mapped.get(id(info))
+        if hit is not None and hit[0] is info:
+            return hit[1]
+        mapping = map_project(info, github_hosts=self.github_hosts)
+        self._mapped[id(info)] = (info, mapping)
+        return mapping
 
     def collect(self, subjects: Sequence[Subject]) -> Mapping[str, Sequence[Signal]]:
         now = self.now if self.now is not None else datetime.now(UTC)
         out: dict[str, list[Signal]] = {}
         notice_finder = functools.partial(find_notice_cached, self.client.cache)
+        docs: dict[str, dict[str, Any]] = {}
         for subject in subjects:
             doc = self.client.project_json(subject.package)
-            if not isinstance(doc, dict):
-                reason = self._missing_reason(subject.package)
-                out[subject.package] = [Signal.unknown(n, self.name, now, reason) for n in NAMES]
+            if isinstance(doc, dict):
+                docs[subject.package] = doc
+        # Read in one query each rather than one per package; only for the packages with
+        # a document, as before (a history missing from the cache is fetched).
+        histories = self.client.release_summaries(docs)
+        index = self.client.index_urls[0]
+        markers = self.client.cache.get_many(FETCHED_NAMESPACE, [f"{index}|{n}" for n in docs])
+        for subject in subjects:
+            name = subject.package
+            doc = docs.get(name)
+            if doc is None:
+                reason = self._missing_reason(name)
+                out[name] = [Signal.unknown(n, self.name, now, reason) for n in NAMES]
                 continue
-            source = self._source(subject.package)
-            fetched_at = self._fetched_at(subject.package, now)
+            source = self._source(name)
+            fetched_at = self._fetched_at(name, now, markers.get(f"{index}|{name}"))
+            info = doc.get("info")
             values = project_signals(
                 doc,
                 now=now,
                 github_hosts=self.github_hosts,
-                upload_times=self.client.upload_times(subject.package),
-                name=subject.package,
+                history=histories.get(canonicalize_name(name)),
+                name=name,
                 notice_finder=notice_finder,
+                mapping=self.map_project(info) if isinstance(info, dict) else None,
             )
             signals: list[Signal] = []
             for n in NAMES:
@@ -321,7 +360,7 @@ class IndexCollector(Collector):
                     )
                 else:
                     signals.append(Signal.unknown(n, source, fetched_at, v))
-            out[subject.package] = signals
+            out[name] = signals
         return out
 
     # -- internals ------------------------------------------------------------------------
@@ -351,12 +390,11 @@ class IndexCollector(Collector):
         netloc = parts.netloc.rpartition("@")[2]  # never repeat credentials in a report
         return f"index:{parts.scheme}://{netloc}{parts.path}"
 
-    def _fetched_at(self, name: str, now: datetime) -> datetime:
+    def _fetched_at(self, name: str, now: datetime, raw: Any) -> datetime:
         """When the cached project JSON was fetched; the index client does not say, so a
-        marker with the same lifetime is kept beside it."""
+        marker with the same lifetime is kept beside it (``raw``, read from the cache)."""
         cache: Cache = self.client.cache
         key = f"{self.client.index_urls[0]}|{name}"
-        raw = cache.get(FETCHED_NAMESPACE, key)
         if isinstance(raw, str):
             try:
                 stamp = datetime.fromisoformat(raw)
@@ -386,25 +424,25 @@ def project_signals(
     upload_times: Mapping[str, tuple[str, bool]] | None = None,
     name: str | None = None,
     notice_finder: NoticeFinder = find_notice,
+    history: ReleaseSummary | None = None,
+    mapping: RepoMapping | None = None,
 ) -> dict[str, _Known | str]:
     """Signal name -> known value or the reason it is unknown. Pure, for tests and reuse.
 
     ``upload_times`` (version -> earliest PEP 700 upload time, all files yanked) from the
-    simple API is the release history when given; the project JSON's ``releases`` key,
-    which the index documents as deprecated, is the fallback. ``notice_finder`` is
-    ``find_notice`` or the same answer remembered in the cache (``notice_cache``).
+    simple API is the release history when given, or ``history``, the same summarised
+    (what the index client caches); the project JSON's ``releases`` key, which the index
+    documents as deprecated, is the fallback. ``notice_finder`` is ``find_notice`` or the
+    same answer remembered in the cache (``notice_cache``). ``mapping`` is
+    ``map_project(info)`` when the caller has it already.
     """
     info = doc.get("info")
     info = info if isinstance(info, dict) else {}
     project = name or _str(info.get("name")) or ""
     out: dict[str, _Known | str] = {}
     out.update(_ownership_signals(doc.get("ownership")))
-    releases = _releases_from_simple(upload_times) if upload_times else []
-    out.update(
-        _release_signals(doc.get("releases"), now)
-        if not releases
-        else _release_stats(releases, now)
-    )
+    summary = history if history is not None else summarise_history(upload_times)
+    out.update(_release_signals(doc, now) if summary is None else _release_stats(summary, now))
     out.update(_classifier_signals(info))
     out.update(_notice_signals(project, info, notice_finder))
     out.update(_vulnerability_signals(doc))
@@ -414,7 +452,8 @@ def project_signals(
         if requires_python
         else "the latest release declares no Requires-Python"
     )
-    mapping = map_project(info, github_hosts=github_hosts)
+    if mapping is None:
+        mapping = map_project(info, github_hosts=github_hosts)
     no_repo = "no source repository link among the Project-URLs or the homepage"
     out["repository_url"] = _Known(mapping.url) if mapping.url else no_repo
     out["repository_confidence"] = _Known(mapping.confidence) if mapping.confidence else no_repo
@@ -515,34 +554,6 @@ def company_of_accounts(accounts: Iterable[str]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Release:
-    version: str
-    uploaded: datetime
-    yanked: bool
-
-
-def _releases(raw: Any) -> list[_Release]:
-    out: list[_Release] = []
-    if not isinstance(raw, dict):
-        return out
-    for version, files in raw.items():
-        if not isinstance(files, list) or not files or not isinstance(files[0], dict):
-            continue  # a version with no files was never really released
-        first = files[0]
-        stamp = first.get("upload_time_iso_8601")
-        if not isinstance(stamp, str):
-            continue
-        try:
-            uploaded = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        if uploaded.tzinfo is None:
-            uploaded = uploaded.replace(tzinfo=UTC)
-        out.append(_Release(str(version), uploaded, bool(first.get("yanked"))))
-    return out
-
-
 _RELEASE_NAMES = (
     "days_since_release",
     "index_releases_365d",
@@ -555,125 +566,79 @@ _RELEASE_NAMES = (
 )
 RHYTHM_WINDOW = 20  # releases whose gaps make the project's recent rhythm
 MIN_GAP_DAYS = 7.0  # a burst of same-week fixes is not a weekly rhythm
+_US_PER_SECOND = 1_000_000
 
 
-def _releases_from_simple(upload_times: Mapping[str, tuple[str, bool]]) -> list[_Release]:
-    out: list[_Release] = []
-    for version, (stamp, yanked) in upload_times.items():
-        uploaded = _parse_time(stamp)
-        if uploaded is not None:
-            out.append(_Release(str(version), uploaded, yanked))
-    return out
-
-
-def _parse_time(stamp: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _release_signals(raw: Any, now: datetime) -> dict[str, _Known | str]:
-    releases = _releases(raw)
-    if not releases:
+def _release_signals(doc: Mapping[str, Any], now: datetime) -> dict[str, _Known | str]:
+    """The release signals from the project JSON: its summary as the index client keeps
+    it, or (a document kept before summaries, or not from the client) its releases map."""
+    if "release_summary" in doc:
+        listed = True  # the client keeps a summary only of a releases map
+        summary = (
+            None
+            if doc["release_summary"] is None
+            else project_release_summary(doc["release_summary"])
+        )
+    else:
+        raw = doc.get("releases")
+        listed = isinstance(raw, dict)
+        summary = summarise(releases_from_project_json(raw))
+    if summary is None:
         why = (
             "the index lists no releases with upload times for the project"
-            if isinstance(raw, dict)
+            if listed
             else "the index's project JSON has no release history"
         )
         return _all(_RELEASE_NAMES, why)
-    return _release_stats(releases, now)
+    return _release_stats(summary, now)
 
 
-def _release_stats(releases: list[_Release], now: datetime) -> dict[str, _Known | str]:
+def _release_stats(summary: ReleaseSummary, now: datetime) -> dict[str, _Known | str]:
     """Recency, counts and rhythm of a release history (yanked releases count as
-    activity; the newest live one is what users get)."""
+    activity; the newest live one is what users get).
 
-    def days(moment: datetime) -> int:
-        return max(0, int((now - moment).total_seconds() // 86400))
+    Only what depends on ``now`` is computed here; the summary holds the rest. Moments
+    are integer microseconds, so ``(now_us - at) / 10**6`` is exactly the
+    ``timedelta.total_seconds()`` the datetimes would give, and every age the same.
+    """
+    now_us = moment(now)
+
+    def days(at: int) -> int:
+        return max(0, int(((now_us - at) / _US_PER_SECOND) // 86400))
+
+    times = summary.times
+
+    def within(limit: int) -> int:
+        # Ages fall as the moments rise: the first moment within the window, by bisection.
+        return len(times) - bisect.bisect_left(times, True, key=lambda at: days(at) <= limit)
 
     out: dict[str, _Known | str] = {}
-    ages = [days(r.uploaded) for r in releases]
-    out["index_releases_730d"] = _Known(sum(1 for age in ages if age <= 730))
-    out["release_count"] = _Known(len(releases))
-    dates = sorted(r.uploaded for r in releases)
-    recent = dates[-(RHYTHM_WINDOW + 1) :]
-    gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(recent)]
+    out["index_releases_730d"] = _Known(within(730))
+    out["release_count"] = _Known(len(times))
+    recent = times[-(RHYTHM_WINDOW + 1) :]
+    gaps = [((b - a) / _US_PER_SECOND) / 86400 for a, b in itertools.pairwise(recent)]
     if len(gaps) >= 2:
         median = statistics.median(gaps)
         out["median_release_gap_days"] = _Known(round(median, 1))
-        since = days(dates[-1])
+        since = days(times[-1])
         out["release_gap_ratio"] = _Known(round(since / max(median, MIN_GAP_DAYS), 2))
     else:
-        why = f"{len(dates)} release(s): too few for a rhythm"
+        why = f"{len(times)} release(s): too few for a rhythm"
         out["median_release_gap_days"] = why
         out["release_gap_ratio"] = why
-    live = [r for r in releases if not r.yanked]
     out["days_since_release"] = (
-        _Known(days(max(r.uploaded for r in live))) if live else "every release is yanked"
+        _Known(days(summary.newest_live))
+        if summary.newest_live is not None
+        else "every release is yanked"
     )
-    out["index_releases_365d"] = _Known(sum(1 for age in ages if age <= 365))
-    out["first_release_age_days"] = _Known(days(min(r.uploaded for r in releases)))
-    latest = _latest(releases)
+    out["index_releases_365d"] = _Known(within(365))
+    out["first_release_age_days"] = _Known(days(times[0]))
     out["latest_release_yanked"] = (
-        _Known(latest.yanked)
-        if latest is not None
+        _Known(summary.latest_yanked)
+        if summary.latest_yanked is not None
         else "no release has a valid version number to call the latest"
     )
     return out
-
-
-# A plain release number ("2.31.0"): final, and ordered as its numbers with trailing zeros
-# dropped, as packaging orders it. Segments are bounded so int() never meets a huge one.
-_PLAIN_RELEASE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}")
-# The same with a canonical pre-release or development suffix ("2.0rc1", "1.4.dev0"):
-# never the answer when a final release exists, so not parsed then.
-_PLAIN_PRERELEASE = re.compile(
-    r"[0-9]{1,18}(?:\.[0-9]{1,18}){0,15}"
-    r"(?:(?:a|b|rc)[0-9]{1,18}(?:\.dev[0-9]{1,18})?|\.dev[0-9]{1,18})"
-)
-
-
-def _latest(releases: list[_Release]) -> _Release | None:
-    """The highest version, final releases preferred; the first listed among equals.
-
-    Most version strings are plain release numbers, compared here as tuples of ints: a
-    project with hundreds of releases no longer builds a ``Version`` for each (19,000
-    for a 239-package audit). Only the highest plain one and the others are parsed, and
-    the first maximal of those, in the original order, is the first maximal of all.
-    """
-    best_plain: tuple[int, ...] | None = None
-    best_index = -1
-    others: list[int] = []
-    prereleases: list[int] = []
-    for i, r in enumerate(releases):
-        if _PLAIN_RELEASE.fullmatch(r.version):
-            key = tuple(map(int, r.version.split(".")))
-            while key and key[-1] == 0:
-                key = key[:-1]
-            if best_plain is None or key > best_plain:
-                best_plain, best_index = key, i
-        elif _PLAIN_PRERELEASE.fullmatch(r.version):
-            prereleases.append(i)
-        else:
-            others.append(i)
-    if best_index >= 0:
-        others.append(best_index)
-    else:
-        others.extend(prereleases)
-    others.sort()
-    parsed: list[tuple[Version, _Release]] = []
-    for i in others:
-        r = releases[i]
-        try:
-            parsed.append((Version(r.version), r))
-        except InvalidVersion:
-            continue
-    if not parsed:
-        return None
-    finals = [p for p in parsed if not p[0].is_prerelease] or parsed
-    return max(finals, key=lambda p: p[0])[1]
 
 
 def _notice_signals(

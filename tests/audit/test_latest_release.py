@@ -1,6 +1,6 @@
 """The latest release is found without parsing every version, with packaging's answer.
 
-``_latest`` compares plain release numbers as integers and parses only the rest; the
+``latest`` compares plain release numbers as integers and parses only the rest; the
 reference below is the plain definition (parse all, finals preferred, first maximal).
 """
 
@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import InvalidVersion, Version
 
-from auditor.collectors.index import _latest, _Release
+from auditor.index.history import Release as _Release
+from auditor.index.history import latest as _latest
 
 MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -16,6 +16,7 @@ import sqlite3
 import tarfile
 import time
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,10 @@ from auditor.index.client import (
     metadata_from_email,
     metadata_from_wheel,
     project_json_url,
+    project_release_summary,
     upload_history,
 )
+from auditor.index.history import SUMMARY_FORMAT, ReleaseSummary, moment
 from auditor.index.http import make_session
 from auditor.index.simple_api import (
     DistFile,
@@ -809,8 +812,9 @@ def test_a_404_while_the_simple_api_fails_too_is_not_trusted(
 def test_the_project_document_keeps_one_entry_per_release(
     empty_index: FakeIndex, cache: Cache
 ) -> None:
-    """Each release: its first upload over every file, yanked only when every file is;
-    a release whose files were all deleted stays, with no entry."""
+    """The releases map is kept as its summary. Each release: its first upload over every
+    file, yanked only when every file is; a release without files or without any upload
+    time is not one."""
     files_host = empty_index.url
 
     def entry(upload: str | None, yanked: bool, kind: str = "sdist") -> dict[str, Any]:
@@ -850,25 +854,19 @@ def test_the_project_document_keeps_one_entry_per_release(
     empty_index.add_project("lib", ["2.0"])
     empty_index.wrong_shape("/pypi/lib/json", doc)
     got = client(empty_index, cache).project_json("lib")
-    assert got is not None
-    assert got["releases"] == {
-        "0.1": [],
-        "0.5": [
-            {
-                "upload_time_iso_8601": "2024-02-01T00:00:00Z",
-                "yanked": False,
-                "packagetype": "sdist",
-            }
-        ],
-        "1.0": [
-            {
-                "upload_time_iso_8601": "2024-05-01T00:00:00Z",
-                "yanked": True,
-                "packagetype": "bdist_wheel",
-            }
-        ],
-        "2.0": [{"upload_time_iso_8601": None, "yanked": False, "packagetype": "sdist"}],
-    }
+    assert got is not None and "releases" not in got
+    assert project_release_summary(got["release_summary"]) == (
+        ReleaseSummary(
+            format=SUMMARY_FORMAT,
+            # 0.5 from its earlier file, 1.0 from the file with a time; 0.1 and 2.0 not
+            times=(
+                moment(datetime(2024, 2, 1, tzinfo=UTC)),
+                moment(datetime(2024, 5, 1, tzinfo=UTC)),
+            ),
+            newest_live=moment(datetime(2024, 2, 1, tzinfo=UTC)),  # 0.5: one file not yanked
+            latest_yanked=True,  # 1.0: every file yanked
+        )
+    )
     assert got["vulnerabilities"] == [
         {
             "id": "PYSEC-2024-1",
@@ -888,7 +886,7 @@ def test_a_release_entry_that_is_not_a_list_reads_as_no_files(
     doc = {"info": {"name": "lib"}, "releases": {"0.1": None, "1.0": {"files": 1}}}
     empty_index.wrong_shape("/pypi/lib/json", doc)
     got = client(empty_index, cache).project_json("lib")
-    assert got is not None and got["releases"] == {"0.1": [], "1.0": []}
+    assert got is not None and got["release_summary"] is None
 
 
 # -- core metadata text ----------------------------------------------------------------
