@@ -18,7 +18,6 @@ failed); everything that is merely missing comes back as ``unknown`` with its re
 from __future__ import annotations
 
 import contextlib
-import difflib
 import shutil
 import tempfile
 import threading
@@ -226,6 +225,8 @@ def collect(
 
 def not_in_graph(name: str, built: DependencyGraph) -> InputError:
     """The error for a package that is not in the graph, with the closest names."""
+    import difflib  # only for a name that is not in the graph
+
     close = difflib.get_close_matches(name, list(built.g.nodes), n=5, cutoff=0.6)
     hint = (
         f"Did you mean: {', '.join(sorted(close))}?"

@@ -14,12 +14,15 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging import tags
 from packaging.markers import default_environment
 
 from auditor.errors import InputError
 from auditor.model import Target
+
+if TYPE_CHECKING:
+    from packaging import tags
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,6 +221,8 @@ def target_tags(target: Target) -> list[tags.Tag]:
     For the running interpreter these are pip's own tags; for another target they are
     built from the version and a representative platform list.
     """
+    from packaging import tags  # computing tags is for resolving, not a warm run
+
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
     if target.python_version == running and target.platform == current_platform():
         return list(tags.sys_tags())

@@ -19,7 +19,6 @@ module checks the tables and hands the CLI each key with its line.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
@@ -77,6 +76,8 @@ def _join(*parts: str | None) -> str:
 
 def unknown_name(message: str, name: str, known: Collection[str]) -> InputError:
     """An InputError for a misspelt name, with the closest valid ones as the hint."""
+    import difflib  # only for an unknown key
+
     close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
     hint = (
         f"Did you mean {' or '.join(repr(c) for c in close)}?"

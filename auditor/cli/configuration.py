@@ -14,7 +14,6 @@ line replaces the configured list rather than adding to it.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -218,6 +217,8 @@ def _typed(action: argparse.Action, text: str, where: str) -> object:
             raise InputError(f"{where}: {exc}") from exc
     if action.choices is not None and value not in action.choices:
         choices = [str(c) for c in action.choices]
+        import difflib  # only for a mistyped value
+
         close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
         raise InputError(
             f"{where}: not one of {', '.join(choices)}",

@@ -16,9 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import tarfile
 import threading
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
-from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
@@ -41,11 +38,11 @@ from auditor.index.history import (
     summarise_history,
 )
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
-from auditor.index.lazy_wheel import read_wheel_member
 from auditor.index.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
 
 if TYPE_CHECKING:
     import requests
+    from packaging.tags import Tag
 
 T = TypeVar("T")
 
@@ -590,6 +587,8 @@ class IndexClient:
         """PKG-INFO from an sdist, trusted when Metadata 2.2+ declares it static."""
         if not sdist.filename.endswith(".tar.gz"):
             return None
+        import tarfile  # loaded for the rare sdist-only release, not on every run
+
         try:
             resp = self._get(sdist.url, stream=True)
             if resp.status_code != 200:
@@ -611,6 +610,8 @@ class IndexClient:
 
     def _wheel_metadata(self, name: str, version: str, wheel: DistFile) -> CoreMetadata | None:
         """METADATA read from the wheel by range requests, without downloading it."""
+        from auditor.index.lazy_wheel import read_wheel_member
+
         host = urlsplit(wheel.url).hostname or ""
         with self._lock:
             self.requests_made += 1
@@ -958,6 +959,8 @@ def _wheel_rank(filename: str, order: Mapping[Tag, int]) -> int:
 
 def metadata_from_wheel(name: str, version: str, data: bytes, source: str) -> CoreMetadata | None:
     """METADATA out of a wheel's bytes, None when the archive is not a readable wheel."""
+    import zipfile  # only direct wheel URLs are downloaded whole
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for entry in archive.namelist():

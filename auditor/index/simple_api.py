@@ -11,12 +11,13 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import msgspec
-from packaging.tags import Tag
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -227,35 +228,12 @@ def _rows_from_entries(entries: list[Any], page_url: str) -> list[list[Any]]:
     return rows
 
 
-class _AnchorParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.anchors: list[dict[str, str | None]] = []
-        self._current: dict[str, str | None] | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._current = dict(attrs)
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._current is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._current is not None:
-            self._current["#text"] = "".join(self._text).strip()
-            self.anchors.append(self._current)
-            self._current = None
-
-
 def parse_html_page(text: str, page_url: str) -> list[DistFile]:
     """Files of a PEP 503 HTML page, with PEP 592/658/714 data attributes."""
-    parser = _AnchorParser()
-    parser.feed(text)
+    from auditor.index.html_anchors import anchors  # the HTML parser loads for HTML only
+
     out: list[DistFile] = []
-    for anchor in parser.anchors:
+    for anchor in anchors(text):
         href = anchor.get("href")
         if not href:
             continue

@@ -20,7 +20,6 @@ acceptance is a decision with a review date, never a permanent mute.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -101,6 +100,8 @@ def parse_acceptances(
                 "expires = 2026-12-31"
             )
         for extra in sorted(set(entry) - set(ACCEPT_FIELDS)):
+            import difflib  # only for a misspelt name
+
             close = difflib.get_close_matches(extra, ACCEPT_FIELDS, n=1, cutoff=0.6)
             problems.append(
                 f"{where}: unknown field {extra!r}"

@@ -23,7 +23,6 @@ Rule file shape (see rules/README.md)::
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -159,6 +158,8 @@ class RuleError(InputError):
 
 def suggest(name: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` or ``''``."""
+    import difflib  # only for a misspelt name
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -8,7 +8,7 @@ clients are built here or injected, so tests point the same code at loopback fak
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,7 +95,6 @@ def build_graph(
     inputs = read_inputs(request)
     target = make_target(request.python_version, request.platform)
     urls, trusted = index_urls(request, inputs)
-    tags = tuple(target_tags(target))
     own_cache = cache is None
     if cache is None:
         cache = Cache(
@@ -106,13 +105,12 @@ def build_graph(
         urls,
         session=session if session is not None else _make_session,
         cache=cache,
-        keep_file=wheel_prefilter(tags),
         offline=request.offline,
         trusted_hosts=trusted,
     )
     options = ResolveOptions(
         target=target,
-        tags=tags,
+        tags=(),
         no_deps=request.no_deps,
         offline=request.offline,
         max_rounds=request.max_rounds,
@@ -122,7 +120,11 @@ def build_graph(
         if graph is None:
             from auditor.resolve.resolver import resolve
 
-            graph = resolve(inputs, index=index, options=options)
+            # The target's tags (and the file filter made of them) are worked out only
+            # for a resolution: a warm run reads its graph back and needs neither.
+            tags = tuple(target_tags(target))
+            index.keep_file = wheel_prefilter(tags)
+            graph = resolve(inputs, index=index, options=replace(options, tags=tags))
     finally:
         if own_cache:
             cache.close()

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.tags import Tag
 
 from auditor.model import DependencyInput, PackageStatus, Requirement, ResolvedPackage, Target
 from auditor.resolve.graph import DependencyGraph, PlainDiGraph
 
 if TYPE_CHECKING:
+    from packaging.tags import Tag
+
     from auditor.index.client import IndexClient
     from auditor.resolve.graph import AnyDiGraph
 
@@ -31,6 +32,8 @@ NAMESPACE = "resolution"
 @dataclass(frozen=True, kw_only=True)
 class ResolveOptions:
     target: Target
+    #: the target's wheel tags, best first (empty until a resolution needs them: a
+    #: resolution read back from the cache does not)
     tags: tuple[Tag, ...]
     no_deps: bool = False
     workers: int = 12

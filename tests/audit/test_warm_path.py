@@ -34,6 +34,11 @@ HEAVY = (
     "auditor.collectors.backends.github.graphql",
     "auditor.collectors.git_history",
     "auditor.collectors.backends.git.facts",
+    # the standard library's readers for sdists, wheels, HTML pages and typo hints
+    "tarfile",
+    "zipfile",
+    "html.parser",
+    "difflib",
     "auditor.collectors.backends.git.analysis",
     "enry",
     "importlib.metadata",
