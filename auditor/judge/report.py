@@ -29,8 +29,9 @@ from auditor.judge.scoring import (
     Finding,
     Level,
     PackageScore,
+    Scorer,
     ScoringConfig,
-    evaluate,
+    default_config,
     level_rank,
 )
 from auditor.judge.taxonomy import Taxonomy
@@ -118,12 +119,11 @@ def package_scores(
     config: ScoringConfig | None = None,
 ) -> tuple[PackageScore, ...]:
     """Every package of the audit classified and scored, in the audit's order."""
+    scorer = Scorer(rules, default_config() if config is None else config)
     return tuple(
-        evaluate(
-            rules,
+        scorer.score(
             pkg.signals,
             taxonomy.context(pkg.name, direct=pkg.direct, reach=pkg.reach, depth=pkg.depth),
-            config,
         )
         for pkg in result.packages
     )
