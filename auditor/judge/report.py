@@ -16,6 +16,7 @@ from auditor.collectors.run import AuditResult, PackageAudit
 from auditor.judge.policy import (
     EXIT_UNTRUSTWORTHY,
     Acceptance,
+    AcceptanceResult,
     Baseline,
     Change,
     GateResult,
@@ -143,7 +144,13 @@ def score_audit(
 ) -> ScoredReport:
     """Score, apply the user's acceptances, compare with the baseline, and gate."""
     scores = package_scores(result, rules, taxonomy, config)
-    accepted = apply_acceptances(scores, acceptances, today, config)
+    # With nothing to accept, rescoring with the same config would rebuild every score
+    # unchanged: skip it.
+    accepted = (
+        apply_acceptances(scores, acceptances, today, config)
+        if acceptances
+        else AcceptanceResult(scores=scores, notes=())
+    )
     decided = partial_gate(
         gate(accepted.scores, fail_on, strict, baseline, faults=result.faults), result
     )

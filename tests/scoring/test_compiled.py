@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from auditor.collectors.interface import JSONValue, Signal
 from auditor.judge.compiled import AS_BOOL, TRUTH, compile_conditions
 from auditor.judge.context import PackageContext
+from auditor.judge.policy import apply_acceptances
 from auditor.judge.rules import (
     AllOf,
     AnyOf,
@@ -382,3 +383,18 @@ def test_values_that_look_alike_are_not_shared(
         shown = {(e.value, type(e.value), e.source) for f in got.findings for e in f.evidence}
         assert shown == {(value, type(value), source)}
         assert all(repr(e.value) == repr(value) for f in got.findings for e in f.evidence)
+
+
+def test_an_audits_scores_are_the_tree_walks_with_or_without_acceptances() -> None:
+    """score_audit scores through one Scorer and skips the rescore when nothing is
+    accepted: each package's score is still the tree walk's, rescored or not."""
+    from tests.reports.synthetic import rules as synthetic_rules
+    from tests.reports.synthetic import scored_report
+
+    report = scored_report(40)
+    scores = tuple(report.scores[p.name] for p in report.result.packages)
+    assert len(scores) == 40 and report.notes == ()
+    assert apply_acceptances(scores, (), date(2025, 6, 1)).scores == scores
+    for pkg, score in zip(report.result.packages, scores, strict=True):
+        assert score == reference(synthetic_rules(), dict(pkg.signals), score.context, CONFIG)
+    assert {s.level for s in scores} >= {"high", "none"}
