@@ -147,11 +147,32 @@ def compile_conditions(conditions: Sequence[Condition]) -> CompiledSet:
     def number(leaf: Leaf) -> int:
         return numbers[leaf_key(leaf)]
 
-    compiled = tuple(
-        CompiledCondition(
-            truth=_truth(condition, number),
-            order=tuple(number(leaf) for leaf in _leaves(condition)),
-        )
-        for condition in conditions
-    )
-    return CompiledSet(groups=tuple(groups), conditions=compiled)
+    compiled: list[CompiledCondition] = []
+    for condition in conditions:
+        order = tuple(number(leaf) for leaf in _leaves(condition))
+        truth = _truth(condition, number)
+        numbers_read = tuple(dict.fromkeys(order))
+        if len(numbers_read) >= REMEMBER_FROM:
+            truth = _remembered(truth, numbers_read)
+        compiled.append(CompiledCondition(truth=truth, order=order))
+    return CompiledSet(groups=tuple(groups), conditions=tuple(compiled))
+
+
+# A condition with this many distinct leaves remembers its answer for each combination
+# of their truths: the shipped state definitions have 20 and more leaves, and across an
+# audit's packages only a few combinations occur.
+REMEMBER_FROM = 6
+
+
+def _remembered(truth: TruthFunction, numbers: tuple[int, ...]) -> TruthFunction:
+    getter = itemgetter(*numbers)
+    answers: dict[tuple[Truth, ...], Truth] = {}
+
+    def remembered(truths: Sequence[Truth]) -> Truth:
+        key = getter(truths)
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = truth(truths)
+        return answer
+
+    return remembered

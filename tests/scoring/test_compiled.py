@@ -9,6 +9,8 @@ a careless key would confuse), one scorer reused across packages whose signals c
 
 from __future__ import annotations
 
+import itertools
+import random
 from dataclasses import replace
 from datetime import date
 
@@ -17,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.collectors.interface import JSONValue, Signal
-from auditor.judge.compiled import AS_BOOL, TRUTH, compile_conditions
+from auditor.judge.compiled import AS_BOOL, REMEMBER_FROM, TRUTH, compile_conditions
 from auditor.judge.context import PackageContext
 from auditor.judge.policy import apply_acceptances
 from auditor.judge.rules import (
@@ -398,3 +400,48 @@ def test_an_audits_scores_are_the_tree_walks_with_or_without_acceptances() -> No
     for pkg, score in zip(report.result.packages, scores, strict=True):
         assert score == reference(synthetic_rules(), dict(pkg.signals), score.context, CONFIG)
     assert {s.level for s in scores} >= {"high", "none"}
+
+
+def test_large_conditions_remember_answers_per_combination_of_leaf_truths() -> None:
+    """The states (20 and more leaves) remember each combination of their leaves'
+    truths. One scorer sees packages that differ from one another in a single signal,
+    so a combination that left out one leaf would answer for the wrong package."""
+    rng = random.Random(18)
+    pool: list[JSONValue] = [None, 0, 1, 3, 12, 400, 800, True, False, "", "x", 20.0]
+    scorer = Scorer((), CONFIG)
+    sizes = [len(set(c.order)) for c in scorer._state_conditions]
+    assert sum(size >= REMEMBER_FROM for size in sizes) >= 2
+    seen = set()
+    for _ in range(12):
+        base = {name: known(name, rng.choice(pool)) for name in NAMES}
+        for name in NAMES:
+            for variant in (unknown(name), None, *(known(name, v) for v in rng.sample(pool, 3))):
+                signals = dict(base)
+                if variant is None:
+                    del signals[name]
+                else:
+                    signals[name] = variant
+                got = scorer.score(signals, ctx())
+                expected = assess_state(signals, CONFIG)
+                assert (got.state, got.state_why, got.state_evidence) == expected
+                seen.add(got.state)
+    assert seen >= {"abandoned", "unknown"}
+
+
+def test_a_remembered_condition_answers_every_combination_of_its_leaves() -> None:
+    """All 3**6 truth combinations through one compiled set: every leaf matters."""
+    assert REMEMBER_FROM <= 7, "this test tries every combination: keep it small"
+    leaves = [_leaf(i) for i in range(REMEMBER_FROM)]
+    half = REMEMBER_FROM // 2
+    conditions: list[Condition] = [
+        AnyOf(items=tuple(leaves)),
+        AllOf(items=tuple(leaves)),
+        AllOf(items=(AnyOf(items=tuple(leaves[:half])), AnyOf(items=tuple(leaves[half:])))),
+    ]
+    scorer = Scorer(_rules_over(*conditions), _no_states())
+    compiled = scorer._rule_conditions
+    for combination in itertools.product((True, False, None), repeat=REMEMBER_FROM):
+        signals = _signals_for(*combination)
+        truths, _ = scorer._read(signals)
+        for condition, done in zip(conditions, compiled, strict=True):
+            assert AS_BOOL[done.truth(truths)] is evaluate_condition(condition, signals, [])
