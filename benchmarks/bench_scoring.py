@@ -6,7 +6,8 @@ run measures imports and collection too and wobbles on a shared machine, so this
 collects once, from the cache (run one audit first to fill it), and then times only
 ``score_audit`` on that one result, ``--runs`` times, printing the median and the range
 and, split out, the per-package ``evaluate`` share. No network is used when the cache is
-warm: pass the cache with ``AUDITOR_CACHE_DIR``.
+warm: pass the cache with ``AUDITOR_CACHE_DIR``. The cycle collector is tuned as the
+CLI tunes it (``--default-gc`` keeps Python's defaults).
 
     AUDITOR_CACHE_DIR=/path/to/warm/cache python benchmarks/bench_scoring.py --runs 30
 """
@@ -38,7 +39,12 @@ def main() -> None:
     parser.add_argument("file", nargs="?", default=str(ROOT / "benchmarks" / "ai-stack.txt"))
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--github", action="store_true", help="collect with GitHub too")
+    parser.add_argument("--default-gc", action="store_true", help="keep Python's gc thresholds")
     args = parser.parse_args()
+    if not args.default_gc:
+        from auditor.cli import _tune_collector
+
+        _tune_collector()
     settings = Settings(github=args.github, offline=True)
     setup = load_scoring(settings)
     default_config()

@@ -69,7 +69,7 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Evidence:
     """One signal as a condition read it: what it was, where from, what it was compared to."""
 
@@ -80,6 +80,30 @@ class Evidence:
     source: str | None
     unknown_reason: str | None
     result: bool | None
+
+    def __init__(
+        self,
+        *,
+        signal: str,
+        op: str,
+        expected: JSONValue | date,
+        value: JSONValue,
+        source: str | None,
+        unknown_reason: str | None,
+        result: bool | None,
+    ) -> None:
+        # Written out because an audit builds thousands: the generated __init__ of a
+        # frozen dataclass sets each field through object.__setattr__, twice the time of
+        # filling the instance's dict at once. Still frozen: assigning later raises.
+        self.__dict__.update(
+            signal=signal,
+            op=op,
+            expected=expected,
+            value=value,
+            source=source,
+            unknown_reason=unknown_reason,
+            result=result,
+        )
 
     def to_json(self) -> dict[str, JSONValue]:
         exp = self.expected.isoformat() if isinstance(self.expected, date) else self.expected
@@ -112,7 +136,7 @@ class AcceptanceNote:
         return f"accepted until {self.expires.isoformat()} ({self.origin}): {self.reason}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Finding:
     rule_id: str
     severity: Severity
@@ -123,6 +147,32 @@ class Finding:
     evidence: tuple[Evidence, ...]
     acceptance: AcceptanceNote | None = None
     suggestion: str | None = None
+
+    def __init__(
+        self,
+        *,
+        rule_id: str,
+        severity: Severity,
+        kind: Kind,
+        outcome: Outcome,
+        summary: str,
+        remediation: str,
+        evidence: tuple[Evidence, ...],
+        acceptance: AcceptanceNote | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        # Written out for speed, as Evidence's (an audit builds thousands).
+        self.__dict__.update(
+            rule_id=rule_id,
+            severity=severity,
+            kind=kind,
+            outcome=outcome,
+            summary=summary,
+            remediation=remediation,
+            evidence=evidence,
+            acceptance=acceptance,
+            suggestion=suggestion,
+        )
 
     @property
     def counts(self) -> bool:
@@ -606,9 +656,10 @@ def evaluate(
 # ---------------------------------------------------------------- many packages
 
 _OUTCOMES: tuple[Outcome, Outcome, Outcome] = ("pass", "unknown", "hit")  # by Truth
-# Values that are their own exact key: equal means shown alike and compared alike. A
-# float is not (-0.0 == 0.0), nor a list or table (cannot be hashed).
-_KEYED_VALUES: tuple[type, ...] = (str, int, bool, type(None))
+# Values that are their own exact key, with their type: equal means shown alike and
+# compared alike. Any other value is keyed by its repr: a float (-0.0 == 0.0 but shows
+# differently; repr round-trips), a list or a table (cannot be hashed).
+_KEYED_VALUES: frozenset[type] = frozenset({str, int, bool, type(None)})
 SignalKey = tuple[object, ...]
 
 
@@ -680,16 +731,12 @@ class Scorer:
             else:
                 value, source, reason = signal.value, signal.source, signal.unknown_reason
             kind = type(value)
-            if kind not in _KEYED_VALUES:
-                answers = _answers(group.leaves, value, reason)
-                truths += answers[0]
-                evidence += _evidences(group.leaves, value, source, answers[1])
-                continue
-            key = (name, kind, value, source, reason)
+            token = value if kind in _KEYED_VALUES else repr(value)
+            key = (name, kind, token, source, reason)
             known = remembered.get(key)
             if known is None:
                 # The answers do not depend on the source: packages share them more often.
-                asked = (name, kind, value, reason)
+                asked = (name, kind, token, reason)
                 shared = answered.get(asked)
                 if shared is None:
                     shared = answered[asked] = _answers(group.leaves, value, reason)

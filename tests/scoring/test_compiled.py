@@ -9,9 +9,10 @@ a careless key would confuse), one scorer reused across packages whose signals c
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import random
-from dataclasses import replace
+from dataclasses import MISSING, FrozenInstanceError, fields, replace
 from datetime import date
 
 import pytest
@@ -35,6 +36,7 @@ from auditor.judge.rules import (
 )
 from auditor.judge.scoring import (
     Evidence,
+    Finding,
     PackageScore,
     Scorer,
     ScoringConfig,
@@ -445,3 +447,28 @@ def test_a_remembered_condition_answers_every_combination_of_its_leaves() -> Non
         truths, _ = scorer._read(signals)
         for condition, done in zip(conditions, compiled, strict=True):
             assert AS_BOOL[done.truth(truths)] is evaluate_condition(condition, signals, [])
+
+
+@pytest.mark.parametrize("cls", [Evidence, Finding])
+def test_written_out_inits_take_every_field_and_stay_frozen(cls: type) -> None:
+    """Evidence and Finding write their __init__ out for speed: it must take exactly the
+    dataclass's fields, with the same defaults, and the instance must stay frozen."""
+    params = inspect.signature(cls).parameters
+    declared = fields(cls)
+    assert list(params) == [f.name for f in declared]
+    for f in declared:
+        assert params[f.name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert params[f.name].default == (
+            inspect.Parameter.empty if f.default is MISSING else f.default
+        )
+    values = {f.name: f"v-{f.name}" for f in declared}
+    made = cls(**values)
+    assert all(getattr(made, name) == value for name, value in values.items())
+    assert made == cls(**values) and hash(made) == hash(cls(**values))
+    first = declared[0].name
+    with pytest.raises(FrozenInstanceError):
+        setattr(made, first, "changed")
+    assert getattr(replace(made, **{first: "changed"}), first) == "changed"
+    if cls is Finding:
+        short = {f.name: values[f.name] for f in declared if f.default is MISSING}
+        assert cls(**short).acceptance is None and cls(**short).suggestion is None
