@@ -51,19 +51,20 @@ def main() -> None:
     result = collect([args.file], settings)
     today = date.today()
     whole: list[float] = []
+    cpu: list[float] = []
     scores: list[float] = []
     for _ in range(args.runs):
-        start = time.perf_counter()
-        score_audit(
-            result, setup.rules, setup.taxonomy, today=today, acceptances=setup.acceptances
-        )
+        start, start_cpu = time.perf_counter(), time.process_time()
+        score_audit(result, setup.rules, setup.taxonomy, today=today, acceptances=setup.acceptances)
         whole.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         start = time.perf_counter()
         package_scores(result, setup.rules, setup.taxonomy)
         scores.append(time.perf_counter() - start)
     print(f"{len(result.packages)} packages x {len(setup.rules)} rules, {args.runs} runs")
-    print(f"score_audit     {_median_ms(whole)}")
-    print(f"package_scores  {_median_ms(scores)}")
+    print(f"score_audit      {_median_ms(whole)}")
+    print(f"  its CPU time   {_median_ms(cpu)}")
+    print(f"package_scores   {_median_ms(scores)}")
 
 
 if __name__ == "__main__":

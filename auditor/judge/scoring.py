@@ -604,10 +604,13 @@ def unknown_heavy(findings: Sequence[Finding], config: ScoringConfig) -> bool:
     ``heavy_points`` (the high band by default): enough that, had the evidence come,
     the package could be high. Vendor rules add no points and do not count.
     """
-    weights = [(config.points[f.severity], f.outcome == "unknown") for f in findings]
-    weights = [w for w, f in zip(weights, findings, strict=True) if f.kind == "person"]
-    total = sum(w for w, _ in weights)
-    undecided = sum(w for w, u in weights if u)
+    total = undecided = 0
+    for f in findings:
+        if f.kind == "person":
+            weight = config.points[f.severity]
+            total += weight
+            if f.outcome == "unknown":
+                undecided += weight
     if total == 0:
         return False
     return (
@@ -664,24 +667,37 @@ SignalKey = tuple[object, ...]
 
 
 # Every leaf of a group's truth, and its result and why it is unknown (None when known).
-_Answers = tuple[tuple[Truth, ...], tuple[tuple[bool | None, str | None], ...]]
+# What a group's leaves answer for one value and unknown reason: each leaf's truth, and
+# what its Evidence says besides the value and source (signal, op, expected, unknown
+# reason, result).
+_Said = tuple[str, str, JSONValue | date, str | None, bool | None]
+_Answers = tuple[tuple[Truth, ...], tuple[_Said, ...]]
 
 
 def _answers(leaves: Sequence[Compare | Missing], value: JSONValue, reason: str | None) -> _Answers:
-    answers = tuple([_answer(leaf, value, reason) for leaf in leaves])
-    return tuple([TRUTH[result] for result, _ in answers]), answers
+    truths: list[Truth] = []
+    said: list[_Said] = []
+    for leaf in leaves:
+        result, why = _answer(leaf, value, reason)
+        shape = _evidence(leaf, value, None, why, result)
+        truths.append(TRUTH[result])
+        said.append((shape.signal, shape.op, shape.expected, why, result))
+    return tuple(truths), tuple(said)
 
 
-def _evidences(
-    leaves: Sequence[Compare | Missing],
-    value: JSONValue,
-    source: str | None,
-    answers: Sequence[tuple[bool | None, str | None]],
-) -> tuple[Evidence, ...]:
+def _evidences(value: JSONValue, source: str | None, said: Sequence[_Said]) -> tuple[Evidence, ...]:
     return tuple(
         [
-            _evidence(leaf, value, source, why, result)
-            for leaf, (result, why) in zip(leaves, answers, strict=True)
+            Evidence(
+                signal=signal,
+                op=op,
+                expected=expected,
+                value=value,
+                source=source,
+                unknown_reason=why,
+                result=result,
+            )
+            for signal, op, expected, why, result in said
         ]
     )
 
@@ -742,7 +758,7 @@ class Scorer:
                     shared = answered[asked] = _answers(group.leaves, value, reason)
                 known = remembered[key] = (
                     shared[0],
-                    _evidences(group.leaves, value, source, shared[1]),
+                    _evidences(value, source, shared[1]),
                 )
             truths += known[0]
             evidence += known[1]
