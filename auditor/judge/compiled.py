@@ -73,10 +73,10 @@ class CompiledCondition:
 
 @dataclass(frozen=True, kw_only=True)
 class SignalGroup:
-    """The distinct leaves reading one signal; their numbers run from ``start`` on."""
+    """The distinct leaves reading one signal. Groups are numbered one after another:
+    the first group's leaves are 0, 1, ..., the next group's follow on."""
 
     signal: str
-    start: int
     leaves: tuple[Leaf, ...]
 
 
@@ -120,12 +120,13 @@ def _truth(condition: Condition, number: Callable[[Leaf], int]) -> TruthFunction
     if isinstance(condition, Compare | Missing):
         getter: TruthFunction = itemgetter(number(condition))
         return getter
-    pick: Callable[[Sequence[Truth]], Truth] = min if isinstance(condition, AllOf) else max
     assert isinstance(condition, AllOf | AnyOf)
+    pick: Callable[[Sequence[Truth]], Truth] = min if isinstance(condition, AllOf) else max
     if len(condition.items) == 1:
         return _truth(condition.items[0], number)
-    if all(isinstance(item, Compare | Missing) for item in condition.items):
-        return _over_leaves(pick, [number(item) for item in condition.items])  # type: ignore[arg-type]
+    leaves = [item for item in condition.items if isinstance(item, Compare | Missing)]
+    if len(leaves) == len(condition.items):
+        return _over_leaves(pick, [number(leaf) for leaf in leaves])
     return _combine(pick, [_truth(item, number) for item in condition.items])
 
 
@@ -138,9 +139,7 @@ def compile_conditions(conditions: Sequence[Condition]) -> CompiledSet:
     numbers: dict[tuple[str, ...], int] = {}
     groups: list[SignalGroup] = []
     for signal, distinct in by_signal.items():
-        groups.append(
-            SignalGroup(signal=signal, start=len(numbers), leaves=tuple(distinct.values()))
-        )
+        groups.append(SignalGroup(signal=signal, leaves=tuple(distinct.values())))
         for key in distinct:
             numbers[key] = len(numbers)
 
@@ -159,8 +158,8 @@ def compile_conditions(conditions: Sequence[Condition]) -> CompiledSet:
 
 
 # A condition with this many distinct leaves remembers its answer for each combination
-# of their truths: the shipped state definitions have 20 and more leaves, and across an
-# audit's packages only a few combinations occur.
+# of their truths: the shipped "abandoned" and "mature" states read 20 and 9 distinct
+# leaves, and across an audit's packages only a few combinations of them occur.
 REMEMBER_FROM = 6
 
 

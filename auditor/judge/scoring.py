@@ -375,6 +375,13 @@ def _answer(
     return cmp, None
 
 
+def _shape(leaf: Compare | Missing) -> tuple[str, str, JSONValue | date]:
+    """What a leaf's Evidence names besides the signal's value: signal, test, expected."""
+    if isinstance(leaf, Missing):
+        return leaf.signal, "present" if leaf.present else "missing", None
+    return leaf.signal, leaf.op, leaf.value
+
+
 def _evidence(
     leaf: Compare | Missing,
     value: JSONValue,
@@ -382,10 +389,11 @@ def _evidence(
     reason: str | None,
     result: bool | None,
 ) -> Evidence:
+    signal, op, expected = _shape(leaf)
     return Evidence(
-        signal=leaf.signal,
-        op=("present" if leaf.present else "missing") if isinstance(leaf, Missing) else leaf.op,
-        expected=None if isinstance(leaf, Missing) else leaf.value,
+        signal=signal,
+        op=op,
+        expected=expected,
         value=value,
         source=source,
         unknown_reason=reason,
@@ -666,7 +674,6 @@ _KEYED_VALUES: frozenset[type] = frozenset({str, int, bool, type(None)})
 SignalKey = tuple[object, ...]
 
 
-# Every leaf of a group's truth, and its result and why it is unknown (None when known).
 # What a group's leaves answer for one value and unknown reason: each leaf's truth, and
 # what its Evidence says besides the value and source (signal, op, expected, unknown
 # reason, result).
@@ -679,9 +686,8 @@ def _answers(leaves: Sequence[Compare | Missing], value: JSONValue, reason: str 
     said: list[_Said] = []
     for leaf in leaves:
         result, why = _answer(leaf, value, reason)
-        shape = _evidence(leaf, value, None, why, result)
         truths.append(TRUTH[result])
-        said.append((shape.signal, shape.op, shape.expected, why, result))
+        said.append((*_shape(leaf), why, result))
     return tuple(truths), tuple(said)
 
 
@@ -708,7 +714,7 @@ _Plan = tuple[tuple[tuple[int, Rule, CompiledCondition], ...], tuple[str, ...]]
 class Scorer:
     """Scores packages against one rule set and configuration, sharing work between them.
 
-    Not data but a worker for one audit. It compiles the rules' and the states'
+    Not data but a worker for one audit (and one thread). It compiles the rules' and the states'
     conditions once (see ``auditor.judge.compiled``), and for its life it remembers the
     answers of the leaves reading each distinct signal (a package whose signal has the
     same value, source and unknown reason as another's gets the same immutable Evidence)
@@ -725,8 +731,10 @@ class Scorer:
         self._groups = compiled.groups
         self._rule_conditions = compiled.conditions[: len(self.rules)]
         self._state_conditions = compiled.conditions[len(self.rules) :]
-        self._leaves: dict[SignalKey, tuple[tuple[Truth, ...], tuple[Evidence, ...]]] = {}
-        self._answers: dict[SignalKey, _Answers] = {}
+        # signal contents seen -> their leaves' truths and Evidence; without the source
+        # -> their leaves' answers
+        self._seen: dict[SignalKey, tuple[tuple[Truth, ...], tuple[Evidence, ...]]] = {}
+        self._answered: dict[SignalKey, _Answers] = {}
         self._findings: dict[tuple[object, ...], Finding] = {}
         # (direct, categories) -> the rules in scope and the ids of those out of scope
         self._plans: dict[tuple[bool, tuple[str, ...]], _Plan] = {}
@@ -735,7 +743,7 @@ class Scorer:
         """Every distinct leaf's truth and evidence, numbered as the compiled table."""
         truths: list[Truth] = []
         evidence: list[Evidence] = []
-        remembered, answered = self._leaves, self._answers
+        remembered, answered = self._seen, self._answered
         for group in self._groups:
             name = group.signal
             signal = signals.get(name)
