@@ -56,6 +56,7 @@ CONFIG = default_config()
 NAMES = sorted(
     {n for r in RULES for n in signals_of(r.when)}
     | {n for s in CONFIG.states for n in signals_of(s.when)}
+    | {r.suggestion for r in RULES if r.suggestion is not None}
 )
 CATEGORIES = default_taxonomy().ids()
 # The shipped rules apply everywhere; copies with a scope test the per-package plan.
@@ -286,6 +287,11 @@ def test_each_package_gets_its_own_suggestion_from_a_shared_scorer() -> None:
     assert first.findings[0].outcome == "hit"
     assert first.findings[0].suggestion == "old-one says: use new-lib"
     assert second.findings[0].suggestion == "old-two says: use new-lib"
+    # a successor named, but the rule does not hit: no suggestion
+    passing = {**hit, **{n: known(n, "") for n in signals_of(rule.when)}}
+    third = scorer.score(passing, ctx("old-three", direct=True))
+    assert third.findings[0].outcome == "pass"
+    assert third.findings[0].suggestion is None
 
 
 def test_packages_with_the_same_signal_share_its_evidence() -> None:
