@@ -54,7 +54,12 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
             "tests/scoring/test_scoring_config.py",
             "tests/scoring/test_conditions_and_points.py",
             "tests/scoring/test_suggestion_and_heaviness.py",
+            "tests/scoring/test_compiled.py",
         ],
+    ),
+    "compiled": (
+        ["auditor/judge/compiled.py"],
+        ["tests/scoring/test_compiled.py", "tests/scoring/test_leaf_memo.py"],
     ),
     "provider": (
         ["auditor/resolve/provider.py"],

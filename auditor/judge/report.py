@@ -16,6 +16,7 @@ from auditor.collectors.run import AuditResult, PackageAudit
 from auditor.judge.policy import (
     EXIT_UNTRUSTWORTHY,
     Acceptance,
+    AcceptanceResult,
     Baseline,
     Change,
     GateResult,
@@ -29,8 +30,9 @@ from auditor.judge.scoring import (
     Finding,
     Level,
     PackageScore,
+    Scorer,
     ScoringConfig,
-    evaluate,
+    default_config,
     level_rank,
 )
 from auditor.judge.taxonomy import Taxonomy
@@ -118,12 +120,11 @@ def package_scores(
     config: ScoringConfig | None = None,
 ) -> tuple[PackageScore, ...]:
     """Every package of the audit classified and scored, in the audit's order."""
+    scorer = Scorer(rules, default_config() if config is None else config)
     return tuple(
-        evaluate(
-            rules,
+        scorer.score(
             pkg.signals,
             taxonomy.context(pkg.name, direct=pkg.direct, reach=pkg.reach, depth=pkg.depth),
-            config,
         )
         for pkg in result.packages
     )
@@ -143,7 +144,13 @@ def score_audit(
 ) -> ScoredReport:
     """Score, apply the user's acceptances, compare with the baseline, and gate."""
     scores = package_scores(result, rules, taxonomy, config)
-    accepted = apply_acceptances(scores, acceptances, today, config)
+    # With nothing to accept, rescoring with the same config would rebuild every score
+    # unchanged: skip it.
+    accepted = (
+        apply_acceptances(scores, acceptances, today, config)
+        if acceptances
+        else AcceptanceResult(scores=scores, notes=())
+    )
     decided = partial_gate(
         gate(accepted.scores, fail_on, strict, baseline, faults=result.faults), result
     )

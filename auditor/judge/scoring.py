@@ -25,10 +25,19 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 
 from auditor.collectors.interface import JSONValue, Signal, SignalSpec
 from auditor.errors import InputError
+from auditor.judge.compiled import (
+    TRUE,
+    TRUTH,
+    UNKNOWN,
+    CompiledCondition,
+    Truth,
+    compile_conditions,
+    leaf_key,
+)
 from auditor.judge.context import PackageContext
 from auditor.judge.rules import (
     SEVERITIES,
@@ -60,7 +69,7 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Evidence:
     """One signal as a condition read it: what it was, where from, what it was compared to."""
 
@@ -71,6 +80,30 @@ class Evidence:
     source: str | None
     unknown_reason: str | None
     result: bool | None
+
+    def __init__(
+        self,
+        *,
+        signal: str,
+        op: str,
+        expected: JSONValue | date,
+        value: JSONValue,
+        source: str | None,
+        unknown_reason: str | None,
+        result: bool | None,
+    ) -> None:
+        # Written out because an audit builds thousands: the generated __init__ of a
+        # frozen dataclass sets each field through object.__setattr__, twice the time of
+        # filling the instance's dict at once. Still frozen: assigning later raises.
+        self.__dict__.update(
+            signal=signal,
+            op=op,
+            expected=expected,
+            value=value,
+            source=source,
+            unknown_reason=unknown_reason,
+            result=result,
+        )
 
     def to_json(self) -> dict[str, JSONValue]:
         exp = self.expected.isoformat() if isinstance(self.expected, date) else self.expected
@@ -103,7 +136,7 @@ class AcceptanceNote:
         return f"accepted until {self.expires.isoformat()} ({self.origin}): {self.reason}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Finding:
     rule_id: str
     severity: Severity
@@ -114,6 +147,32 @@ class Finding:
     evidence: tuple[Evidence, ...]
     acceptance: AcceptanceNote | None = None
     suggestion: str | None = None
+
+    def __init__(
+        self,
+        *,
+        rule_id: str,
+        severity: Severity,
+        kind: Kind,
+        outcome: Outcome,
+        summary: str,
+        remediation: str,
+        evidence: tuple[Evidence, ...],
+        acceptance: AcceptanceNote | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        # Written out for speed, as Evidence's (an audit builds thousands).
+        self.__dict__.update(
+            rule_id=rule_id,
+            severity=severity,
+            kind=kind,
+            outcome=outcome,
+            summary=summary,
+            remediation=remediation,
+            evidence=evidence,
+            acceptance=acceptance,
+            suggestion=suggestion,
+        )
 
     @property
     def counts(self) -> bool:
@@ -287,9 +346,12 @@ def _compare(op: str, actual: JSONValue, expected: JSONValue | date) -> bool | N
     return None
 
 
+NOT_COLLECTED = "not collected: no collector provided this signal"
+
+
 def _leaf(signal: Signal | None, name: str) -> tuple[JSONValue, str | None, str | None]:
     if signal is None:
-        return None, None, "not collected: no collector provided this signal"
+        return None, None, NOT_COLLECTED
     return signal.value, signal.source, signal.unknown_reason
 
 
@@ -297,53 +359,54 @@ def _leaf(signal: Signal | None, name: str) -> tuple[JSONValue, str | None, str 
 # the same questions (53 distinct leaves among 107 in the shipped rules and states): within
 # one package each distinct leaf is evaluated once and its Evidence (immutable) reused.
 LeafMemo = dict[tuple[str, ...], tuple[bool | None, Evidence]]
-# id(leaf) -> (the leaf, kept alive so that its id is never reused; its canonical key)
-_LEAF_KEYS: dict[int, tuple[Compare | Missing, tuple[str, ...]]] = {}
 
 
-def _leaf_key(leaf: Compare | Missing) -> tuple[str, ...]:
-    known = _LEAF_KEYS.get(id(leaf))
-    if known is not None and known[0] is leaf:
-        return known[1]
+def _answer(
+    leaf: Compare | Missing, value: JSONValue, reason: str | None
+) -> tuple[bool | None, str | None]:
+    """A leaf's result over a signal's value and unknown reason, and why it is unknown."""
     if isinstance(leaf, Missing):
-        key: tuple[str, ...] = ("missing", leaf.signal, repr(leaf.present))
-    else:
-        # repr tells 1, 1.0, True, "1", [1] and a date apart: the comparison does too
-        key = ("compare", leaf.signal, leaf.op, repr(leaf.value))
-    _LEAF_KEYS[id(leaf)] = (leaf, key)
-    return key
+        return ((reason is None) if leaf.present else (reason is not None)), reason
+    if reason is not None:
+        return None, reason
+    cmp = _compare(leaf.op, value, leaf.value)
+    if cmp is None:
+        return None, f"value {value!r} cannot be compared with {leaf.op}"
+    return cmp, None
+
+
+def _shape(leaf: Compare | Missing) -> tuple[str, str, JSONValue | date]:
+    """What a leaf's Evidence names besides the signal's value: signal, test, expected."""
+    if isinstance(leaf, Missing):
+        return leaf.signal, "present" if leaf.present else "missing", None
+    return leaf.signal, leaf.op, leaf.value
+
+
+def _evidence(
+    leaf: Compare | Missing,
+    value: JSONValue,
+    source: str | None,
+    reason: str | None,
+    result: bool | None,
+) -> Evidence:
+    signal, op, expected = _shape(leaf)
+    return Evidence(
+        signal=signal,
+        op=op,
+        expected=expected,
+        value=value,
+        source=source,
+        unknown_reason=reason,
+        result=result,
+    )
 
 
 def _evaluate_leaf(
     leaf: Compare | Missing, signals: Mapping[str, Signal]
 ) -> tuple[bool | None, Evidence]:
-    if isinstance(leaf, Missing):
-        value, source, reason = _leaf(signals.get(leaf.signal), leaf.signal)
-        result = (reason is None) if leaf.present else (reason is not None)
-        return result, Evidence(
-            signal=leaf.signal,
-            op="present" if leaf.present else "missing",
-            expected=None,
-            value=value,
-            source=source,
-            unknown_reason=reason,
-            result=result,
-        )
     value, source, reason = _leaf(signals.get(leaf.signal), leaf.signal)
-    cmp: bool | None = None
-    if reason is None:
-        cmp = _compare(leaf.op, value, leaf.value)
-        if cmp is None:
-            reason = f"value {value!r} cannot be compared with {leaf.op}"
-    return cmp, Evidence(
-        signal=leaf.signal,
-        op=leaf.op,
-        expected=leaf.value,
-        value=value,
-        source=source,
-        unknown_reason=reason,
-        result=cmp,
-    )
+    result, why = _answer(leaf, value, reason)
+    return result, _evidence(leaf, value, source, why, result)
 
 
 def evaluate_condition(
@@ -359,7 +422,7 @@ def evaluate_condition(
         if memo is None:
             result, found = _evaluate_leaf(condition, signals)
         else:
-            key = _leaf_key(condition)
+            key = leaf_key(condition)
             hit = memo.get(key)
             if hit is None:
                 hit = memo[key] = _evaluate_leaf(condition, signals)
@@ -379,9 +442,23 @@ def evaluate_condition(
 
 
 def in_scope(rule: Rule, context: PackageContext) -> bool:
-    if rule.scope.direct_only and not context.direct:
+    return _in_scope(rule, context.direct, set(context.categories))
+
+
+def _in_scope(rule: Rule, direct: bool, categories: set[str]) -> bool:
+    if rule.scope.direct_only and not direct:
         return False
-    return not rule.scope.categories or bool(rule.scope.categories & set(context.categories))
+    return not rule.scope.categories or bool(rule.scope.categories & categories)
+
+
+def _suggestion(rule: Rule, signals: Mapping[str, Signal], package: str) -> str | None:
+    """What a hit rule offers instead, from the signal it names (None without one)."""
+    if rule.suggestion is None:
+        return None
+    named = signals.get(rule.suggestion)
+    if named is not None and named.known and isinstance(named.value, str) and named.value:
+        return f"{package or 'the project'} says: use {named.value}"
+    return None
 
 
 def evaluate_rule(
@@ -390,11 +467,7 @@ def evaluate_rule(
     evidence: list[Evidence] = []
     result = evaluate_condition(rule.when, signals, evidence, memo)
     outcome: Outcome = "unknown" if result is None else ("hit" if result else "pass")
-    suggestion = None
-    if outcome == "hit" and rule.suggestion is not None:
-        named = signals.get(rule.suggestion)
-        if named is not None and named.known and isinstance(named.value, str) and named.value:
-            suggestion = f"{package or 'the project'} says: use {named.value}"
+    suggestion = _suggestion(rule, signals, package) if outcome == "hit" else None
     return Finding(
         rule_id=rule.id,
         severity=rule.severity,
@@ -493,7 +566,25 @@ def rescore(
 ) -> PackageScore:
     """The same package with new findings (e.g. acceptances applied): number and levels
     recomputed, state and context kept."""
-    parts = contributions(findings, score.context, config)
+    return replace(score, **_verdict(findings, score.context, config))
+
+
+class _Verdict(TypedDict):
+    """The fields of a PackageScore that its findings decide."""
+
+    findings: tuple[Finding, ...]
+    level: Level
+    vendor_level: Level
+    risk: int
+    contributions: tuple[Contribution, ...]
+    unknown_count: int
+    unknown_heavy: bool
+
+
+def _verdict(
+    findings: Sequence[Finding], context: PackageContext, config: ScoringConfig
+) -> _Verdict:
+    parts = contributions(findings, context, config)
     risk = sum(c.points for c in parts)
     counting = [f for f in findings if f.counts]
     worst = _worst([f.severity for f in counting if f.kind == "person"])
@@ -501,8 +592,7 @@ def rescore(
     unknown = sum(1 for f in findings if f.outcome == "unknown")
     heavy = unknown_heavy(findings, config)
     level = max(worst, band, key=level_rank)
-    return replace(
-        score,
+    return _Verdict(
         findings=tuple(findings),
         level="unknown" if level == "none" and heavy else level,
         vendor_level=_worst([f.severity for f in counting if f.kind == "vendor"]),
@@ -522,10 +612,13 @@ def unknown_heavy(findings: Sequence[Finding], config: ScoringConfig) -> bool:
     ``heavy_points`` (the high band by default): enough that, had the evidence come,
     the package could be high. Vendor rules add no points and do not count.
     """
-    weights = [(config.points[f.severity], f.outcome == "unknown") for f in findings]
-    weights = [w for w, f in zip(weights, findings, strict=True) if f.kind == "person"]
-    total = sum(w for w, _ in weights)
-    undecided = sum(w for w, u in weights if u)
+    total = undecided = 0
+    for f in findings:
+        if f.kind == "person":
+            weight = config.points[f.severity]
+            total += weight
+            if f.outcome == "unknown":
+                undecided += weight
     if total == 0:
         return False
     return (
@@ -543,13 +636,20 @@ def assess_state(
         if result is True:
             return state.name, state.why, tuple(evidence)
         if result is None:
-            missing = sorted({e.signal for e in evidence if e.result is None})
-            return (
-                "unknown",
-                f"cannot tell whether it is {state.name}: {', '.join(missing)} unknown",
-                tuple(evidence),
-            )
-    return "unknown", "no state's conditions hold", ()
+            return _undecided(state, tuple(evidence))
+    return _NO_STATE
+
+
+_NO_STATE: tuple[State, str, tuple[Evidence, ...]] = ("unknown", "no state's conditions hold", ())
+
+
+def _undecided(
+    state: StateRule, evidence: tuple[Evidence, ...]
+) -> tuple[State, str, tuple[Evidence, ...]]:
+    """A state whose condition is unknown: the package's state cannot be told."""
+    missing = sorted({e.signal for e in evidence if e.result is None})
+    why = f"cannot tell whether it is {state.name}: {', '.join(missing)} unknown"
+    return "unknown", why, evidence
 
 
 def evaluate(
@@ -558,33 +658,185 @@ def evaluate(
     context: PackageContext,
     config: ScoringConfig | None = None,
 ) -> PackageScore:
-    """Score one package: every in-scope rule's finding, the level, the number, the state."""
-    cfg = default_config() if config is None else config
-    findings: list[Finding] = []
-    skipped: list[str] = []
-    memo: LeafMemo = {}
-    for rule in rules:
-        if in_scope(rule, context):
-            findings.append(evaluate_rule(rule, signals, context.name, memo))
-        else:
-            skipped.append(rule.id)
-    state, why, evidence = assess_state(signals, cfg, memo)
-    empty = PackageScore(
-        name=context.name,
-        context=context,
-        findings=(),
-        level="none",
-        vendor_level="none",
-        risk=0,
-        contributions=(),
-        state=state,
-        state_why=why,
-        state_evidence=evidence,
-        unknown_count=0,
-        unknown_heavy=False,
-        out_of_scope=tuple(skipped),
+    """Score one package: every in-scope rule's finding, the level, the number, the state.
+
+    To score many packages with the same rules, use one :class:`Scorer` for them all."""
+    return Scorer(rules, default_config() if config is None else config).score(signals, context)
+
+
+# ---------------------------------------------------------------- many packages
+
+_OUTCOMES: tuple[Outcome, Outcome, Outcome] = ("pass", "unknown", "hit")  # by Truth
+# Values that are their own exact key, with their type: equal means shown alike and
+# compared alike. Any other value is keyed by its repr: a float (-0.0 == 0.0 but shows
+# differently; repr round-trips), a list or a table (cannot be hashed).
+_KEYED_VALUES: frozenset[type] = frozenset({str, int, bool, type(None)})
+SignalKey = tuple[object, ...]
+
+
+# What a group's leaves answer for one value and unknown reason: each leaf's truth, and
+# what its Evidence says besides the value and source (signal, op, expected, unknown
+# reason, result).
+_Said = tuple[str, str, JSONValue | date, str | None, bool | None]
+_Answers = tuple[tuple[Truth, ...], tuple[_Said, ...]]
+
+
+def _answers(leaves: Sequence[Compare | Missing], value: JSONValue, reason: str | None) -> _Answers:
+    truths: list[Truth] = []
+    said: list[_Said] = []
+    for leaf in leaves:
+        result, why = _answer(leaf, value, reason)
+        truths.append(TRUTH[result])
+        said.append((*_shape(leaf), why, result))
+    return tuple(truths), tuple(said)
+
+
+def _evidences(value: JSONValue, source: str | None, said: Sequence[_Said]) -> tuple[Evidence, ...]:
+    return tuple(
+        [
+            Evidence(
+                signal=signal,
+                op=op,
+                expected=expected,
+                value=value,
+                source=source,
+                unknown_reason=why,
+                result=result,
+            )
+            for signal, op, expected, why, result in said
+        ]
     )
-    return rescore(empty, findings, cfg)
+
+
+_Plan = tuple[tuple[tuple[int, Rule, CompiledCondition], ...], tuple[str, ...]]
+
+
+class Scorer:
+    """Scores packages against one rule set and configuration, sharing work between them.
+
+    Not data but a worker for one audit (and one thread). It compiles the rules' and the states'
+    conditions once (see ``auditor.judge.compiled``), and for its life it remembers the
+    answers of the leaves reading each distinct signal (a package whose signal has the
+    same value, source and unknown reason as another's gets the same immutable Evidence)
+    and each distinct Finding (the same rule over the same Evidence). The scores are
+    exactly what ``evaluate_rule`` and ``assess_state``, the reference tree walk, give:
+    tests compare both over every shipped rule and state.
+    """
+
+    def __init__(self, rules: Sequence[Rule], config: ScoringConfig) -> None:
+        self.rules = tuple(rules)
+        self.config = config
+        conditions = [r.when for r in self.rules] + [s.when for s in config.states]
+        compiled = compile_conditions(conditions)
+        self._groups = compiled.groups
+        self._rule_conditions = compiled.conditions[: len(self.rules)]
+        self._state_conditions = compiled.conditions[len(self.rules) :]
+        # signal contents seen -> their leaves' truths and Evidence; without the source
+        # -> their leaves' answers
+        self._seen: dict[SignalKey, tuple[tuple[Truth, ...], tuple[Evidence, ...]]] = {}
+        self._answered: dict[SignalKey, _Answers] = {}
+        self._findings: dict[tuple[object, ...], Finding] = {}
+        # (direct, categories) -> the rules in scope and the ids of those out of scope
+        self._plans: dict[tuple[bool, tuple[str, ...]], _Plan] = {}
+
+    def _read(self, signals: Mapping[str, Signal]) -> tuple[list[Truth], list[Evidence]]:
+        """Every distinct leaf's truth and evidence, numbered as the compiled table."""
+        truths: list[Truth] = []
+        evidence: list[Evidence] = []
+        remembered, answered = self._seen, self._answered
+        for group in self._groups:
+            name = group.signal
+            signal = signals.get(name)
+            value: JSONValue
+            source: str | None
+            reason: str | None
+            if signal is None:
+                value, source, reason = None, None, NOT_COLLECTED
+            else:
+                value, source, reason = signal.value, signal.source, signal.unknown_reason
+            kind = type(value)
+            token = value if kind in _KEYED_VALUES else repr(value)
+            key = (name, kind, token, source, reason)
+            known = remembered.get(key)
+            if known is None:
+                # The answers do not depend on the source: packages share them more often.
+                asked = (name, kind, token, reason)
+                shared = answered.get(asked)
+                if shared is None:
+                    shared = answered[asked] = _answers(group.leaves, value, reason)
+                known = remembered[key] = (
+                    shared[0],
+                    _evidences(value, source, shared[1]),
+                )
+            truths += known[0]
+            evidence += known[1]
+        return truths, evidence
+
+    def _plan(self, context: PackageContext) -> _Plan:
+        """The rules in scope for packages placed like this one, and the ids of the rest."""
+        categories = set(context.categories)
+        used: list[tuple[int, Rule, CompiledCondition]] = []
+        skipped: list[str] = []
+        for number, (rule, condition) in enumerate(
+            zip(self.rules, self._rule_conditions, strict=True)
+        ):
+            if _in_scope(rule, context.direct, categories):
+                used.append((number, rule, condition))
+            else:
+                skipped.append(rule.id)
+        return tuple(used), tuple(skipped)
+
+    def _state(
+        self, truths: Sequence[Truth], evidence: Sequence[Evidence]
+    ) -> tuple[State, str, tuple[Evidence, ...]]:
+        for state, condition in zip(self.config.states, self._state_conditions, strict=True):
+            truth = condition.truth(truths)
+            if truth == TRUE:
+                return state.name, state.why, condition.gather(evidence)
+            if truth == UNKNOWN:
+                return _undecided(state, condition.gather(evidence))
+        return _NO_STATE
+
+    def score(self, signals: Mapping[str, Signal], context: PackageContext) -> PackageScore:
+        """What :func:`evaluate` gives for this package."""
+        truths, evidence = self._read(signals)
+        scope = (context.direct, context.categories)
+        plan = self._plans.get(scope)
+        if plan is None:
+            plan = self._plans[scope] = self._plan(context)
+        remembered = self._findings
+        findings: list[Finding] = []
+        for number, rule, condition in plan[0]:
+            found = condition.gather(evidence)
+            suggestion = None
+            if rule.suggestion is not None and condition.truth(truths) == TRUE:
+                suggestion = _suggestion(rule, signals, context.name)
+            # The evidence decides the outcome. The finding holds its evidence, so the
+            # ids in its key stay alive, never reused, as long as the key does.
+            key = (number, suggestion, *map(id, found))
+            finding = remembered.get(key)
+            if finding is None:
+                finding = remembered[key] = Finding(
+                    rule_id=rule.id,
+                    severity=rule.severity,
+                    kind=rule.kind,
+                    outcome=_OUTCOMES[condition.truth(truths)],
+                    summary=rule.summary,
+                    remediation=rule.remediation,
+                    evidence=found,
+                    suggestion=suggestion,
+                )
+            findings.append(finding)
+        state, why, state_evidence = self._state(truths, evidence)
+        return PackageScore(
+            name=context.name,
+            context=context,
+            state=state,
+            state_why=why,
+            state_evidence=state_evidence,
+            out_of_scope=plan[1],
+            **_verdict(findings, context, self.config),
+        )
 
 
 # ---------------------------------------------------------------- configuration

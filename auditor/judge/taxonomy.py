@@ -32,6 +32,12 @@ def default_rules_root() -> Path:
     return rules_root()
 
 
+@lru_cache(maxsize=256)
+def _globs(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One expression matching what any of the patterns matches (as ``fnmatchcase``)."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Category:
     """One part of an AI stack, with the packages that make it up."""
@@ -44,8 +50,13 @@ class Category:
     patterns: tuple[str, ...]
 
     def matches(self, name: str) -> bool:
-        key = normalise(name)
-        return key in self.packages or any(fnmatch.fnmatchcase(key, p) for p in self.patterns)
+        return self.matches_normalised(normalise(name))
+
+    def matches_normalised(self, key: str) -> bool:
+        """``matches`` for a name already normalised (classify normalises once)."""
+        if key in self.packages:
+            return True
+        return bool(self.patterns) and _globs(self.patterns).match(key) is not None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +67,8 @@ class Taxonomy:
 
     def classify(self, name: str) -> tuple[str, ...]:
         """Category ids the package belongs to, in taxonomy order; () if none."""
-        return tuple(c.id for c in self.categories if c.matches(name))
+        key = normalise(name)
+        return tuple(c.id for c in self.categories if c.matches_normalised(key))
 
     def serving_path(self, categories: Iterable[str]) -> bool:
         """True if any of the categories is on the serving path."""

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.errors import InputError
-from auditor.judge.taxonomy import classify, default_taxonomy, load_taxonomy
+from auditor.judge.taxonomy import (
+    Category,
+    classify,
+    default_taxonomy,
+    load_taxonomy,
+    normalise,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,3 +77,42 @@ def test_broken_user_taxonomy_reports_all(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_taxonomy([tmp_path])
     assert "serving_path" in info.value.message and "packages" in info.value.message
+
+
+PATTERN_PARTS = st.sampled_from(["a", "b", "-", "*", "?", "[ab]", "[!a]", "lm", "eval"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    patterns=st.lists(st.lists(PATTERN_PARTS, min_size=1, max_size=4).map("".join), max_size=4),
+    name=st.text(alphabet="ab-lmevx", max_size=8),
+)
+def test_a_categorys_patterns_match_as_fnmatchcase_does(patterns: list[str], name: str) -> None:
+    """Patterns are matched as one compiled expression: the same answer as trying each
+    pattern with fnmatchcase."""
+    category = Category(
+        id="c",
+        title="c",
+        description="",
+        serving_path=False,
+        packages=frozenset({"exact"}),
+        patterns=tuple(patterns),
+    )
+    expected = name == "exact" or any(fnmatch.fnmatchcase(name, p) for p in patterns)
+    assert category.matches_normalised(name) is expected
+    assert category.matches(name) is (
+        normalise(name) == "exact" or any(fnmatch.fnmatchcase(normalise(name), p) for p in patterns)
+    )
+
+
+def test_every_shipped_category_classifies_as_its_patterns_say() -> None:
+    taxonomy = default_taxonomy()
+    names = ["vllm", "lm-eval-harness", "nvidia-cublas-cu12", "llama_cpp_python", "x", "torch"]
+    for name in names:
+        key = normalise(name)
+        expected = tuple(
+            c.id
+            for c in taxonomy.categories
+            if key in c.packages or any(fnmatch.fnmatchcase(key, p) for p in c.patterns)
+        )
+        assert taxonomy.classify(name) == expected
