@@ -262,18 +262,8 @@ class Cache:
                 queued = self._pending.get((namespace, k))
                 if queued is not None:
                     rows[k] = (queued[0], queued[2])
-        for at in range(0, len(wanted), 500):
-            chunk = [k for k in wanted[at : at + 500] if k not in rows]
-            if not chunk:
-                continue
-            query = (
-                "select key, value, expires_at from entries where namespace = ? and key in "
-                f"({','.join('?' * len(chunk))})"
-            )
-            found = self._guard(
-                functools.partial(_fetch_all, query=query, params=(namespace, *chunk))
-            )
-            rows.update((k, (value, expires)) for k, value, expires in found or ())
+        stored = self._select_in(namespace, [k for k in wanted if k not in rows], "value")
+        rows.update((k, (value, expires)) for k, value, expires in stored)
         now = time.time()
         out: dict[str, Any] = {}
         for k in wanted:  # in the caller's order, as single gets would have been made
@@ -300,19 +290,26 @@ class Cache:
             found = {
                 k for k in queued if _live(self._pending[(namespace, k)][2], now, allow_expired)
             }
-        for at in range(0, len(wanted), 500):
-            chunk = [k for k in wanted[at : at + 500] if k not in queued]
-            if not chunk:
-                continue
+        stored = self._select_in(namespace, [k for k in wanted if k not in queued])
+        found.update(key for key, expires in stored if _live(expires, now, allow_expired))
+        return found
+
+    def _select_in(self, namespace: str, keys: list[str], *columns: str) -> list[Any]:
+        """``(key, *columns, expires_at)`` of the stored rows among ``keys``, one query per
+        500 keys (SQLite's variable limit is 999 on older builds)."""
+        out: list[Any] = []
+        picked = "".join(f"{c}, " for c in columns)
+        for at in range(0, len(keys), 500):
+            chunk = keys[at : at + 500]
             query = (
-                "select key, expires_at from entries where namespace = ? and key in "
+                f"select key, {picked}expires_at from entries where namespace = ? and key in "
                 f"({','.join('?' * len(chunk))})"
             )
-            rows = self._guard(
+            found = self._guard(
                 functools.partial(_fetch_all, query=query, params=(namespace, *chunk))
             )
-            found.update(key for key, expires in rows or () if _live(expires, now, allow_expired))
-        return found
+            out.extend(found or ())
+        return out
 
     def life_left(self, namespace: str, key: str) -> float | None:
         """Seconds until the row expires (``math.inf`` for one kept for good, negative
