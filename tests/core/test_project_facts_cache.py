@@ -426,3 +426,30 @@ def test_offline_without_a_row_derives_from_the_document(
 def test_facts_are_a_frozen_value() -> None:
     facts = project_facts({"info": {}})
     assert isinstance(facts, ProjectFacts) and set(facts.values) == FACT_NAMES
+
+
+# -- the cache's row stamps ---------------------------------------------------------------
+
+
+def test_a_rows_stamp_is_the_same_queued_stored_and_read_and_changes_on_rewrite(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+    first = cache.put("ns", "a", {"v": 1}, ttl=60)
+    cache.put("ns", "gone", {"v": 0}, ttl=-1)
+    assert first is not None and cache.stored_times("ns", ["a", "gone", "none"]) == {"a": first}
+    cache.flush()
+    assert cache.stored_times("ns", ["a", "gone"]) == {"a": first}
+    assert set(cache.stored_times("ns", ["a", "gone"], allow_expired=True)) == {"a", "gone"}
+    got = cache.get_stamped("ns", "a")
+    assert got is not None and got[0] == {"v": 1} and got[1] == first
+    assert got[2] is not None and got[2] == pytest.approx(first + 60)
+    second = cache.put("ns", "a", {"v": 2}, ttl=60)
+    assert second is not None and second != first
+    assert cache.stored_times("ns", ["a"]) == {"a": second}
+    cache.close()
+    assert Cache(path, refresh=True).stored_times("ns", ["a"]) == {}
+    reopened = Cache(path)
+    assert reopened.stored_times("ns", ["a"]) == {"a": second}
+    reopened.close()
