@@ -453,3 +453,19 @@ def test_a_rows_stamp_is_the_same_queued_stored_and_read_and_changes_on_rewrite(
     reopened = Cache(path)
     assert reopened.stored_times("ns", ["a"]) == {"a": second}
     reopened.close()
+
+
+def test_a_row_read_counts_as_a_document_read(empty_index: FakeIndex, tmp_path: Path) -> None:
+    """Listed projects answering 404 beside documents read from rows are this run's
+    faults, not an index without a project JSON API (which needs no document read)."""
+    names = ["a", "b", "c", "d"]
+    for name in names:
+        empty_index.add_project(name, [Release("1.0")])
+    path = tmp_path / "c.sqlite3"
+    _collect(empty_index, path, ["a"])
+    empty_index.fail("/pypi/", 404)
+    got = _collect(empty_index, path, names)
+    assert got["a"][0].name == "index_publishers" and got["a"][0].unknown_reason is None
+    for name in names[1:]:
+        reasons = {s.unknown_reason for s in got[name]}
+        assert len(reasons) == 1 and "although the index's simple API lists" in str(reasons)
