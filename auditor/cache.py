@@ -201,26 +201,44 @@ class Cache:
         once per namespace as a warning and treated as absent, so the caller refetches and
         overwrites it instead of failing on it.
         """
+        found = self.get_stamped(
+            namespace, key, allow_expired=allow_expired, valid=valid, schema=schema
+        )
+        return None if found is None else found[0]
+
+    def get_stamped(
+        self,
+        namespace: str,
+        key: str,
+        *,
+        allow_expired: bool = False,
+        valid: Callable[[Any], bool] | None = None,
+        schema: Any = None,
+    ) -> tuple[Any, float, float | None] | None:
+        """``get``, with the row's ``stored_at`` and ``expires_at`` read in the same query:
+        what a caller needs to tie a value it derives to this very row (``stored_times``)."""
         if self._disabled or (self.refresh and not allow_expired):
             return None
         with self._lock:
             queued = self._pending.get((namespace, key))
         row = (
-            (queued[0], queued[2])
+            queued
             if queued is not None
             else self._guard(
                 lambda conn: conn.execute(
-                    "select value, expires_at from entries where namespace = ? and key = ?",
+                    "select value, stored_at, expires_at from entries"
+                    " where namespace = ? and key = ?",
                     (namespace, key),
                 ).fetchone()
             )
         )
         if not row:
             return None
-        value, expires_at = row
+        value, stored_at, expires_at = row
         if not _live(expires_at, time.time(), allow_expired):
             return None
-        return self._read(namespace, key, value, valid, schema)
+        data = self._read(namespace, key, value, valid, schema)
+        return None if data is None else (data, float(stored_at), expires_at)
 
     def _read(
         self,
@@ -311,6 +329,40 @@ class Cache:
             out.extend(found or ())
         return out
 
+    def stored_times(
+        self, namespace: str, keys: Iterable[str], *, allow_expired: bool = False
+    ) -> dict[str, float]:
+        """Key -> ``stored_at`` of each row ``holding`` would find, without reading values:
+        the identity of the row as written (a rewrite stores a new time), so a value
+        derived from a big row can be checked against it without decoding the big row."""
+        wanted = list(dict.fromkeys(keys))
+        if self._disabled or (self.refresh and not allow_expired) or not wanted:
+            return {}
+        now = time.time()
+        found: dict[str, float] = {}
+        with self._lock:
+            queued = {
+                k: self._pending[(namespace, k)] for k in wanted if (namespace, k) in self._pending
+            }
+        for k, (_, stored_at, expires) in queued.items():
+            if _live(expires, now, allow_expired):
+                found[k] = stored_at
+        for at in range(0, len(wanted), 500):
+            chunk = [k for k in wanted[at : at + 500] if k not in queued]
+            if not chunk:
+                continue
+            query = (
+                "select key, stored_at, expires_at from entries where namespace = ? and key in "
+                f"({','.join('?' * len(chunk))})"
+            )
+            rows = self._guard(
+                functools.partial(_fetch_all, query=query, params=(namespace, *chunk))
+            )
+            for key, stored_at, expires in rows or ():
+                if _live(expires, now, allow_expired):
+                    found[key] = float(stored_at)
+        return found
+
     def life_left(self, namespace: str, key: str) -> float | None:
         """Seconds until the row expires (``math.inf`` for one kept for good, negative
         once expired), None when there is no row: for a caller that rewrites a row in a
@@ -333,16 +385,19 @@ class Cache:
             return None
         return math.inf if row[0] is None else float(row[0]) - time.time()
 
-    def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> None:
-        """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data."""
+    def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> float | None:
+        """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data.
+
+        Returns the row's ``stored_at`` (what ``stored_times`` will answer for it), None
+        when the cache is off and nothing is stored."""
         if self._disabled:
-            return
+            return None
         now = time.time()
         payload = _encode(value)
         expires = None if ttl is None else now + ttl
         with self._changed:
             if self._disabled:
-                return
+                return None
             self._pending[(namespace, key)] = (payload, now, expires)
             if self._writer is None:
                 self._writer = threading.Thread(
@@ -351,6 +406,7 @@ class Cache:
                 self._writer.start()
                 _WITH_WRITER.add(self)
             self._changed.notify_all()
+        return now
 
     def flush(self) -> None:
         """Wait until every queued row is stored (or the cache has turned itself off)."""

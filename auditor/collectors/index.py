@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import re
 import statistics
@@ -27,6 +28,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
+import msgspec
 from packaging.utils import canonicalize_name
 
 from auditor.cache import Cache
@@ -38,7 +40,7 @@ from auditor.collectors.interface import (
     SignalType,
     Subject,
 )
-from auditor.collectors.notice_cache import find_notice_cached
+from auditor.collectors.notice_cache import find_notice_cached, rules_fingerprint
 from auditor.collectors.notices import Notice, find_notice
 from auditor.datafiles import read_toml_files, rules_root
 from auditor.index.client import (
@@ -308,6 +310,10 @@ class IndexCollector(Collector):
         # the collectors run (``run.map_repositories``), and the answer is the same here.
         # The block itself is kept, so its id cannot be reused by another object.
         self._mapped: dict[int, tuple[Mapping[str, Any], RepoMapping]] = {}
+        # Package -> its ProjectFacts this run (None: no document), from the cache or the
+        # document: the audit asks for the mappings first, the collector for the rest.
+        self._facts: dict[str, ProjectFacts | None] = {}
+        self._context: str | bool | None = False  # False: not computed yet
 
     def map_project(self, info: Mapping[str, Any]) -> RepoMapping:
         """``map_project(info)`` with this collector's GitHub hosts, once per info block."""
@@ -318,39 +324,81 @@ class IndexCollector(Collector):
         self._mapped[id(info)] = (info, mapping)
         return mapping
 
+    def project_facts(
+        self, names: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> dict[str, ProjectFacts | None]:
+        """Each package's ``ProjectFacts``, None for one without a project document.
+
+        Read from the row cached beside each document when it belongs to that very
+        document and was derived under this collector's context (``facts_context``);
+        otherwise derived from the document (``project_json``) and stored for the next
+        run. Once per package per run. ``progress(done)`` hears each package answered.
+        """
+        out: dict[str, ProjectFacts | None] = {}
+        todo = [n for n in dict.fromkeys(names) if n not in self._facts]
+        context = self._facts_context()
+        stored = self.client.derived(todo, context) if context is not None and todo else {}
+        notice_finder = functools.partial(find_notice_cached, self.client.cache)
+        for done, name in enumerate(names, 1):
+            if name not in self._facts:
+                raw = stored.get(canonicalize_name(name))
+                facts = facts_from_row(name, raw) if raw is not None else None
+                if facts is None:
+                    facts = self._derive(name, context, notice_finder)
+                self._facts[name] = facts
+            out[name] = self._facts[name]
+            if progress is not None:
+                progress(done)
+        return out
+
+    def _derive(
+        self, name: str, context: str | None, notice_finder: NoticeFinder
+    ) -> ProjectFacts | None:
+        """The facts from the document itself, stored for the next run when they can be."""
+        doc = self.client.project_json(name)
+        if not isinstance(doc, dict):
+            return None
+        info = doc.get("info")
+        facts = project_facts(
+            doc,
+            github_hosts=self.github_hosts,
+            name=name,
+            notice_finder=notice_finder,
+            mapping=self.map_project(info) if isinstance(info, dict) else None,
+        )
+        if context is not None:
+            self.client.put_derived(name, context, facts_to_row(name, facts))
+        return facts
+
+    def _facts_context(self) -> str | None:
+        if self._context is False:
+            self._context = facts_context(self.github_hosts)
+        return self._context if isinstance(self._context, str) else None
+
     def collect(self, subjects: Sequence[Subject]) -> Mapping[str, Sequence[Signal]]:
         now = self.now if self.now is not None else datetime.now(UTC)
         out: dict[str, list[Signal]] = {}
-        notice_finder = functools.partial(find_notice_cached, self.client.cache)
-        docs: dict[str, dict[str, Any]] = {}
-        for subject in subjects:
-            doc = self.client.project_json(subject.package)
-            if isinstance(doc, dict):
-                docs[subject.package] = doc
+        facts = self.project_facts([s.package for s in subjects])
+        have = [s.package for s in subjects if facts[s.package] is not None]
         # Read in one query each rather than one per package; only for the packages with
         # a document, as before (a history missing from the cache is fetched).
-        histories = self.client.release_summaries(docs)
+        histories = self.client.release_summaries(have)
         index = self.client.index_urls[0]
-        markers = self.client.cache.get_many(FETCHED_NAMESPACE, [f"{index}|{n}" for n in docs])
+        markers = self.client.cache.get_many(FETCHED_NAMESPACE, [f"{index}|{n}" for n in have])
         for subject in subjects:
             name = subject.package
-            doc = docs.get(name)
-            if doc is None:
+            known = facts[name]
+            if known is None:
                 reason = self._missing_reason(name)
                 out[name] = [Signal.unknown(n, self.name, now, reason) for n in NAMES]
                 continue
             source = self._source(name)
             fetched_at = self._fetched_at(name, now, markers.get(f"{index}|{name}"))
-            info = doc.get("info")
-            values = project_signals(
-                doc,
-                now=now,
-                github_hosts=self.github_hosts,
-                history=histories.get(canonicalize_name(name)),
-                name=name,
-                notice_finder=notice_finder,
-                mapping=self.map_project(info) if isinstance(info, dict) else None,
-            )
+            history = histories.get(canonicalize_name(name))
+            # Without a history from the simple API the document's own release summary
+            # is read (an index whose pages give no upload times): the rare case.
+            doc = self.client.project_json(name) if history is None else None
+            values = _with_releases(known, doc if isinstance(doc, dict) else {}, history, now)
             signals: list[Signal] = []
             for n in NAMES:
                 v = values[n]
@@ -436,13 +484,48 @@ def project_signals(
     same answer remembered in the cache (``notice_cache``). ``mapping`` is
     ``map_project(info)`` when the caller has it already.
     """
+    summary = history if history is not None else summarise_history(upload_times)
+    facts = project_facts(
+        doc, github_hosts=github_hosts, name=name, notice_finder=notice_finder, mapping=mapping
+    )
+    return _with_releases(facts, doc, summary, now)
+
+
+def _with_releases(
+    facts: ProjectFacts, doc: Mapping[str, Any], summary: ReleaseSummary | None, now: datetime
+) -> dict[str, _Known | str]:
+    """Every signal: the release ones from ``summary`` (or, without one, from ``doc``),
+    the others from ``facts``."""
+    out = _release_signals(doc, now) if summary is None else _release_stats(summary, now)
+    out.update(facts.values)
+    return out
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What a project's document says that does not depend on the moment: its repository
+    mapping and every signal but the release ones (``FACT_NAMES``). Cached beside the
+    document (``IndexCollector.project_facts``): only the release stats change with time."""
+
+    mapping: RepoMapping
+    values: Mapping[str, _Known | str]
+
+
+def project_facts(
+    doc: Mapping[str, Any],
+    *,
+    github_hosts: Iterable[str] = DEFAULT_GITHUB_HOSTS,
+    name: str | None = None,
+    notice_finder: NoticeFinder = find_notice,
+    mapping: RepoMapping | None = None,
+) -> ProjectFacts:
+    """The now-independent part of ``project_signals`` (see there for the arguments)."""
+    hosts = tuple(github_hosts)
     info = doc.get("info")
     info = info if isinstance(info, dict) else {}
     project = name or _str(info.get("name")) or ""
     out: dict[str, _Known | str] = {}
     out.update(_ownership_signals(doc.get("ownership")))
-    summary = history if history is not None else summarise_history(upload_times)
-    out.update(_release_signals(doc, now) if summary is None else _release_stats(summary, now))
     out.update(_classifier_signals(info))
     out.update(_notice_signals(project, info, notice_finder))
     out.update(_vulnerability_signals(doc))
@@ -453,7 +536,7 @@ def project_signals(
         else "the latest release declares no Requires-Python"
     )
     if mapping is None:
-        mapping = map_project(info, github_hosts=github_hosts)
+        mapping = map_project(info, github_hosts=hosts)
     no_repo = "no source repository link among the Project-URLs or the homepage"
     out["repository_url"] = _Known(mapping.url) if mapping.url else no_repo
     out["repository_confidence"] = _Known(mapping.confidence) if mapping.confidence else no_repo
@@ -461,14 +544,71 @@ def project_signals(
     out["funding_links_index"] = _Known(
         [
             {"platform": link["platform"], "url": link["url"]}
-            for link in funding_links(urls, github_hosts=github_hosts)
+            for link in funding_links(urls, github_hosts=hosts)
         ]
     )
     homepage = _str(info.get("home_page")) or next(
         (u for label, u in urls.items() if label_kind(label) == "homepage"), None
     )
     out["homepage"] = _Known(homepage) if homepage else "the project declares no homepage"
-    return out
+    return ProjectFacts(mapping=mapping, values=out)
+
+
+#: Raised whenever what ``project_facts`` derives, or how it is stored, changes: a cached
+#: row of another format is recomputed from its document, never used.
+FACTS_FORMAT = 1
+
+
+class _StoredFacts(msgspec.Struct, frozen=True):
+    """``ProjectFacts`` as cached: ``name`` is the project name the facts were derived
+    under (the notice matcher reads it); ``known`` and ``unknown`` split the values."""
+
+    name: str
+    mapping: RepoMapping
+    known: dict[str, Any]
+    unknown: dict[str, str]
+
+
+_FACTS_DECODER = msgspec.json.Decoder(_StoredFacts)
+
+
+def facts_to_row(name: str, facts: ProjectFacts) -> dict[str, Any]:
+    """``facts`` as the JSON value stored beside the document."""
+    known = {n: v.value for n, v in facts.values.items() if isinstance(v, _Known)}
+    unknown = {n: v for n, v in facts.values.items() if not isinstance(v, _Known)}
+    return {
+        "name": name,
+        "mapping": msgspec.to_builtins(facts.mapping),
+        "known": known,
+        "unknown": unknown,
+    }
+
+
+def facts_from_row(name: str, raw: bytes | msgspec.Raw) -> ProjectFacts | None:
+    """The stored facts, None when the row is damaged, of another shape, derived under
+    another name, or does not hold every fact exactly once (then they are recomputed)."""
+    try:
+        row = _FACTS_DECODER.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    if row.name != name or row.known.keys() & row.unknown.keys():
+        return None
+    if row.known.keys() | row.unknown.keys() != FACT_NAMES:
+        return None
+    values: dict[str, _Known | str] = {n: _Known(v) for n, v in row.known.items()}
+    values.update(row.unknown)
+    return ProjectFacts(mapping=row.mapping, values=values)
+
+
+def facts_context(github_hosts: Iterable[str]) -> str | None:
+    """A digest of everything ``project_facts`` reads besides the document: its format,
+    the notice matcher's source, the GitHub hosts and the company list. None when the
+    matcher's source cannot be read (then nothing is cached, as in ``notice_cache``)."""
+    rules = rules_fingerprint()
+    if rules is None:
+        return None
+    parts = [FACTS_FORMAT, rules, list(github_hosts), sorted(_company_accounts().items())]
+    return hashlib.sha256(msgspec.json.encode(parts)).hexdigest()
 
 
 def _ownership_signals(ownership: Any) -> dict[str, _Known | str]:
@@ -565,6 +705,8 @@ _RELEASE_NAMES = (
     "release_gap_ratio",
 )
 RHYTHM_WINDOW = 20  # releases whose gaps make the project's recent rhythm
+#: The signals ``ProjectFacts`` holds: every one but the release signals.
+FACT_NAMES = frozenset(NAMES) - frozenset(_RELEASE_NAMES)
 MIN_GAP_DAYS = 7.0  # a burst of same-week fixes is not a weekly rhythm
 _US_PER_SECOND = 1_000_000
 

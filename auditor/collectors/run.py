@@ -113,13 +113,16 @@ def map_repositories(
     only: Iterable[str] | None = None,
     progress: Progress | None = None,
     mapper: Callable[[Mapping[str, Any]], RepoMapping] | None = None,
+    collector: IndexCollector | None = None,
 ) -> dict[str, RepoMapping]:
     """Each package's repository from its project JSON (Project-URLs, homepage).
 
     Several packages of one monorepo map to equal ``RepositoryRef`` URLs; collectors key
     their work by repository, so such a repository is fetched once. ``mapper`` maps an
     info block in place of ``map_project`` with ``github_hosts`` (the index collector's,
-    which remembers the answer for its own run).
+    which remembers the answer for its own run). ``collector`` (an index collector with
+    these hosts and this client) answers instead from its ``project_facts``, which a warm
+    run reads from the cache without decoding any document, and keeps for its own run.
     """
     hosts = tuple(github_hosts)
     if mapper is None:
@@ -133,6 +136,10 @@ def map_repositories(
         else contextlib.nullcontext()
     )
     with fetching:
+        if collector is not None:
+            tick = None if progress is None else _ticker(progress, len(names))
+            facts = collector.project_facts(names, tick)
+            return {n: empty if (f := facts[n]) is None else f.mapping for n in names}
         for done, name in enumerate(names, 1):
             doc = index_client.project_json(name) if index_client is not None else None
             info = doc.get("info") if isinstance(doc, dict) else None
@@ -140,6 +147,10 @@ def map_repositories(
             if progress is not None:
                 progress("mapping repositories", done, len(names))
     return out
+
+
+def _ticker(progress: Progress, total: int) -> Callable[[int], None]:
+    return lambda done: progress("mapping repositories", done, total)
 
 
 def collect_signals(
@@ -165,17 +176,24 @@ def collect_signals(
     ordered = [n for n in criticality_order(graph) if only is None or n in only]
     hosts = tuple(github_hosts)
     # The index collector maps each package again from the same document: with the same
-    # hosts, its mapper answers both, and the second time from memory.
-    mapper = next(
+    # hosts and client, its facts answer both, and the second time from memory.
+    index_collector = next(
         (
-            c.map_project
+            c
             for c in collectors
-            if isinstance(c, IndexCollector) and c.github_hosts == hosts
+            if isinstance(c, IndexCollector)
+            and c.github_hosts == hosts
+            and c.client is index_client
         ),
         None,
     )
     mappings = map_repositories(
-        graph, index_client, github_hosts=hosts, only=ordered, progress=progress, mapper=mapper
+        graph,
+        index_client,
+        github_hosts=hosts,
+        only=ordered,
+        progress=progress,
+        collector=index_collector,
     )
     subjects = [
         Subject(

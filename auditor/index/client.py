@@ -17,6 +17,7 @@ import contextlib
 import io
 import math
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PROJECT_TTL = 6 * 3600.0
+#: Values derived from a project's cached document, tied to its row (``derived``).
+DERIVED_NAMESPACE = "project-derived"
 LISTED_404 = "HTTP 404, although the index's simple API lists the project"
 UNSUPPORTED_AFTER = 3  # listed projects answering 404, none answering 200: no JSON API
 BREAKER = 5  # project JSON failures in a row (5xx, timeouts) before we stop asking
@@ -152,6 +155,9 @@ class IndexClient:
         # "index|name" -> the release history of a page fetched this run (see upload_times)
         self._histories: dict[str, dict[str, tuple[str, bool]] | None] = {}
         self._summaries: dict[str, ReleaseSummary | None] = {}  # the same, summarised
+        # Project -> (stored_at, expires_at) of the cached document row ``project_json``
+        # gave this run: what a value derived from it is tied to (``put_derived``).
+        self._doc_rows: dict[str, tuple[float, float | None]] = {}
 
     @property
     def session(self) -> requests.Session:
@@ -237,6 +243,61 @@ class IndexClient:
         # The outcome, failure included, is kept by _once and given to whoever reads it.
         with contextlib.suppress(Exception):
             self.project_json(name)
+
+    def derived(self, names: Iterable[str], context: str) -> dict[str, msgspec.Raw]:
+        """Project -> what a caller derived from its cached project JSON and stored with
+        ``put_derived`` under ``context``, for the projects whose derived row still belongs
+        to the very document row the cache holds (same ``stored_at``): one query for the
+        documents' stamps and one for the derived rows, no document decoded.
+
+        Why: a warm audit decoded every project's document (3 MB for 239 projects, most
+        of it long descriptions) to recompute values that only change with the document.
+        A refetched document is a new row with a new stamp, so a derived row can never
+        outlive or mismatch its document; ``context`` names everything else the values
+        depend on (the caller's code version and inputs). ``--refresh`` reads no row and
+        ``--offline`` takes expired ones, as ``project_json`` does. A hit counts as a
+        document read, as ``project_json`` would have counted it.
+        """
+        wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
+        if not wanted or project_json_url(self.index_urls[0], wanted[0]) is None:
+            return {}
+        stamps = self.cache.stored_times("project-json", wanted, allow_expired=self.offline)
+        rows = self.cache.get_many(
+            DERIVED_NAMESPACE,
+            [n for n in wanted if n in stamps],
+            allow_expired=self.offline,
+            schema=_DerivedRow,
+        )
+        out: dict[str, msgspec.Raw] = {}
+        for name, row in rows.items():
+            if row.context == context and row.doc == stamps[name]:
+                out[name] = row.facts
+                with self._lock:
+                    counted = ("json", name) in self._inflight
+                if not counted:
+                    self._note_read()
+        return out
+
+    def put_derived(self, name: str, context: str, facts: Any) -> None:
+        """Store ``facts``, derived from the document ``project_json(name)`` gave this run,
+        tied to that document's row: it expires with it and is ignored once the row is
+        rewritten. Nothing is stored for a document not read from (or written to) the
+        cache this run, nor for one already expired (read ``--offline``)."""
+        key = canonicalize_name(name)
+        with self._lock:
+            row = self._doc_rows.get(key)
+        if row is None:
+            return
+        stored_at, expires_at = row
+        ttl = None if expires_at is None else expires_at - time.time()
+        if ttl is not None and ttl <= 0:
+            return
+        self.cache.put(
+            DERIVED_NAMESPACE,
+            key,
+            {"context": context, "doc": stored_at, "facts": facts},
+            ttl=ttl,
+        )
 
     def project_json_failure(self, name: str) -> str | None:
         """Why this run could not read the project's JSON document, when that was a fault."""
@@ -638,12 +699,15 @@ class IndexClient:
         url = project_json_url(self.index_urls[0], name)
         if url is None:
             return None
-        cached = self.cache.get(
+        stamped = self.cache.get_stamped(
             "project-json", name, allow_expired=self.offline, valid=_valid_project_entry
         )
-        if cached is not None:
+        if stamped is not None:
+            cached, stored_at, expires_at = stamped
             if cached.get("missing"):
                 return None
+            with self._lock:
+                self._doc_rows[name] = (stored_at, expires_at)
             self._note_read()
             return dict(cached["doc"])
         if self.offline:
@@ -688,7 +752,10 @@ class IndexClient:
         if problem is not None:
             return self._json_fault(name, f"the answer is not a project document ({problem})")
         slim = _trim_project_json(doc)
-        self.cache.put("project-json", name, {"doc": slim}, ttl=self.project_ttl)
+        put_at = self.cache.put("project-json", name, {"doc": slim}, ttl=self.project_ttl)
+        if put_at is not None:
+            with self._lock:
+                self._doc_rows[name] = (put_at, put_at + self.project_ttl)
         self._note_read()
         with self._lock:
             self._json_failing.clear()
@@ -844,6 +911,15 @@ class _SummaryView(msgspec.Struct):
 
     versions: msgspec.Raw
     summary: msgspec.Raw = msgspec.Raw(b"")  # empty: the row has no summary at all
+
+
+class _DerivedRow(msgspec.Struct):
+    """A ``project-derived`` row: what it was derived under, the ``stored_at`` of the
+    document row it was derived from, and the values (decoded by their owner)."""
+
+    context: str
+    doc: float
+    facts: msgspec.Raw
 
 
 class _Stale:
