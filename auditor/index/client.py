@@ -39,6 +39,7 @@ from auditor.index.history import (
     summarise_history,
 )
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
+from auditor.index.pacing import RoundTrips
 from auditor.index.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
 
 if TYPE_CHECKING:
@@ -142,6 +143,8 @@ class IndexClient:
         self.keep_file = keep_file
         self.warnings: list[str] = []
         self.requests_made = 0
+        #: times to first byte of this client's answers: how far the index is
+        self.round_trips = RoundTrips()
         # Project -> why its project JSON could not be read this run: a fault (5xx,
         # timeout, garbage, a 404 the simple API contradicts), never cached, never a fact.
         self.project_json_failures: dict[str, str] = {}
@@ -791,9 +794,13 @@ class IndexClient:
         host = urlsplit(url).hostname or ""
         with self._lock:
             self.requests_made += 1
-        return self.session.get(
+        resp = self.session.get(
             url, timeout=DEFAULT_TIMEOUT, verify=host not in self.trusted_hosts, **kw
         )
+        elapsed = getattr(resp, "elapsed", None)
+        if elapsed is not None:
+            self.round_trips.add(elapsed.total_seconds())
+        return resp
 
     def _get_text(self, url: str) -> str | None:
         try:

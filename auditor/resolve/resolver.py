@@ -27,6 +27,7 @@ from resolvelib.structs import RequirementInformation
 from auditor.errors import ResolutionError
 from auditor.index.client import IndexClient, PackageNotFoundError
 from auditor.index.client import shown as shown_url
+from auditor.index.pacing import PacedExecutor, concurrency
 from auditor.model import (
     DependencyInput,
     LockedDependency,
@@ -232,7 +233,12 @@ def _resolve(
             direct[r.name] = describe_direct(
                 r.name, r.url, session or index.session, offline=options.offline
             )
-    with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="prefetch") as pool:
+    # As many fetches at once as the index's round trip needs (see index/pacing.py).
+    with PacedExecutor(
+        options.workers,
+        lambda: concurrency(index.round_trips.mean_ms(), options.workers),
+        name="prefetch",
+    ) as pool:
         provider = Provider(
             index=index,
             target=options.target,
