@@ -91,8 +91,23 @@ def find_member(remote: _Remote, suffix: str) -> bytes | None:
         (rec_offset,) = struct.unpack_from("<Q", tail, loc + 8)
         record = remote.read(rec_offset, 56)
         cd_size, cd_offset = struct.unpack_from("<QQ", record, 40)
-    directory = remote.read(cd_offset, cd_size)
     needle = b".dist-info/" + suffix.encode()
+    # The directory's end is in the tail already, and a wheel's .dist-info entries come
+    # last: look there first. torch's directory is megabytes; reading it whole cost a
+    # request of 1-4 MB for each big wheel on the resolver's path.
+    begin = remote.size - len(tail)
+    held = tail[max(0, cd_offset - begin) : max(0, cd_offset + cd_size - begin)]
+    if cd_offset >= begin and len(held) == cd_size:
+        return _search(remote, held, needle)  # the whole directory is in the tail
+    found = _search(remote, held, needle) if held else None
+    if found is not None:
+        return found
+    return _search(remote, remote.read(cd_offset, cd_size), needle)
+
+
+def _search(remote: _Remote, directory: bytes, needle: bytes) -> bytes | None:
+    """The member whose central entry in ``directory`` (all or the end of the central
+    directory) names ``*.dist-info/<needle>`` at the top level, inflated; else None."""
     pos = directory.find(needle)
     while pos >= 0:
         end = pos + len(needle)

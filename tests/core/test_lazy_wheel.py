@@ -58,8 +58,9 @@ def test_local_header_and_data_come_in_one_read() -> None:
     remote = remote_over(data)
     assert find_member(remote, "METADATA") == metadata
     reads = remote.reads  # type: ignore[attr-defined]
-    # the central directory, then the local header with the data behind it
-    assert len(reads) == 2
+    # the central directory is in the tail already: one read, the local header with
+    # the data behind it
+    assert len(reads) == 1
 
 
 def stored_zip(name: bytes, body: bytes, local_extra: int) -> bytes:
@@ -84,4 +85,32 @@ def test_a_local_extra_field_longer_than_the_slack_takes_a_second_read() -> None
     remote.spans.clear()
     remote.spans.append((len(data) - 200, data[-200:]))  # the directory only
     assert find_member(remote, "METADATA") == body
-    assert len(remote.reads) == 3  # directory, header block, then the data itself
+    assert len(remote.reads) == 2  # header block, then the data itself (directory: tail)
+
+
+def test_a_directory_bigger_than_the_tail_is_not_read_when_its_end_has_the_entry() -> None:
+    """torch's central directory is megabytes; the .dist-info entries come last, in
+    the tail already read, so only the member itself is asked for."""
+    data, metadata = wheel(20_000)
+    remote = remote_over(data)
+    directory_size = struct.unpack_from("<I", data, data.rfind(b"PK\x05\x06") + 12)[0]
+    assert directory_size > TAIL  # the case: the directory does not fit the tail
+    assert find_member(remote, "METADATA") == metadata
+    reads = remote.reads  # type: ignore[attr-defined]
+    assert len(reads) == 1 and reads[0][1] < 4096  # the member, not the directory
+
+
+def test_an_entry_outside_the_tail_is_found_by_reading_the_directory() -> None:
+    """A wheel written with its .dist-info first (no tool should, some did): the end of
+    the directory lacks the entry, so the whole directory is read, as before."""
+    metadata = b"Metadata-Version: 2.1\nName: early\nVersion: 1.0\n"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("early-1.0.dist-info/METADATA", metadata)
+        for i in range(20_000):
+            archive.writestr(f"early/data/f{i:06d}.txt", b"")
+    data = buf.getvalue()
+    remote = remote_over(data)
+    assert find_member(remote, "METADATA") == metadata
+    reads = remote.reads  # type: ignore[attr-defined]
+    assert len(reads) == 2 and reads[0][1] > TAIL  # the directory, then the member
