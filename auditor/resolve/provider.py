@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -183,13 +184,30 @@ class Provider(AbstractProvider[Req, Cand, str]):
             return lambda: iter([stand_in])
 
         def matches() -> Iterator[Cand]:
+            source = self.candidate_versions(name, specs)
+            # read past the candidate offered, to fetch ahead; offered from here next, so
+            # the versions are walked once however far the resolver backtracks
+            ahead: deque[tuple[Version, tuple[DistFile, ...]]] = deque()
             passed_over = False  # known incompatible, or offered and rejected this round
-            for v, files in self.candidate_versions(name, specs):
+            while True:
+                found = ahead.popleft() if ahead else next(source, None)
+                if found is None:
+                    return
+                v, files = found
                 if v in bad:
                     passed_over = True
                     continue
                 if passed_over:
-                    self._prefetch_following(name, specs, v, bad)
+                    following = [w for w, _ in ahead if w not in bad]
+                    while len(following) < BACKTRACK_AHEAD:
+                        more = next(source, None)
+                        if more is None:
+                            break
+                        ahead.append(more)
+                        if more[0] not in bad:
+                            following.append(more[0])
+                    following = following[:BACKTRACK_AHEAD]
+                    self._prefetch_releases(name, following)
                 yield Cand(name=name, version=v, extras=extras, files=files)
                 passed_over = True
 
@@ -432,34 +450,25 @@ class Provider(AbstractProvider[Req, Cand, str]):
             self._prefetched.add(req.name)
         self.executor.submit(self._prefetch, req)
 
-    def _prefetch_following(
-        self, name: str, specs: Sequence[SpecifierSet], after: Version, bad: set[Version | None]
-    ) -> None:
+    def _prefetch_releases(self, name: str, versions: Sequence[Version]) -> None:
         """The resolver is backtracking through this project: it passed over a candidate
-        (rejected this round, or known incompatible) and is about to try ``after``. Fetch
-        the metadata of the next ``BACKTRACK_AHEAD`` candidates it would try after that,
-        in parallel, since it will likely ask for them one after another.
+        (rejected this round, or known incompatible) and is about to try the next. Fetch
+        the metadata of the ``BACKTRACK_AHEAD`` candidates it would try after that, in
+        parallel, since it will likely ask for them one after another.
 
         Only candidates that match the current requirements count: a release older than
         the newest because a requirement pins it is no sign of backtracking (prefetching
-        every older release on that sign wasted nine of ten such requests on a real AI
-        stack).
+        older releases on that sign wasted nine of ten such requests on a real AI stack).
         """
         if self.executor is None or self.no_deps:
             return
-        ahead = 0
-        for version, _files in self.candidate_versions(name, specs):
-            if version >= after or version in bad:
-                continue
+        for version in versions:
             key = f"{name}=={version}"
             with self._lock:
                 fresh = key not in self._prefetched
                 self._prefetched.add(key)
             if fresh:
                 self.executor.submit(self._prefetch_metadata, name, str(version))
-            ahead += 1
-            if ahead >= BACKTRACK_AHEAD:
-                return
 
     def _prefetch_metadata(self, name: str, version: str) -> None:
         # Failures are reported when (and if) the resolver asks for this release itself.

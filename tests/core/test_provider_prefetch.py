@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
+import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from resolvelib import BaseReporter, Resolver
@@ -270,3 +271,24 @@ def test_candidate_versions_is_what_prefetch_chose(empty_index: FakeIndex, cache
     p, _ = provider(empty_index, cache)
     first = next(p.candidate_versions("lib", [SpecifierSet(">=1")]))
     assert str(first[0]) == "2.0"
+
+
+def test_backtracking_through_many_releases_walks_them_once(
+    empty_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fetching ahead reads on from the candidate offered, never from the newest again:
+    backtracking through n releases is n steps, not n squared."""
+    empty_index.add_project("lib", [Release(f"1.{i}") for i in range(40)])
+    p, _ = provider(empty_index, cache)
+    walks = 0
+    real = p.candidate_versions
+
+    def counted(name: str, specs: Any) -> Any:
+        nonlocal walks
+        walks += 1
+        return real(name, specs)
+
+    monkeypatch.setattr(p, "candidate_versions", counted)
+    assert offered(p, "lib", take=30) == [f"1.{i}" for i in range(39, 9, -1)]
+    assert walks == 1
+    assert fetched(empty_index, "lib") == {f"1.{i}" for i in range(7, 38)}
