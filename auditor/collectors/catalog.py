@@ -14,20 +14,19 @@ import importlib
 
 from auditor.collectors.interface import Collector, SignalSpec
 
-# module:class of every collector, in pipeline order.
+# Every collector, in pipeline order: its class, and the tuple of the signals it
+# declares (in a module that imports nothing of the collector's own work).
 COLLECTORS = (
-    "auditor.collectors.index:IndexCollector",
-    "auditor.collectors.github:GitHubCollector",
-    "auditor.collectors.git_history:GitHistoryCollector",
-    "auditor.collectors.inputs:InputCollector",
-)
-
-# module:attribute of each collector's declared signals, in the same order.
-SPEC_SOURCES = (
-    "auditor.collectors.index:SPECS",
-    "auditor.collectors.backends.github.signals:SPECS",
-    "auditor.collectors.backends.git.signals:SPECS",
-    "auditor.collectors.inputs:SPECS",
+    ("auditor.collectors.index:IndexCollector", "auditor.collectors.index:SPECS"),
+    (
+        "auditor.collectors.github:GitHubCollector",
+        "auditor.collectors.backends.github.signals:SPECS",
+    ),
+    (
+        "auditor.collectors.git_history:GitHistoryCollector",
+        "auditor.collectors.backends.git.signals:SPECS",
+    ),
+    ("auditor.collectors.inputs:InputCollector", "auditor.collectors.inputs:SPECS"),
 )
 
 
@@ -45,14 +44,14 @@ def _load(ref: str) -> object | None:
 
 def collector_classes() -> list[type[Collector]]:
     """The collector classes, imported (with everything they use)."""
-    loaded = (_load(ref) for ref in COLLECTORS)
+    loaded = (_load(ref) for ref, _ in COLLECTORS)
     return [cls for cls in loaded if isinstance(cls, type) and issubclass(cls, Collector)]
 
 
 def spec_groups() -> list[tuple[SignalSpec, ...]]:
     """Each collector's declared signals, without importing the collectors."""
     groups: list[tuple[SignalSpec, ...]] = []
-    for ref in SPEC_SOURCES:
+    for _, ref in COLLECTORS:
         specs = _load(ref)
         if isinstance(specs, tuple):
             groups.append(specs)

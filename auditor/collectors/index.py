@@ -37,8 +37,8 @@ from auditor.collectors.interface import (
     JSONValue,
     Signal,
     SignalSpec,
-    SignalType,
     Subject,
+    spec,
 )
 from auditor.collectors.notice_cache import find_notice_cached, rules_fingerprint
 from auditor.collectors.notices import Notice, find_notice
@@ -72,150 +72,146 @@ _DEV_STATUS = "Development Status ::"
 _SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
-def _spec(name: str, type_: SignalType, description: str, unit: str | None = None) -> SignalSpec:
-    return SignalSpec(name=name, type=type_, description=description, unit=unit)
-
-
 SPECS: tuple[SignalSpec, ...] = (
-    _spec(
+    spec(
         "index_publishers",
         "list",
         "Accounts with a role of their own on the index ({role, user}: owners and"
         " maintainers), from the project JSON's ownership roles. An index organisation's"
         " members can publish too and are not listed.",
     ),
-    _spec(
+    spec(
         "index_publisher_count",
         "int",
         "Distinct accounts with their own role on the index; unknown (not zero) when an"
         " index organisation owns the project and lists none, as its members publish.",
         "accounts",
     ),
-    _spec(
+    spec(
         "index_organization",
         "str",
         "The index organisation that owns the project; null (known) when it has none.",
     ),
-    _spec(
+    spec(
         "days_since_release",
         "int",
         "Days since the newest non-yanked release was uploaded.",
         "days",
     ),
-    _spec(
+    spec(
         "index_releases_365d",
         "int",
         "Releases (yanked ones included: they still show activity) uploaded in the last 365 days.",
         "releases",
     ),
-    _spec(
+    spec(
         "first_release_age_days",
         "int",
         "Days since the project's first release was uploaded: how long it has existed.",
         "days",
     ),
-    _spec(
+    spec(
         "latest_release_yanked",
         "bool",
         "The highest released version (final releases preferred) is yanked.",
     ),
-    _spec(
+    spec(
         "development_status",
         "str",
         "The 'Development Status' classifier of the latest release, e.g. '5 - Production/Stable'.",
     ),
-    _spec(
+    spec(
         "declared_inactive",
         "bool",
         "The project declares itself inactive ('Development Status :: 7 - Inactive').",
     ),
-    _spec(
+    spec(
         "declared_planning",
         "bool",
         "The project declares itself in planning ('Development Status :: 1 - Planning').",
     ),
-    _spec(
+    spec(
         "index_releases_730d",
         "int",
         "Releases uploaded in the last 730 days (two years).",
         "releases",
     ),
-    _spec(
+    spec(
         "release_count",
         "int",
         "Versions ever released (with at least one file): a long history is a rhythm, a"
         " handful of releases may be a small finished tool.",
         "releases",
     ),
-    _spec(
+    spec(
         "median_release_gap_days",
         "float",
         "Median days between consecutive releases over the last 20 before the newest:"
         " the project's own rhythm. Unknown with fewer than 3 releases.",
         "days",
     ),
-    _spec(
+    spec(
         "release_gap_ratio",
         "float",
         "Days since the newest release divided by the median gap (at least 7 days): how"
         " overdue the next release is against the project's own rhythm.",
     ),
-    _spec(
+    spec(
         "index_org_owned",
         "bool",
         "An index organisation owns the project (ownership.organization is set).",
     ),
-    _spec(
+    spec(
         "index_publisher_company",
         "str",
         "The large company (rules/large-companies.toml) whose account is the sole"
         " publishing account, or '' when it is not a listed company's.",
     ),
-    _spec(
+    spec(
         "deprecation_notice",
         "str",
         "The sentence of the summary or description in which the project says it is"
         " deprecated, unmaintained, archived, at end of life or moved (quoted, cleaned,"
         " at most 280 characters); '' when it says none of that.",
     ),
-    _spec(
+    spec(
         "successor",
         "str",
         "The project a deprecation notice points users to ('use X instead', 'moved to"
         " X'); '' when the notice names none or there is no notice.",
     ),
-    _spec(
+    spec(
         "open_vulnerabilities",
         "int",
         "Known vulnerabilities the index lists for the newest release and not withdrawn:"
         " they affect the latest version, so no release fixes them yet.",
         "advisories",
     ),
-    _spec(
+    spec(
         "open_vulnerability_ids",
         "list",
         "Ids (with aliases) of the advisories counted in open_vulnerabilities.",
     ),
-    _spec("requires_python", "str", "The latest release's Requires-Python specifier."),
-    _spec(
+    spec("requires_python", "str", "The latest release's Requires-Python specifier."),
+    spec(
         "repository_url",
         "str",
         "The source repository the project links to (any host; only GitHub links are fetched).",
     ),
-    _spec(
+    spec(
         "repository_confidence",
         "str",
         "How the repository was found, as a confidence: high (a source-labelled"
         " Project-URL), medium (the homepage or an issues/changelog link into it), low"
         " (any other link, or a source link on a host we do not fetch from).",
     ),
-    _spec(
+    spec(
         "funding_links_index",
         "list",
         "Funding links ({platform, url}) among the Project-URLs (funding, sponsor, donate"
         " labels, or a known funding platform).",
     ),
-    _spec("homepage", "str", "The project's homepage (Home-page or a 'Homepage' Project-URL)."),
+    spec("homepage", "str", "The project's homepage (Home-page or a 'Homepage' Project-URL)."),
 )
 NAMES: tuple[str, ...] = tuple(s.name for s in SPECS)
 

@@ -30,6 +30,11 @@ class SignalSpec:
     unit: str | None = None
 
 
+def spec(name: str, type_: SignalType, description: str, unit: str | None = None) -> SignalSpec:
+    """A ``SignalSpec`` in the order the collectors' long tables of them read best."""
+    return SignalSpec(name=name, type=type_, description=description, unit=unit)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Subject:
     """What a collector looks at: a resolved package and, if known, its repository."""

@@ -97,10 +97,8 @@ def find_member(remote: _Remote, suffix: str) -> bytes | None:
     # request of 1-4 MB for each big wheel on the resolver's path.
     begin = remote.size - len(tail)
     held = tail[max(0, cd_offset - begin) : max(0, cd_offset + cd_size - begin)]
-    if cd_offset >= begin and len(held) == cd_size:
-        return _search(remote, held, needle)  # the whole directory is in the tail
     found = _search(remote, held, needle) if held else None
-    if found is not None:
+    if found is not None or len(held) == cd_size:  # found, or the whole directory is held
         return found
     return _search(remote, remote.read(cd_offset, cd_size), needle)
 

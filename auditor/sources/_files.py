@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from auditor.errors import InputError
+from auditor.errors import InputError, excerpt
 from auditor.sources._text import decode_bytes
 
 #: the largest dependency file read; real lock files of big AI apps stay under a few MiB
@@ -118,3 +118,12 @@ def checkout_root(top: Path | None) -> Path:
         if (candidate / ".git").exists():
             return candidate
     return folder
+
+
+def outside_checkout(folder: Path, checkout: Path) -> str | None:
+    """Why a local project at ``folder`` is not read, or None when it lies inside."""
+    if folder.resolve().is_relative_to(checkout):
+        return None
+    return (
+        f"local project {excerpt(str(folder))!r} lies outside the checkout ({checkout}); not read"
+    )

@@ -22,9 +22,9 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from auditor.errors import ParseError, excerpt
+from auditor.errors import ParseError
 from auditor.model import Origin, Requirement
-from auditor.sources._files import OUTSIDE_HINT
+from auditor.sources._files import OUTSIDE_HINT, outside_checkout
 from auditor.sources._local import local_project_name
 from auditor.sources._pep508 import check_marker, parse_pep508, to_requirement
 
@@ -93,15 +93,9 @@ class RequirementLine:
         self.checkout = checkout
 
     def _inside(self, folder: Path, line: int, text: str) -> None:
-        if self.checkout is not None and not folder.resolve().is_relative_to(self.checkout):
-            raise ParseError(
-                self.path,
-                line,
-                text,
-                f"local project {excerpt(str(folder))!r} lies outside the checkout "
-                f"({self.checkout}); not read",
-                hint=OUTSIDE_HINT,
-            )
+        why = None if self.checkout is None else outside_checkout(folder, self.checkout)
+        if why is not None:
+            raise ParseError(self.path, line, text, why, hint=OUTSIDE_HINT)
 
     def parse(self, arg: str, *, line: int, hashes: tuple[str, ...]) -> Requirement:
         """A non-editable requirement argument."""

@@ -13,7 +13,13 @@ from urllib.parse import unquote, urlsplit
 from auditor.errors import InputError, excerpt
 from auditor.model import DependencyInput, SourceOptions
 from auditor.sources._base import BaseSource
-from auditor.sources._files import MAX_INPUT_BYTES, OUTSIDE_HINT, checkout_root, read_text_file
+from auditor.sources._files import (
+    MAX_INPUT_BYTES,
+    OUTSIDE_HINT,
+    checkout_root,
+    outside_checkout,
+    read_text_file,
+)
 from auditor.sources.cyclonedx import CycloneDxSource
 from auditor.sources.interface import InputFile
 from auditor.sources.pdm_lock import PdmLockSource
@@ -144,13 +150,9 @@ def _check_local_projects(result: DependencyInput, checkout: Path) -> None:
     for req in (*result.requirements, *result.constraints):
         if req.url is None or not req.url.startswith("file:"):
             continue
-        folder = Path(unquote(urlsplit(req.url).path))
-        if not folder.resolve().is_relative_to(checkout):
-            raise InputError(
-                f"{req.origin}: local project {excerpt(str(folder))!r} lies outside the "
-                f"checkout ({checkout}); not read",
-                hint=OUTSIDE_HINT,
-            )
+        why = outside_checkout(Path(unquote(urlsplit(req.url).path)), checkout)
+        if why is not None:
+            raise InputError(f"{req.origin}: {why}", hint=OUTSIDE_HINT)
 
 
 def _checked_stdin(text: str) -> str:

@@ -7,83 +7,79 @@ that never reads a history.
 
 from __future__ import annotations
 
-from auditor.collectors.interface import SignalSpec, SignalType
+from auditor.collectors.interface import SignalSpec, spec
 
 #: the collector's name, as reports and unknown reasons show it
 COLLECTOR = "git"
 
 
-def _spec(name: str, type_: SignalType, description: str, unit: str | None = None) -> SignalSpec:
-    return SignalSpec(name=name, type=type_, description=description, unit=unit)
-
-
 SPECS: tuple[SignalSpec, ...] = (
-    _spec(
+    spec(
         "truck_factor",
         "int",
         "Developers who must leave before most source files have no active author"
         " (degree of authorship, Avelino et al. 2016).",
         "developers",
     ),
-    _spec(
+    spec(
         "truck_factor_authors",
         "list",
         "Names of the developers who make up the truck factor, most files first.",
     ),
-    _spec(
+    spec(
         "contributor_absence_factor",
         "int",
         "Fewest developers whose commits exceed half of all commits (CHAOSS), all time.",
         "developers",
     ),
-    _spec(
+    spec(
         "contributor_absence_factor_365d",
         "int",
         "Contributor absence factor over the last 365 days' commits.",
         "developers",
     ),
-    _spec(
+    spec(
         "active_authors_90d",
         "int",
         "Developers with a commit in the last 90 days.",
         "developers",
     ),
-    _spec(
+    spec(
         "active_authors_365d",
         "int",
         "Developers with a commit in the last 365 days.",
         "developers",
     ),
-    _spec(
+    spec(
         "developer_distribution",
         "float",
         "1 minus the top developer's share of all commits (0: one person did everything).",
     ),
-    _spec(
+    spec(
         "elephant_factor",
         "int",
         "Fewest organisations (by commit e-mail domain, public providers left out) whose"
         " commits exceed half of all organisational commits.",
         "organisations",
     ),
-    _spec(
+    spec(
         "elephant_factor_365d",
         "int",
         "Elephant factor over the last 365 days' commits.",
         "organisations",
     ),
-    _spec(
+    spec(
         "last_commit_days",
         "int",
         "Days since the newest commit by a person on the default branch.",
         "days",
     ),
-    _spec(
+    spec(
         "git_commits_365d",
         "int",
         "Commits by people in the last 365 days (git history).",
         "commits",
     ),
-    _spec("git_authors_total", "int", "Distinct developers (aliases merged, bots left out)."),
-    _spec("git_revision", "str", "The commit id the history signals were computed at."),
+    spec("git_authors_total", "int", "Distinct developers (aliases merged, bots left out)."),
+    spec("git_revision", "str", "The commit id the history signals were computed at."),
 )
