@@ -240,6 +240,10 @@ class _SharedSession:
     """One HTTP session for the graph stage and the collectors, made on first use: a warm
     audit answers from the cache and never loads requests and urllib3."""
 
+    #: made by ``make_session`` as it is: a page process can make the same (see
+    #: ``IndexClient``'s ``child_pages``)
+    default_http = True
+
     def __init__(self) -> None:
         self._session: requests.Session | None = None
         self._lock = threading.Lock()

@@ -134,8 +134,9 @@ def _fetch_all(conn: sqlite3.Connection, *, query: str, params: tuple[str, ...])
     return conn.execute(query, params).fetchall()
 
 
-def _encode(value: Any) -> str:
-    """Compact JSON with sorted keys (what ``json.dumps(..., sort_keys=True)`` wrote)."""
+def encode_value(value: Any) -> str:
+    """A row's value as the cache stores it: compact JSON with sorted keys (what
+    ``json.dumps(..., sort_keys=True)`` wrote). ``put_encoded`` takes its result."""
     try:
         return _ENCODER.encode(value).decode()
     except (msgspec.EncodeError, TypeError):
@@ -392,8 +393,12 @@ class Cache:
         when the cache is off and nothing is stored."""
         if self._disabled:
             return None
+        return self._queue(namespace, key, encode_value(value), ttl)
+
+    def _queue(self, namespace: str, key: str, payload: str, ttl: float | None) -> float | None:
+        if self._disabled:
+            return None
         now = time.time()
-        payload = _encode(value)
         expires = None if ttl is None else now + ttl
         with self._changed:
             if self._disabled:
@@ -407,6 +412,13 @@ class Cache:
                 _WITH_WRITER.add(self)
             self._changed.notify_all()
         return now
+
+    def put_encoded(
+        self, namespace: str, key: str, payload: str, *, ttl: float | None
+    ) -> float | None:
+        """``put`` of a value already encoded by ``encode_value`` (elsewhere: the index
+        client's fetch process packs a page's row while the parent resolves)."""
+        return self._queue(namespace, key, payload, ttl)
 
     def flush(self) -> None:
         """Wait until every queued row is stored (or the cache has turned itself off)."""

@@ -30,17 +30,27 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.cache import Cache
 from auditor.errors import AuditorError, DataSourceError, OfflineMissError, ResolutionError
+from auditor.index import fetch_process
 from auditor.index.failures import describe, describe_status, is_timeout
+from auditor.index.fetch_process import (
+    FetchProcess,
+    PackedPage,
+    PageAnswer,
+    read_page,
+    wheel_metadata_text,
+)
 from auditor.index.history import (
     SUMMARY_FORMAT,
     ReleaseSummary,
+    history_entry,
     releases_from_project_json,
     summarise,
     summarise_history,
+    upload_history,
 )
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
-from auditor.index.pacing import RoundTrips
-from auditor.index.simple_api import ACCEPT, DistFile, parse_html_page, parse_json_page
+from auditor.index.pacing import RoundTrips, fetching_ahead
+from auditor.index.simple_api import DistFile, WheelFilter
 
 if TYPE_CHECKING:
     import requests
@@ -130,6 +140,7 @@ class IndexClient:
         trusted_hosts: Sequence[str] = (),
         project_ttl: float = PROJECT_TTL,
         keep_file: Callable[[str], bool] | None = None,
+        child_pages: bool = False,
     ) -> None:
         if not index_urls:
             raise ValueError("at least one index URL is required")
@@ -154,6 +165,11 @@ class IndexClient:
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], Future[Any]] = {}
         self._parse_lock = threading.Lock()
+        # Pages read by a child process (see fetch_process): only for a session made the
+        # default way, which the child can make too; started after a few page misses.
+        self._use_child = child_pages
+        self._page_misses = 0
+        self._child: FetchProcess | None = None
         self._orders: dict[int, tuple[Sequence[Tag], dict[Tag, int]]] = {}
         # "index|name" -> the release history of a page fetched this run (see upload_times)
         self._histories: dict[str, dict[str, tuple[str, bool]] | None] = {}
@@ -396,7 +412,7 @@ class IndexClient:
         if cached is None or cached.versions is None or left is None or left <= 0:
             return
         ttl = None if left == math.inf else left
-        self.cache.put("upload-times", cache_key, _history_entry(cached.versions, summary), ttl=ttl)
+        self.cache.put("upload-times", cache_key, history_entry(cached.versions, summary), ttl=ttl)
 
     def _upload_times(self, name: str) -> dict[str, tuple[str, bool]] | None:
         index = self.index_urls[0]
@@ -412,12 +428,13 @@ class IndexClient:
         if cached is not None:
             return _history_from_entry(cached)
         try:
-            rows = self._index_files(index, name)
+            listing = self._index_files(index, name)
         except (DataSourceError, OfflineMissError):
             return None
         with self._lock:
             if cache_key in self._histories:  # the page was fetched just now
                 return self._histories[cache_key]
+        rows = _rows_of(listing) if listing is not None else None
         return upload_history(rows) if rows else None
 
     def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
@@ -451,12 +468,17 @@ class IndexClient:
         found = False
         out: dict[str, list[list[Any]]] = {}
         for index in self.index_urls:
-            rows = self._index_files(index, name)
-            if rows is None:
+            listing = self._index_files(index, name)
+            if listing is None:
                 continue
             found = True
             keep = self.keep_file
-            for row in rows:
+            if isinstance(listing, PackedPage) and keep is self._packed_with:
+                # Grouped and filtered by the fetch process, in page order.
+                for version, kept in listing.kept.items():
+                    out.setdefault(version, []).extend(kept)
+                continue
+            for row in _rows_of(listing):
                 if keep is None or keep(row[0]):
                     out.setdefault(row[2], []).append(row)
         if not found:
@@ -468,8 +490,12 @@ class IndexClient:
             )
         return out
 
-    def _index_files(self, index: str, name: str) -> list[list[Any]] | None:
-        """Rows of files on one index, None when the index lacks the project."""
+    def _index_files(self, index: str, name: str) -> list[list[Any]] | PackedPage | None:
+        """Rows of files on one index, None when the index lacks the project.
+
+        A page the fetch process read comes back packed (``PackedPage``): its rows are
+        stored as the child encoded them, and decoded here only if asked (``_rows_of``).
+        """
         cache_key = f"{index}|{name}"
         cached = self.cache.get(
             "simple", cache_key, allow_expired=self.offline, valid=_valid_simple_entry
@@ -491,32 +517,33 @@ class IndexClient:
             self._mark_dead(index, "only http(s) indexes are read")
             return None
         url = f"{index}/{name}/"
-        try:
-            resp = self._get(url, headers={"Accept": ACCEPT})
-        except network_errors() as exc:
-            self._unreachable(index, describe(exc, timeout=DEFAULT_TIMEOUT[1]))
+        answer = self._read_page(url, primary=index == self.index_urls[0])
+        if answer.kind == fetch_process.ERROR:
+            self._unreachable(index, answer.message)
             return None
-        if resp.status_code == 404:
+        if answer.status == 404:
             self.cache.put("simple", cache_key, {"missing": True}, ttl=self.project_ttl)
             return None
-        if resp.status_code != 200:
-            self._unreachable(index, f"HTTP {resp.status_code}")
+        if answer.kind == fetch_process.STATUS:
+            self._unreachable(index, f"HTTP {answer.status}")
             return None
-        try:
-            ctype = resp.headers.get("Content-Type", "")
-            # One page at a time: parsing holds the GIL anyway, and a big project's page
-            # is tens of megabytes of Python objects while it is being parsed.
-            with self._parse_lock:
-                if "json" in ctype:
-                    # The bytes: JSON is UTF-8, and ``resp.text`` would first run a
-                    # charset guess over the whole body (the media type names none).
-                    rows = parse_json_page(resp.content, resp.url)
-                else:
-                    rows = [f.to_row() for f in parse_html_page(resp.text, resp.url)]
-            del resp
-        except ValueError as exc:
-            self._unreachable(index, f"its answer for {name!r} is not a valid project page ({exc})")
+        if answer.kind == fetch_process.INVALID:
+            self._unreachable(
+                index, f"its answer for {name!r} is not a valid project page ({answer.message})"
+            )
             return None
+        packed = answer.packed
+        if packed is not None:
+            self.cache.put_encoded("simple", cache_key, packed.stored, ttl=self.project_ttl)
+            if packed.history_stored is not None:
+                with self._lock:
+                    self._histories[cache_key] = packed.history
+                    self._summaries[cache_key] = packed.summary
+                self.cache.put_encoded(
+                    "upload-times", cache_key, packed.history_stored, ttl=self.project_ttl
+                )
+            return packed
+        rows = answer.rows or []
         self.cache.put("simple", cache_key, {"files": rows}, ttl=self.project_ttl)
         if index == self.index_urls[0]:
             history = upload_history(rows)
@@ -526,7 +553,7 @@ class IndexClient:
                 self._summaries[cache_key] = summary
             # Written after the page and with the same time to live: it never outlives it.
             self.cache.put(
-                "upload-times", cache_key, _history_entry(history, summary), ttl=self.project_ttl
+                "upload-times", cache_key, history_entry(history, summary), ttl=self.project_ttl
             )
         return rows
 
@@ -674,17 +701,22 @@ class IndexClient:
 
     def _wheel_metadata(self, name: str, version: str, wheel: DistFile) -> CoreMetadata | None:
         """METADATA read from the wheel by range requests, without downloading it."""
-        from auditor.index.lazy_wheel import read_wheel_member
-
         host = urlsplit(wheel.url).hostname or ""
+        verify = host not in self.trusted_hosts
         with self._lock:
             self.requests_made += 1
-        try:
-            text = read_wheel_member(
-                self.session, wheel.url, "METADATA", verify=host not in self.trusted_hosts
-            )
-        except network_errors():
-            return None
+        child = self._child_if_ready()
+        asked = time.perf_counter()
+        answer = (
+            child.wheel_metadata(wheel.url, verify=verify, urgent=not fetching_ahead())
+            if child is not None
+            else None
+        )
+        if answer is not None:
+            self.round_trips.add(time.perf_counter() - asked)  # as for pages (_read_page)
+            text = answer.message if answer.kind == fetch_process.TEXT else None
+        else:
+            text = wheel_metadata_text(self.session, wheel.url, verify=verify)
         if text is None:
             return None
         return metadata_from_email(name, version, text, "wheel METADATA (range requests)")
@@ -784,11 +816,70 @@ class IndexClient:
         as yes, so a doubtful 404 is never remembered as a fact. (A project whose every
         file was removed has no project JSON either: its 404 is trusted.)"""
         try:
-            return bool(self._index_files(self.index_urls[0], name))
+            listing = self._index_files(self.index_urls[0], name)
+            return bool(listing.count if isinstance(listing, PackedPage) else listing)
         except AuditorError:
             return True
 
+    def close(self) -> None:
+        """Stop the page process, if one was started (the client stays usable)."""
+        with self._lock:
+            child, self._child = self._child, None
+            self._use_child = False
+        if child is not None:
+            child.close()
+
     # -- HTTP -------------------------------------------------------------------------
+
+    def _read_page(self, url: str, *, primary: bool) -> PageAnswer:
+        """One simple-API page, read by the fetch process when it runs, else here."""
+        child = self._page_child()
+        if child is not None:
+            host = urlsplit(url).hostname or ""
+            asked = time.perf_counter()
+            answer = child.page(
+                url,
+                verify=host not in self.trusted_hosts,
+                history=primary,
+                urgent=not fetching_ahead(),
+            )
+            if answer is not None:
+                with self._lock:
+                    self.requests_made += 1
+                if answer.elapsed is not None:
+                    # The wait as this process sees it (the child's reading and parsing
+                    # included): what the fetch threads here must cover, and each costs
+                    # this process little CPU, so more run at once.
+                    self.round_trips.add(time.perf_counter() - asked)
+                return answer
+        return read_page(self._get, url, self._parse_lock, read_timeout=DEFAULT_TIMEOUT[1])
+
+    def _page_child(self) -> FetchProcess | None:
+        """The fetch process if it is ready; started once enough pages were missed."""
+        if not self._use_child:
+            return None
+        with self._lock:
+            child = self._child
+            if child is None:
+                self._page_misses += 1
+                if self._page_misses < fetch_process.START_AFTER:
+                    return None
+                keep = self.keep_file if isinstance(self.keep_file, WheelFilter) else None
+                child = self._child = FetchProcess(keep)
+                if not child.start():
+                    self._use_child = False
+                    return None
+        return child if child.ready else None
+
+    @property
+    def _packed_with(self) -> object:
+        """The wheel filter the fetch process groups pages by (None: none)."""
+        child = self._child
+        return child.keep if child is not None else None
+
+    def _child_if_ready(self) -> FetchProcess | None:
+        child = self._child
+        return child if child is not None and child.ready else None
 
     def _get(self, url: str, **kw: Any) -> requests.Response:
         host = urlsplit(url).hostname or ""
@@ -808,6 +899,14 @@ class IndexClient:
         except network_errors():
             return None
         return resp.text if resp.status_code == 200 else None
+
+
+def _rows_of(listing: list[list[Any]] | PackedPage) -> list[list[Any]]:
+    """A listing's rows; a packed page's are decoded from the row it stored."""
+    if isinstance(listing, PackedPage):
+        rows: list[list[Any]] = msgspec.json.decode(listing.stored)["files"]
+        return rows
+    return listing
 
 
 def network_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
@@ -862,42 +961,6 @@ def _valid_simple_entry(value: Any) -> bool:
         isinstance(row, list) and len(row) in (8, 9) and all(isinstance(x, str) for x in row[:3])
         for row in files
     )
-
-
-def upload_history(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[str, bool]] | None:
-    """Version -> (earliest upload time, every file yanked) over a page's file rows.
-
-    None when any row lacks an upload time (partial times would fake a history) or the
-    page lists no file.
-    """
-    if not rows:
-        return None
-    out: dict[str, tuple[str, bool]] = {}
-    for row in rows:
-        stamp = row[8] if len(row) > 8 else None
-        if not isinstance(stamp, str) or not stamp:
-            return None
-        version, yanked = str(row[2]), bool(row[5])
-        seen = out.get(version)
-        if seen is None:
-            out[version] = (stamp, yanked)
-        else:
-            out[version] = (min(seen[0], stamp), seen[1] and yanked)
-    return out
-
-
-def _history_entry(
-    history: dict[str, tuple[str, bool]] | None, summary: ReleaseSummary | None
-) -> dict[str, Any]:
-    # (time, yanked) pairs are written as JSON arrays. The summary (null: no readable
-    # time) is written in the same row as the history it was made from, so the two can
-    # never disagree.
-    if history is None:
-        return {"versions": None}
-    return {
-        "versions": history,
-        "summary": None if summary is None else msgspec.to_builtins(summary),
-    }
 
 
 class _HistoryEntry(msgspec.Struct):

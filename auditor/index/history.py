@@ -177,3 +177,39 @@ def latest(releases: Sequence[Release]) -> Release | None:
         return None
     finals = [p for p in parsed if not p[0].is_prerelease] or parsed
     return max(finals, key=lambda p: p[0])[1]
+
+
+def upload_history(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[str, bool]] | None:
+    """Version -> (earliest upload time, every file yanked) over a page's file rows.
+
+    None when any row lacks an upload time (partial times would fake a history) or the
+    page lists no file.
+    """
+    if not rows:
+        return None
+    out: dict[str, tuple[str, bool]] = {}
+    for row in rows:
+        stamp = row[8] if len(row) > 8 else None
+        if not isinstance(stamp, str) or not stamp:
+            return None
+        version, yanked = str(row[2]), bool(row[5])
+        seen = out.get(version)
+        if seen is None:
+            out[version] = (stamp, yanked)
+        else:
+            out[version] = (min(seen[0], stamp), seen[1] and yanked)
+    return out
+
+
+def history_entry(
+    history: dict[str, tuple[str, bool]] | None, summary: ReleaseSummary | None
+) -> dict[str, Any]:
+    # (time, yanked) pairs are written as JSON arrays. The summary (null: no readable
+    # time) is written in the same row as the history it was made from, so the two can
+    # never disagree.
+    if history is None:
+        return {"versions": None}
+    return {
+        "versions": history,
+        "summary": None if summary is None else msgspec.to_builtins(summary),
+    }

@@ -71,6 +71,15 @@ def concurrency(round_trip_ms: float | None, ceiling: int) -> int:
     return max(min(FLOOR, ceiling), min(ceiling, wanted))
 
 
+_THREAD = threading.local()
+
+
+def fetching_ahead() -> bool:
+    """Is this thread one of a ``PacedExecutor``'s: a fetch ahead, which nobody waits
+    for yet? (A fetch process serves the others first.)"""
+    return bool(getattr(_THREAD, "ahead", False))
+
+
 class PacedExecutor(Executor):
     """A pool of ``ceiling`` threads whose tasks run at most ``limit()`` at a time.
 
@@ -89,6 +98,7 @@ class PacedExecutor(Executor):
         return self._pool.submit(self._run, fn, args, kwargs)
 
     def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        _THREAD.ahead = True
         with self._turns:
             while self._running >= max(1, self._limit()):
                 self._turns.wait()

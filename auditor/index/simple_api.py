@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -256,7 +256,7 @@ def parse_html_page(text: str, page_url: str) -> list[DistFile]:
     return out
 
 
-def wheel_prefilter(tags: Iterable[Tag]) -> Callable[[str], bool]:
+def wheel_prefilter(tags: Iterable[Tag]) -> WheelFilter:
     """A cheap test that drops wheels a target can never install, by their filename.
 
     Checks the interpreter, ABI and platform parts separately against the target's
@@ -271,25 +271,41 @@ def wheel_prefilter(tags: Iterable[Tag]) -> Callable[[str], bool]:
         interpreters.add(tag.interpreter)
         abis.add(tag.abi)
         platforms.add(tag.platform)
+    return WheelFilter(interpreters, abis, platforms)
 
-    verdicts: dict[str, bool] = {}  # one verdict per distinct tag string
 
-    def keep(filename: str) -> bool:
+class WheelFilter:
+    """``wheel_prefilter``'s test: a callable made of three sets of tag parts, so it can
+    be sent to another process (``parts``) and rebuilt there the same."""
+
+    __slots__ = ("_verdicts", "abis", "interpreters", "platforms")
+
+    def __init__(
+        self, interpreters: Iterable[str], abis: Iterable[str], platforms: Iterable[str]
+    ) -> None:
+        self.interpreters = frozenset(interpreters)
+        self.abis = frozenset(abis)
+        self.platforms = frozenset(platforms)
+        self._verdicts: dict[str, bool] = {}  # one verdict per distinct tag string
+
+    def parts(self) -> tuple[list[str], list[str], list[str]]:
+        """(interpreters, ABIs, platforms), sorted: ``WheelFilter(*parts)`` is the same test."""
+        return sorted(self.interpreters), sorted(self.abis), sorted(self.platforms)
+
+    def __call__(self, filename: str) -> bool:
         if not filename.endswith(".whl"):
             return True
         head, *tag_parts = filename[:-4].rsplit("-", 3)
         if len(tag_parts) < 3 or "-" not in head:
             return True  # fewer than five dash-separated parts: not a wheel name we judge
         tag_string = "-".join(tag_parts)
-        verdict = verdicts.get(tag_string)
+        verdict = self._verdicts.get(tag_string)
         if verdict is None:
             interp, abi, plat = (part.lower() for part in tag_parts)
             verdict = (
-                any(p in interpreters for p in interp.split("."))
-                and any(a in abis for a in abi.split("."))
-                and any(p in platforms for p in plat.split("."))
+                any(p in self.interpreters for p in interp.split("."))
+                and any(a in self.abis for a in abi.split("."))
+                and any(p in self.platforms for p in plat.split("."))
             )
-            verdicts[tag_string] = verdict
+            self._verdicts[tag_string] = verdict
         return verdict
-
-    return keep

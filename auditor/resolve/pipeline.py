@@ -107,6 +107,8 @@ def build_graph(
         cache=cache,
         offline=request.offline,
         trusted_hosts=trusted,
+        # A child process can read pages only through a session it can make itself.
+        child_pages=session is None or getattr(session, "default_http", False),
     )
     options = ResolveOptions(
         target=target,
@@ -126,6 +128,7 @@ def build_graph(
             index.keep_file = wheel_prefilter(tags)
             graph = resolve(inputs, index=index, options=replace(options, tags=tags))
     finally:
+        index.close()
         if own_cache:
             cache.close()
     warnings = list(dict.fromkeys([*graph.warnings, *cache.warnings]))

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import auditor.collectors.index as index_module
-from auditor.cache import Cache, _encode
+from auditor.cache import Cache, encode_value
 from auditor.collectors.index import (
     FACT_NAMES,
     IndexCollector,
@@ -136,7 +136,7 @@ def test_each_recorded_projects_row_holds_what_its_document_gives(
         expected = project_facts(doc, name=name)
         row = cache.get(DERIVED_NAMESPACE, name)
         assert row is not None
-        assert facts_from_row(name, _encode(row["facts"]).encode()) == expected == facts[name]
+        assert facts_from_row(name, encode_value(row["facts"]).encode()) == expected == facts[name]
         # The stored part and the release part together are the signals of the document.
         whole = project_signals(doc, now=NOW, name=name)
         assert {k: v for k, v in whole.items() if k in FACT_NAMES} == dict(expected.values)
@@ -249,7 +249,7 @@ def test_stored_facts_read_back_equal_for_any_document(
     doc: dict[str, Any], name: str, hosts: tuple[str, ...]
 ) -> None:
     facts = project_facts(doc, name=name, github_hosts=hosts)
-    stored = _encode(facts_to_row(name, facts)).encode()  # what the cache writes
+    stored = encode_value(facts_to_row(name, facts)).encode()  # what the cache writes
     back = facts_from_row(name, stored)
     assert back is not None and back == facts
     for key, value in facts.values.items():  # dict keys in the same order too

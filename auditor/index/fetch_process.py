@@ -1,0 +1,495 @@
+"""Simple-API pages fetched and parsed in a second process, beside the resolver.
+
+Why: a cold resolution is CPU-bound in one interpreter. Reading the simple pages of a
+large stack (85 MB of JSON for the AI stack, 190,000 file entries) costs about 1.2 s of
+Python CPU, and every second of it competes for the interpreter lock with the resolver
+and the metadata fetches waiting on it; a cold graph with every page already cached
+took 2.3 s instead of 4.3-4.6 s. A child process has a lock of its own and a core of
+its own, so the pages are read there and only their rows come back (as msgpack, which
+the parent decodes in C).
+
+Nothing changes in what a page means: the child runs ``read_page``, the function the
+client runs in process, and the client handles its answer the same way whichever side
+read it (the cache, the history, the errors, the counts). A child that cannot start or
+dies answers nothing, and the client reads the page itself; a page the child could not
+read for a reason of its own (anything but the network or the page) is read again in
+process. The child makes the session the client would make (``make_session``), so it
+sees the same proxies, certificates and retries; a client given a session of its own
+never uses a child.
+
+The child is started only when a run misses enough pages to be worth its start (about
+0.1 s of the other core), and stops when its stdin closes: when the client closes, or
+the parent exits. It prints nothing: its stdout carries answers and its stderr is
+discarded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+import msgspec
+
+from auditor.cache import encode_value
+from auditor.index.failures import describe
+from auditor.index.history import (
+    ReleaseSummary,
+    history_entry,
+    summarise_history,
+    upload_history,
+)
+from auditor.index.http_defaults import DEFAULT_TIMEOUT
+from auditor.index.simple_api import ACCEPT, WheelFilter, parse_html_page, parse_json_page
+
+if TYPE_CHECKING:
+    import subprocess
+
+    import requests
+
+#: the kinds of answer
+ROWS = "rows"  # a page: its file rows
+STATUS = "status"  # an HTTP status other than 200 (a 404 among them)
+INVALID = "invalid"  # 200, but not a page we can read; ``message`` says why
+ERROR = "error"  # no answer (network); ``message`` is ``describe``'s phrase
+RETRY = "retry"  # the child failed for a reason of its own: read it in process
+TEXT = "text"  # a wheel member's text (``message``)
+NONE = "none"  # no such member, or no readable wheel (``read_wheel_member``'s None)
+
+#: what the child is asked for
+SETUP = "setup"  # the first frame: the wheel filter; the child answers "ready"
+PAGE = "page"  # a simple-API page: ``read_page``
+WHEEL_METADATA = "wheel-metadata"  # a wheel's METADATA by range requests
+
+#: page misses in one run before a child is started: a small resolution (and most
+#: tests) never pays for a process, a big one starts it within its first round trips
+START_AFTER = 8
+#: fetches ahead the child runs at once (asked by the parent's fetch threads, so this
+#: is a ceiling); more only fight over the child's interpreter lock
+CHILD_THREADS = 6
+#: and fetches someone waits for (the resolver), on threads of their own
+URGENT_THREADS = 2
+
+_HEADER = struct.Struct(">I")
+#: the largest frame either side accepts: a page's rows are far below this (the AI
+#: stack's biggest, numpy, is ~2 MB); anything larger is a broken pipe, not an answer
+MAX_FRAME = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PageAnswer:
+    """What reading one simple-API page gave, on either side of the pipe."""
+
+    kind: str
+    rows: list[list[Any]] | None = None
+    status: int | None = None
+    message: str = ""
+    #: time to the response headers, for the client's pacing (None: no response)
+    elapsed: float | None = None
+    #: a page the child read comes back packed (``pack_page``), its rows not decoded
+    packed: PackedPage | None = None
+
+
+class PackedPage(msgspec.Struct, frozen=True, array_like=True):
+    """A page's rows as the parent needs them, made by the child (``pack_page``).
+
+    The parent stores ``stored`` as the cache row, as it is, and reads the kept rows
+    grouped by version: it never decodes the whole file list (190,000 rows for the AI
+    stack), nor filters it, nor encodes it again for the cache.
+    """
+
+    #: the ``simple`` cache row's JSON (``encode_value({"files": rows})``)
+    stored: str
+    #: version -> rows the wheel filter keeps (all rows without a filter), in page order
+    kept: dict[str, list[list[Any]]]
+    #: how many rows the page has
+    count: int
+    #: the release history and its summary, and their ``upload-times`` row's JSON (asked
+    #: for the primary index only; ``history_stored`` is None when not asked)
+    history: dict[str, tuple[str, bool]] | None = None
+    summary: ReleaseSummary | None = None
+    history_stored: str | None = None
+
+
+def pack_page(
+    rows: list[list[Any]], keep: Callable[[str], bool] | None, *, with_history: bool
+) -> PackedPage:
+    """What the parent needs of a page's rows (see ``PackedPage``): the same values the
+    client derives from them in process, so either side gives the same cache rows."""
+    kept: dict[str, list[list[Any]]] = {}
+    for row in rows:
+        if keep is None or keep(row[0]):
+            kept.setdefault(row[2], []).append(row)
+    stored = encode_value({"files": rows})
+    if not with_history:
+        return PackedPage(stored=stored, kept=kept, count=len(rows))
+    history = upload_history(rows)
+    summary = summarise_history(history)
+    return PackedPage(
+        stored=stored,
+        kept=kept,
+        count=len(rows),
+        history=history,
+        summary=summary,
+        history_stored=encode_value(history_entry(history, summary)),
+    )
+
+
+def read_page(
+    get: Callable[..., requests.Response],
+    url: str,
+    parse_lock: AbstractContextManager[Any],
+    *,
+    read_timeout: float = DEFAULT_TIMEOUT[1],
+) -> PageAnswer:
+    """GET one project page with ``get`` and parse it into file rows.
+
+    ``get(url, headers=...)`` sends the request (timeouts and TLS verification are its
+    business; ``read_timeout`` is the one it uses, for the message of a timeout).
+    Parsing holds ``parse_lock``: it holds the interpreter lock anyway, and a big page
+    is tens of megabytes of objects while it is being parsed.
+    """
+    import requests
+
+    try:
+        resp = get(url, headers={"Accept": ACCEPT})
+    except requests.RequestException as exc:  # what ``client.network_errors`` names
+        return PageAnswer(kind=ERROR, message=describe(exc, timeout=read_timeout))
+    elapsed_td = getattr(resp, "elapsed", None)
+    elapsed = elapsed_td.total_seconds() if elapsed_td is not None else None
+    if resp.status_code != 200:
+        return PageAnswer(kind=STATUS, status=resp.status_code, elapsed=elapsed)
+    try:
+        ctype = resp.headers.get("Content-Type", "")
+        with parse_lock:
+            if "json" in ctype:
+                # The bytes: JSON is UTF-8, and ``resp.text`` would first run a charset
+                # guess over the whole body (the media type names none).
+                rows = parse_json_page(resp.content, resp.url)
+            else:
+                rows = [f.to_row() for f in parse_html_page(resp.text, resp.url)]
+    except ValueError as exc:
+        return PageAnswer(kind=INVALID, message=str(exc), elapsed=elapsed)
+    return PageAnswer(kind=ROWS, rows=rows, elapsed=elapsed)
+
+
+def wheel_metadata_text(session: requests.Session, url: str, *, verify: bool) -> str | None:
+    """A remote wheel's METADATA by range requests; None when there is none to read or
+    the network failed (the caller then tries the next source)."""
+    import requests
+
+    from auditor.index.lazy_wheel import read_wheel_member
+
+    try:
+        return read_wheel_member(session, url, "METADATA", verify=verify)
+    except requests.RequestException:  # what ``client.network_errors`` names
+        return None
+
+
+# -- the parent's side --------------------------------------------------------------------
+
+
+class FetchProcess:
+    """The parent's handle on the child: send a URL, wait for its answer.
+
+    ``page`` and ``wheel_metadata`` return None whenever the child cannot answer (not
+    started yet, gone, or its pipe broken): the caller then reads it itself.
+    """
+
+    def __init__(self, keep: WheelFilter | None = None, argv: list[str] | None = None) -> None:
+        #: the wheel filter the child applies to the rows it groups (see ``PackedPage``)
+        self.keep = keep
+        self._argv = argv if argv is not None else child_command()
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._pending: dict[int, Future[PageAnswer | None]] = {}
+        self._next_id = 1
+        self._ready = threading.Event()
+        self._dead = False
+        self._proc: subprocess.Popen[bytes] | None = None
+        #: answers the child gave (not counting those it handed back): for tests
+        self.answered = 0
+
+    def start(self) -> bool:
+        """Start the child (without waiting for it). False when it cannot be started."""
+        import subprocess
+
+        try:
+            # The command is this interpreter and a fixed module, never input.
+            self._proc = subprocess.Popen(  # noqa: S603
+                self._argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+            )
+        except OSError:
+            self._dead = True
+            return False
+        parts = self.keep.parts() if self.keep is not None else None
+        if not self._send([0, SETUP, parts]):
+            return False
+        threading.Thread(target=self._read_answers, name="fetch-process", daemon=True).start()
+        return True
+
+    @property
+    def ready(self) -> bool:
+        """The child has started and answers (until it is gone)."""
+        return self._ready.is_set() and not self._dead
+
+    def page(
+        self, url: str, *, verify: bool, history: bool, urgent: bool = True
+    ) -> PageAnswer | None:
+        """The child's answer for a simple-API page (its ``read_page``, packed with the
+        release history when ``history``), or None: then read it in process.
+
+        ``urgent``: someone waits for it now (the resolver), not a fetch ahead; the child
+        reads it before the fetches ahead it has queued."""
+        return self._ask([PAGE, url, verify, history, urgent])
+
+    def wheel_metadata(self, url: str, *, verify: bool, urgent: bool = True) -> PageAnswer | None:
+        """The text of a remote wheel's METADATA (kind ``TEXT``; ``NONE`` when
+        ``read_wheel_member`` found none, or the network failed), or None: then read it
+        in process. ``urgent`` as for ``page``."""
+        return self._ask([WHEEL_METADATA, url, verify, False, urgent])
+
+    def _ask(self, request: list[Any]) -> PageAnswer | None:
+        if not self.ready:
+            return None
+        fut: Future[PageAnswer | None] = Future()
+        with self._lock:
+            if self._dead:
+                return None
+            ident = self._next_id
+            self._next_id += 1
+            self._pending[ident] = fut
+        self._send([ident, *request])
+        return fut.result()
+
+    def _send(self, message: list[Any]) -> bool:
+        frame = msgspec.msgpack.encode(message)
+        proc = self._proc
+        try:
+            assert proc is not None and proc.stdin is not None
+            with self._write_lock:
+                proc.stdin.write(_HEADER.pack(len(frame)) + frame)
+                proc.stdin.flush()
+        except (OSError, ValueError, AssertionError):
+            self._gone()
+            return False
+        return True
+
+    def close(self) -> None:
+        """Stop the child: its stdin closes, it finishes and exits; killed if it lingers."""
+        import subprocess
+
+        proc = self._proc
+        self._gone()
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def _gone(self) -> None:
+        with self._lock:
+            self._dead = True
+            pending, self._pending = self._pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_result(None)
+
+    def _read_answers(self) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        try:
+            while True:
+                frame = _read_frame(proc.stdout)
+                if frame is None:
+                    break
+                message = _ANSWER.decode(frame)
+                if message.ident == 0:
+                    self._ready.set()
+                    continue
+                with self._lock:
+                    fut = self._pending.pop(message.ident, None)
+                if fut is None:
+                    continue
+                if message.kind == RETRY:
+                    fut.set_result(None)
+                    continue
+                self.answered += 1
+                fut.set_result(
+                    PageAnswer(
+                        kind=message.kind,
+                        status=message.status,
+                        message=message.message,
+                        elapsed=message.elapsed,
+                        packed=message.packed,
+                    )
+                )
+        except (OSError, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+            pass
+        finally:
+            self._gone()
+
+
+class _Answer(msgspec.Struct, array_like=True):
+    """A frame from the child: [ident, kind, status, message, elapsed, packed]."""
+
+    ident: int
+    kind: str
+    status: int | None = None
+    message: str = ""
+    elapsed: float | None = None
+    packed: PackedPage | None = None
+
+
+_ANSWER = msgspec.msgpack.Decoder(_Answer)
+
+
+def child_command() -> list[str]:
+    """The child's command line: this interpreter, importing auditor from where the
+    parent did, and nothing from the working directory (``-P``: a checkout under audit
+    may hold a module of any name)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from auditor.index.fetch_process import serve; serve()"
+    )
+    return [sys.executable, "-P", "-c", code, root]
+
+
+def _read_frame(stream: IO[bytes]) -> bytes | None:
+    head = _read_exactly(stream, _HEADER.size)
+    if head is None:
+        return None
+    (size,) = _HEADER.unpack(head)
+    if size > MAX_FRAME:
+        raise ValueError("frame too large")
+    return _read_exactly(stream, size)
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    data = stream.read(size)
+    if data is None or len(data) < size:
+        return None
+    return data
+
+
+# -- the child's side ---------------------------------------------------------------------
+
+
+class _PriorityLock:
+    """A lock that waiting urgent holders take before waiting others (page parsing in
+    the child: the page the resolver waits for goes before the pages fetched ahead)."""
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition()
+        self._held = False
+        self._urgent_waiting = 0
+
+    @contextlib.contextmanager
+    def hold(self, *, urgent: bool) -> Iterator[None]:
+        with self._turns:
+            if urgent:
+                self._urgent_waiting += 1
+            while self._held or (not urgent and self._urgent_waiting):
+                self._turns.wait()
+            if urgent:
+                self._urgent_waiting -= 1
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._turns:
+                self._held = False
+                self._turns.notify_all()
+
+
+def serve() -> None:
+    """The child's main loop: a URL in, an answer out, until stdin closes."""
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.index.http import make_session
+
+    gc.set_threshold(50_000, 20, 100)  # as the CLI: pages are many small objects
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed by accident goes to stderr (discarded), not the pipe
+    session = make_session()
+    parse_lock = _PriorityLock()
+    write_lock = threading.Lock()
+    encoder = msgspec.msgpack.Encoder()
+    keep: list[WheelFilter | None] = [None]
+
+    def send(answer: list[Any]) -> None:
+        frame = encoder.encode(answer)
+        with write_lock:
+            out.write(_HEADER.pack(len(frame)) + frame)
+            out.flush()
+
+    def get(verify: bool) -> Callable[..., requests.Response]:
+        return lambda u, **kw: session.get(u, timeout=DEFAULT_TIMEOUT, verify=verify, **kw)
+
+    def answer(ident: int, op: str, url: str, verify: bool, history: bool, urgent: bool) -> None:
+        reply: list[Any]
+        try:
+            if op == PAGE:
+                page = read_page(get(verify), url, parse_lock.hold(urgent=urgent))
+                packed = None
+                if page.rows is not None:
+                    packed = pack_page(page.rows, keep[0], with_history=history)
+                reply = [ident, page.kind, page.status, page.message, page.elapsed, packed]
+            elif op == WHEEL_METADATA:
+                text = wheel_metadata_text(session, url, verify=verify)
+                reply = [ident, NONE] if text is None else [ident, TEXT, None, text]
+            else:
+                reply = [ident, RETRY]
+        except Exception:  # anything unforeseen: the parent reads this itself
+            reply = [ident, RETRY]
+        try:
+            send(reply)
+        except (OSError, ValueError):
+            os._exit(0)  # the parent is gone
+
+    stdin = sys.stdin.buffer
+    # Separate threads for what the resolver waits on: never queued behind fetches ahead.
+    urgent_pool = ThreadPoolExecutor(max_workers=URGENT_THREADS, thread_name_prefix="urgent")
+    with (
+        urgent_pool,
+        ThreadPoolExecutor(max_workers=CHILD_THREADS, thread_name_prefix="fetch") as pool,
+    ):
+        while True:
+            try:
+                frame = _read_frame(stdin)
+            except ValueError:
+                break
+            if frame is None:
+                break
+            message = msgspec.msgpack.decode(frame)
+            if message[0] == 0:  # [0, SETUP, wheel filter parts or None]
+                parts = message[2]
+                keep[0] = WheelFilter(*parts) if parts is not None else None
+                send([0, "ready"])
+                continue
+            ident, op, url, verify, history, urgent = message
+            (urgent_pool if urgent else pool).submit(
+                answer, int(ident), str(op), str(url), bool(verify), bool(history), bool(urgent)
+            )
