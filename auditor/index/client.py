@@ -821,6 +821,14 @@ class IndexClient:
         except AuditorError:
             return True
 
+    def start_fetch_process(self) -> None:
+        """A resolution is about to run: start the fetch process now if it can be forked
+        (it then answers within milliseconds); otherwise it starts after a few misses."""
+        if self._use_child and fetch_process.can_fork():
+            with self._lock:
+                self._page_misses = max(self._page_misses, fetch_process.START_AFTER)
+            self._page_child()
+
     def close(self) -> None:
         """Stop the page process, if one was started (the client stays usable)."""
         with self._lock:

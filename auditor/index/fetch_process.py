@@ -197,60 +197,61 @@ def wheel_metadata_text(session: requests.Session, url: str, *, verify: bool) ->
 
 
 class FetchProcess:
-    """The parent's handle on the child: send a URL, wait for its answer.
+    """The parent's handle on the fetch processes: send a URL, wait for its answer.
 
-    ``page`` and ``wheel_metadata`` return None whenever the child cannot answer (not
-    started yet, gone, or its pipe broken): the caller then reads it itself.
+    ``children`` processes (two on a machine with two cores or more: one was the
+    bottleneck of a cold resolution, busy all along while the parent waited); each
+    request goes to the one with the fewest unanswered. ``page`` and ``wheel_metadata``
+    return None whenever no child can answer (not started yet, gone, or its pipe
+    broken): the caller then reads it itself.
     """
 
-    def __init__(self, keep: WheelFilter | None = None, argv: list[str] | None = None) -> None:
-        #: the wheel filter the child applies to the rows it groups (see ``PackedPage``)
+    def __init__(
+        self,
+        keep: WheelFilter | None = None,
+        argv: list[str] | None = None,
+        *,
+        children: int | None = None,
+    ) -> None:
+        #: the wheel filter the children apply to the rows they group (``PackedPage``)
         self.keep = keep
         self._argv = argv if argv is not None else child_command()
         self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._pending: dict[int, Future[PageAnswer | None]] = {}
         self._next_id = 1
-        self._ready = threading.Event()
-        self._dead = False
-        self._proc: subprocess.Popen[bytes] | None = None
-        #: answers the child gave (not counting those it handed back): for tests
-        self.answered = 0
+        count = children if children is not None else default_children()
+        self.children = [_Child() for _ in range(max(1, count))]
 
     def start(self) -> bool:
-        """Start the child (without waiting for it). False when it cannot be started."""
-        import subprocess
+        """Start the children (without waiting for them). False when none can start.
 
-        try:
-            # The command is this interpreter and a fixed module, never input.
-            self._proc = subprocess.Popen(  # noqa: S603
-                self._argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                close_fds=True,
-            )
-        except OSError:
-            self._dead = True
-            return False
+        Forked when that is safe (see ``can_fork``): a child then answers within
+        milliseconds, with every module already loaded. Otherwise a new interpreter,
+        which takes 0.15-0.5 s to import what it needs. Every child is forked before
+        any thread of this object starts, so each fork is of a one-thread process."""
+        fork = can_fork()
+        started = [c for c in self.children if c.launch(self._argv, fork=fork)]
         parts = self.keep.parts() if self.keep is not None else None
-        if not self._send([0, SETUP, parts]):
-            return False
-        threading.Thread(target=self._read_answers, name="fetch-process", daemon=True).start()
-        return True
+        for child in started:
+            child.begin([0, SETUP, parts])
+        return bool(started)
 
     @property
     def ready(self) -> bool:
-        """The child has started and answers (until it is gone)."""
-        return self._ready.is_set() and not self._dead
+        """Some child has started and answers."""
+        return any(c.ready for c in self.children)
+
+    @property
+    def answered(self) -> int:
+        """Answers the children gave (not counting those handed back): for tests."""
+        return sum(c.answered for c in self.children)
 
     def page(
         self, url: str, *, verify: bool, history: bool, urgent: bool = True
     ) -> PageAnswer | None:
-        """The child's answer for a simple-API page (its ``read_page``, packed with the
+        """The children's answer for a simple-API page (``read_page``, packed with the
         release history when ``history``), or None: then read it in process.
 
-        ``urgent``: someone waits for it now (the resolver), not a fetch ahead; the child
+        ``urgent``: someone waits for it now (the resolver), not a fetch ahead; a child
         reads it before the fetches ahead it has queued."""
         return self._ask([PAGE, url, verify, history, urgent])
 
@@ -261,21 +262,78 @@ class FetchProcess:
         return self._ask([WHEEL_METADATA, url, verify, False, urgent])
 
     def _ask(self, request: list[Any]) -> PageAnswer | None:
-        if not self.ready:
+        ready = [c for c in self.children if c.ready]
+        if not ready:
             return None
+        child = min(ready, key=lambda c: c.unanswered)
+        with self._lock:
+            ident = self._next_id
+            self._next_id += 1
+        return child.ask(ident, request)
+
+    def close(self) -> None:
+        """Stop the children: their stdin closes, they finish and exit; killed if they
+        linger."""
+        for child in self.children:
+            child.close()
+
+
+class _Child:
+    """One fetch process: its pipe, its unanswered requests, the thread reading answers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._pending: dict[int, Future[PageAnswer | None]] = {}
+        self._ready = threading.Event()
+        self._dead = False
+        self.proc: subprocess.Popen[bytes] | _Forked | None = None
+        self.answered = 0
+
+    def launch(self, argv: list[str], *, fork: bool) -> bool:
+        import subprocess
+
+        try:
+            if fork:
+                self.proc = _Forked.start()
+            else:
+                # The command is this interpreter and a fixed module, never input.
+                self.proc = subprocess.Popen(  # noqa: S603
+                    argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    close_fds=True,
+                )
+        except OSError:
+            self._dead = True
+            return False
+        return True
+
+    def begin(self, setup: list[Any]) -> None:
+        if self._send(setup):
+            threading.Thread(target=self._read_answers, name="fetch-process", daemon=True).start()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and not self._dead
+
+    @property
+    def unanswered(self) -> int:
+        return len(self._pending)
+
+    def ask(self, ident: int, request: list[Any]) -> PageAnswer | None:
         fut: Future[PageAnswer | None] = Future()
         with self._lock:
             if self._dead:
                 return None
-            ident = self._next_id
-            self._next_id += 1
             self._pending[ident] = fut
         self._send([ident, *request])
         return fut.result()
 
     def _send(self, message: list[Any]) -> bool:
         frame = msgspec.msgpack.encode(message)
-        proc = self._proc
+        proc = self.proc
         try:
             assert proc is not None and proc.stdin is not None
             with self._write_lock:
@@ -287,10 +345,9 @@ class FetchProcess:
         return True
 
     def close(self) -> None:
-        """Stop the child: its stdin closes, it finishes and exits; killed if it lingers."""
         import subprocess
 
-        proc = self._proc
+        proc = self.proc
         self._gone()
         if proc is None:
             return
@@ -316,7 +373,7 @@ class FetchProcess:
                 fut.set_result(None)
 
     def _read_answers(self) -> None:
-        proc = self._proc
+        proc = self.proc
         assert proc is not None and proc.stdout is not None
         try:
             while True:
@@ -362,6 +419,83 @@ class _Answer(msgspec.Struct, array_like=True):
 
 
 _ANSWER = msgspec.msgpack.Decoder(_Answer)
+
+
+def default_children() -> int:
+    """Fetch processes for this machine: two with two cores or more, else one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return 2 if cores >= 2 else 1
+
+
+def can_fork() -> bool:
+    """May the child be forked from this process? Only on Linux (macOS's system
+    libraries do not survive a fork), and only while this is the process's one thread:
+    a fork copies the locks other threads hold, never to be released in the child."""
+    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _Forked:
+    """A forked child, with the part of ``subprocess.Popen``'s interface used here."""
+
+    def __init__(self, pid: int, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+        self.pid = pid
+        self.stdin: IO[bytes] | None = stdin
+        self.stdout: IO[bytes] | None = stdout
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls) -> _Forked:
+        to_child, from_parent = os.pipe()[::-1]
+        from_child, to_parent = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            try:
+                # Only this child's own pipes stay open: a copy of another child's pipe
+                # (or of the parent's cache) kept here would keep it from its end of file.
+                for fd in map(int, os.listdir("/proc/self/fd")):
+                    if fd > 2 and fd not in (from_parent, to_parent):
+                        with contextlib.suppress(OSError):
+                            os.close(fd)
+                quiet = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):  # nothing read from or shown on the parent's terminal
+                    os.dup2(quiet, fd)
+                serve(os.fdopen(from_parent, "rb"), os.fdopen(to_parent, "wb"))
+            finally:
+                os._exit(0)  # never the parent's exit handlers (its cache, its output)
+        os.close(from_parent)
+        os.close(to_parent)
+        return cls(pid, os.fdopen(to_child, "wb"), os.fdopen(from_child, "rb"))
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 0
+            if pid == self.pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import subprocess
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("fetch process", timeout or 0.0)
+            time.sleep(0.005)
+        return code
+
+    def kill(self) -> None:
+        import signal
+
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
 
 def child_command() -> list[str]:
@@ -423,16 +557,23 @@ class _PriorityLock:
                 self._turns.notify_all()
 
 
-def serve() -> None:
-    """The child's main loop: a URL in, an answer out, until stdin closes."""
+def serve(stdin: IO[bytes] | None = None, out: IO[bytes] | None = None) -> None:
+    """The child's main loop: a URL in, an answer out, until ``stdin`` closes.
+
+    A spawned child talks over its standard input and output; a forked one over the
+    pipes it is given."""
     import gc
     from concurrent.futures import ThreadPoolExecutor
 
     from auditor.index.http import make_session
 
+    gc.freeze()  # a forked child's inherited objects are the parent's: never scanned
     gc.set_threshold(50_000, 20, 100)  # as the CLI: pages are many small objects
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything printed by accident goes to stderr (discarded), not the pipe
+    if out is None:
+        out = os.fdopen(os.dup(1), "wb")
+        os.dup2(2, 1)  # anything printed by accident goes to stderr (discarded), not the pipe
+    if stdin is None:
+        stdin = sys.stdin.buffer
     session = make_session()
     parse_lock = _PriorityLock()
     write_lock = threading.Lock()
@@ -469,7 +610,6 @@ def serve() -> None:
         except (OSError, ValueError):
             os._exit(0)  # the parent is gone
 
-    stdin = sys.stdin.buffer
     # Separate threads for what the resolver waits on: never queued behind fetches ahead.
     urgent_pool = ThreadPoolExecutor(max_workers=URGENT_THREADS, thread_name_prefix="urgent")
     with (

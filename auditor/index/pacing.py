@@ -25,7 +25,7 @@ import statistics
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -93,6 +93,7 @@ class PacedExecutor(Executor):
         self._limit = limit
         self._turns = threading.Condition()
         self._running = 0
+        self._cancelled = False
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         return self._pool.submit(self._run, fn, args, kwargs)
@@ -100,8 +101,12 @@ class PacedExecutor(Executor):
     def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         _THREAD.ahead = True
         with self._turns:
-            while self._running >= max(1, self._limit()):
+            while self._running >= max(1, self._limit()) and not self._cancelled:
                 self._turns.wait()
+            if self._cancelled:
+                # Waited for a turn in a thread of its own, so the pool could not cancel
+                # it: a resolution that ended must not wait for its fetches ahead.
+                raise CancelledError
             self._running += 1
         try:
             return fn(*args, **kwargs)
@@ -113,4 +118,8 @@ class PacedExecutor(Executor):
                 self._turns.notify(max(1, self._limit() - self._running))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            with self._turns:
+                self._cancelled = True
+                self._turns.notify_all()
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)

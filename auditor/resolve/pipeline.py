@@ -126,6 +126,7 @@ def build_graph(
             # for a resolution: a warm run reads its graph back and needs neither.
             tags = tuple(target_tags(target))
             index.keep_file = wheel_prefilter(tags)
+            index.start_fetch_process()
             graph = resolve(inputs, index=index, options=replace(options, tags=tags))
     finally:
         index.close()

@@ -8,7 +8,10 @@ stops when the client closes. All against the loopback fake index.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -48,6 +51,12 @@ def _with_ready_child(c: IndexClient, monkeypatch: pytest.MonkeyPatch) -> FetchP
         assert time.monotonic() < deadline, "the fetch process never became ready"
         time.sleep(0.01)
     return child
+
+
+def _processes(fetcher: FetchProcess) -> list[Any]:
+    procs = [c.proc for c in fetcher.children]
+    assert procs and all(p is not None for p in procs)
+    return procs
 
 
 def _rows(path: Path) -> dict[tuple[str, str], str]:
@@ -144,9 +153,9 @@ def test_a_child_that_dies_leaves_the_client_reading_here(
     here = _client(fake_index, Cache(tmp_path / "here.db"), child=False)
     there = _client(fake_index, cache, child=True)
     child = _with_ready_child(there, monkeypatch)
-    assert child._proc is not None
-    child._proc.kill()
-    child._proc.wait()
+    for proc in _processes(child):
+        proc.kill()
+        proc.wait()
     for name in fake_index.projects:
         assert there.releases(name) == here.releases(name)
     assert child.answered == 0 and not child.ready
@@ -157,6 +166,7 @@ def test_a_child_that_cannot_start_costs_nothing_but_speed(
     fake_index: FakeIndex, cache: Cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fetch_process, "child_command", lambda: [str(tmp_path / "absent")])
+    monkeypatch.setattr(fetch_process, "can_fork", lambda: False)
     monkeypatch.setattr(fetch_process, "START_AFTER", 1)
     here = _client(fake_index, Cache(tmp_path / "here.db"), child=False)
     there = _client(fake_index, cache, child=True)
@@ -171,9 +181,9 @@ def test_close_stops_the_child(
 ) -> None:
     c = _client(fake_index, cache, child=True)
     child = _with_ready_child(c, monkeypatch)
-    assert child._proc is not None and child._proc.poll() is None
+    assert all(p.poll() is None for p in _processes(child))
     c.close()
-    assert child._proc.poll() is not None
+    assert all(p.poll() is not None for p in _processes(child))
     assert c.files("requests")  # still usable, in process
 
 
@@ -304,5 +314,56 @@ def test_a_resolution_reads_pages_in_the_child_only_with_a_session_it_can_make(
     default = resolve("default")
     assert len(started) == 1
     assert started[0].keep is not None  # the target's wheel filter went with it
-    assert started[0]._proc is not None and started[0]._proc.poll() is not None  # closed
+    assert all(p.poll() is not None for p in _processes(started[0]))  # closed
     assert default == own_session and len(default) > 10
+
+
+_FORKED_RUN = """
+import json, sys, tempfile, time
+from pathlib import Path
+from auditor.cache import Cache
+from auditor.index import fetch_process
+from auditor.index.client import IndexClient
+from auditor.index.http import make_session
+
+assert fetch_process.can_fork(), "this process has one thread: the child may be forked"
+index, names = sys.argv[1], sys.argv[2].split(",")
+cache = Cache(Path(tempfile.mkdtemp()) / "c.db")
+c = IndexClient([index], session=make_session(), cache=cache, child_pages=True)
+c.start_fetch_process()
+child = c._child
+deadline = time.monotonic() + 30
+while not child.ready:
+    assert time.monotonic() < deadline
+    time.sleep(0.005)
+kinds = sorted({type(k.proc).__name__ for k in child.children})
+out = {n: c.releases(n) for n in names}
+answered = child.answered
+c.close()
+cache.close()
+exited = [k.proc.poll() for k in child.children]
+print(json.dumps({"kinds": kinds, "answered": answered, "exited": exited, "releases": out}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked only on Linux")
+def test_a_one_thread_process_forks_its_children_and_they_answer_the_same(
+    fake_index: FakeIndex, tmp_path: Path
+) -> None:
+    """The command line forks (its one thread asks, before the resolver's threads start):
+    children ready at once, with everything imported; same answers, closed at the end."""
+    names = fake_index.projects
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED_RUN, fake_index.simple_url, ",".join(names)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["kinds"] == ["_Forked"]
+    assert result["answered"] == len(names)
+    assert result["exited"] == [0] * len(result["exited"])
+    here = _client(fake_index, Cache(tmp_path / "here.db"), child=False)
+    assert result["releases"] == {n: here.releases(n) for n in names}

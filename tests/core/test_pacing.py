@@ -90,6 +90,27 @@ def test_no_more_tasks_run_at_once_than_the_limit_and_a_raised_limit_lets_more()
     assert 2 < most <= 6
 
 
+def test_cancelling_the_queue_leaves_no_thread_waiting_for_a_turn() -> None:
+    """The resolver cancels what is queued and then waits for the pool: the fetches
+    still waiting for a turn must not run (nor hang: a queue of the pool's own once
+    left threads waiting for good at the end of a cold resolution)."""
+    release = threading.Event()
+    ran: list[int] = []
+    pool = PacedExecutor(6, lambda: 1, name="test")
+    busy = pool.submit(release.wait, 5)
+    queued = [pool.submit(ran.append, i) for i in range(5)]
+    time.sleep(0.1)  # five threads asleep, waiting for the one turn
+    pool.shutdown(wait=False, cancel_futures=True)
+    release.set()
+    done = threading.Thread(target=pool.shutdown)  # wait=True, as ``with`` does
+    done.start()
+    done.join(10)
+    assert not done.is_alive()
+    assert busy.result() is True
+    # Waiting in threads of their own, the five never run once cancelled.
+    assert ran == [] and all(f.done() for f in queued)
+
+
 def test_a_failing_task_gives_its_turn_back() -> None:
     pool = PacedExecutor(4, lambda: 1, name="test")
 
