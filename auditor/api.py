@@ -89,6 +89,9 @@ class Settings:
     extra_index_urls: tuple[str, ...] = ()
     python_version: str | None = None
     platform: str | None = None
+    #: processes reading the index beside the resolver (None: as many as suit the
+    #: machine; 0: none, all in this process); see ``auditor.index.fetch_process``
+    fetch_processes: int | None = None
     # Cache: ``cache_dir`` None means $AUDITOR_CACHE_DIR or the user cache directory.
     use_cache: bool = True
     cache_dir: Path | None = None
@@ -138,6 +141,7 @@ class Settings:
             source_options=self.source_options,
             python_version=self.python_version,
             platform=self.platform,
+            fetch_processes=self.fetch_processes,
             index_url=self.index_url,
             extra_index_urls=self.extra_index_urls,
             cache_dir=self.resolved_cache_dir(),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -47,23 +49,29 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
     Peak memory and CPU (user + sys) come from GNU time around the child: a forked
     child's own rusage would also count pages inherited from this (larger) benchmark
     process. CPU is the steadier figure on a shared machine: other work stretches the
-    wall time far more than it does the child's own CPU time.
+    wall time far more than it does the child's own CPU time. The CPU includes the
+    child's own fetch processes (it waits for them); the peak RSS is the largest one
+    process reached (``TREE_PEAKS`` has what the processes held together).
     """
     gnu_time = shutil.which("time") or "/usr/bin/time"
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
         wrapped = [gnu_time, "-f", "%U %S %M", "-o", rss_file.name, *argv]
         use_time = Path(gnu_time).exists()
         start = time.perf_counter()
-        done = subprocess.run(
+        with subprocess.Popen(
             wrapped if use_time else argv,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,
-            check=False,
-        )
+        ) as proc:
+            sampler = _TreeSampler(proc.pid)
+            sampler.start()
+            _, err = proc.communicate()
+            sampler.stop()
         wall = time.perf_counter() - start
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
+        TREE_PEAKS.append(sampler.peak_mb)
+        if proc.returncode != 0:
+            sys.stderr.write(err.decode(errors="replace")[-2000:])
         text = rss_file.read().strip().splitlines()
         fields = text[-1].split() if use_time and text else []
         if len(fields) == 3 and fields[2].isdigit():
@@ -71,7 +79,59 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
             rss = int(fields[2]) / 1024
         else:
             cpu = rss = float("nan")
-    return wall, rss, done.returncode, cpu
+    return wall, rss, proc.returncode, cpu
+
+
+#: the peak memory of each ``timed`` run's whole process tree (the sum of the processes'
+#: proportional set sizes, sampled every 20 ms; nan where /proc cannot say), in order
+TREE_PEAKS: list[float] = []
+
+
+class _TreeSampler(threading.Thread):
+    """Samples the summed PSS (shared pages split between their sharers, so a forked
+    child's pages are not counted twice) of a process and all its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_mb = float("nan")
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(0.02):
+            total = sum(_pss_kb(p) for p in _descendants(self.pid))
+            if total:
+                seen = 0.0 if math.isnan(self.peak_mb) else self.peak_mb
+                self.peak_mb = max(total / 1024, seen)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo.extend(int(x) for x in f.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def uv_command() -> list[str]:
@@ -90,6 +150,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
     uv_txt = work / "uv.txt"
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     runs: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "uv": []}
+    trees: dict[str, list[float]] = {"cold": [], "warm": [], "uv": []}
     for i in range(args.runs):
         cache = work / f"cache-{i}"
         ours = [
@@ -107,7 +168,12 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
             if code != 0:
                 raise SystemExit(f"{label} run failed with exit code {code}")
             runs[label].append((wall, rss))
-            print(f"round {i + 1}: {label:5s} {wall:7.2f} s  {rss:6.0f} MB", flush=True)
+            trees[label].append(TREE_PEAKS[-1])
+            print(
+                f"round {i + 1}: {label:5s} {wall:7.2f} s  {rss:6.0f} MB"
+                f"  (all processes: {TREE_PEAKS[-1]:4.0f} MB)",
+                flush=True,
+            )
     medians = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     peaks = {k: max(r for _, r in v) for k, v in runs.items()}
     comparison = compare(args, index, ours_json, uv_txt)
@@ -118,6 +184,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": runs,
         "median_seconds": medians,
         "peak_rss_mb": peaks,
+        "peak_tree_pss_mb": {k: max(v) for k, v in trees.items()},
         "cold_over_uv": medians["cold"] / medians["uv"],
         "comparison": comparison,
     }
@@ -213,6 +280,7 @@ def _synthetic_graph(
     cold_cpu: list[float] = []
     warm: list[float] = []
     rss: list[float] = []
+    tree: list[float] = []
     for i in range(runs):
         argv = [
             sys.executable, "-m", "auditor", "graph", str(reqs), "--format", "json",
@@ -225,6 +293,7 @@ def _synthetic_graph(
         cold.append(wall)
         cold_cpu.append(cpu)
         rss.append(peak)
+        tree.append(TREE_PEAKS[-1])
         warm.append(timed(argv, env)[0])
     return {
         "resolved": len(json.loads((work / "out.json").read_text())["packages"]),
@@ -232,6 +301,7 @@ def _synthetic_graph(
         "cold_cpu_median_s": statistics.median(cold_cpu),
         "warm_median_s": statistics.median(warm),
         "peak_rss_mb": max(rss),
+        "peak_tree_pss_mb": max(tree),
     }
 
 
@@ -245,7 +315,12 @@ def _synthetic_audit(index_url: str, reqs: Path, work: Path, env: dict[str, str]
     wall, peak, code, cpu = timed(argv, env)
     if code not in (0, 1):  # 1: the gate failed, which a synthetic graph may do
         raise SystemExit(f"synthetic audit of {reqs} failed with exit code {code}")
-    return {"audit_cold_s": wall, "audit_cold_cpu_s": cpu, "audit_peak_rss_mb": peak}
+    return {
+        "audit_cold_s": wall,
+        "audit_cold_cpu_s": cpu,
+        "audit_peak_rss_mb": peak,
+        "audit_peak_tree_pss_mb": TREE_PEAKS[-1],
+    }
 
 
 def main() -> None:

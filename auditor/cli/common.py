@@ -121,7 +121,24 @@ def input_parent() -> argparse.ArgumentParser:
     idx.add_argument(
         "--platform", choices=["linux", "macos", "windows"], help="evaluate markers for this OS"
     )
+    idx.add_argument(
+        "--fetch-processes",
+        type=_processes,
+        metavar="N",
+        help="processes that read index pages and wheel metadata beside the resolver "
+        "(default: 2 with two cores or more, else 1; 0: read them in this process)",
+    )
     return p
+
+
+def _processes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if not 0 <= value <= 16:
+        raise argparse.ArgumentTypeError("must be between 0 and 16")
+    return value
 
 
 def cache_dir(args: argparse.Namespace) -> Path | None:
@@ -173,6 +190,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         extra_index_urls=tuple(getattr(args, "extra_index_url", []) or []),
         python_version=getattr(args, "python_version", None),
         platform=getattr(args, "platform", None),
+        fetch_processes=getattr(args, "fetch_processes", None),
         use_cache=not getattr(args, "no_cache", False),
         cache_dir=chosen_cache,
         refresh=bool(getattr(args, "refresh", False)),

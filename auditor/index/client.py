@@ -141,6 +141,7 @@ class IndexClient:
         project_ttl: float = PROJECT_TTL,
         keep_file: Callable[[str], bool] | None = None,
         child_pages: bool = False,
+        fetch_processes: int | None = None,
     ) -> None:
         if not index_urls:
             raise ValueError("at least one index URL is required")
@@ -167,7 +168,8 @@ class IndexClient:
         self._parse_lock = threading.Lock()
         # Pages read by a child process (see fetch_process): only for a session made the
         # default way, which the child can make too; started after a few page misses.
-        self._use_child = child_pages
+        self._use_child = child_pages and fetch_processes != 0
+        self._fetch_processes = fetch_processes  # None: as suits the machine
         self._page_misses = 0
         self._child: FetchProcess | None = None
         self._orders: dict[int, tuple[Sequence[Tag], dict[Tag, int]]] = {}
@@ -873,7 +875,7 @@ class IndexClient:
                 if self._page_misses < fetch_process.START_AFTER:
                     return None
                 keep = self.keep_file if isinstance(self.keep_file, WheelFilter) else None
-                child = self._child = FetchProcess(keep)
+                child = self._child = FetchProcess(keep, children=self._fetch_processes)
                 if not child.start():
                     self._use_child = False
                     return None

@@ -41,6 +41,9 @@ class GraphRequest:
     offline: bool = False
     no_deps: bool = False
     stdin_text: str | None = None
+    #: processes reading the index beside the resolver (None: as suits the machine;
+    #: 0: none); see ``auditor.index.fetch_process``
+    fetch_processes: int | None = None
     #: backtracking rounds before one-by-one resolution takes over (see ``settle``)
     max_rounds: int = 2000
 
@@ -108,7 +111,9 @@ def build_graph(
         offline=request.offline,
         trusted_hosts=trusted,
         # A child process can read pages only through a session it can make itself.
-        child_pages=session is None or getattr(session, "default_http", False),
+        child_pages=(session is None or getattr(session, "default_http", False))
+        and request.fetch_processes != 0,
+        fetch_processes=request.fetch_processes,
     )
     options = ResolveOptions(
         target=target,

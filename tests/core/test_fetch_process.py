@@ -367,3 +367,42 @@ def test_a_one_thread_process_forks_its_children_and_they_answer_the_same(
     assert result["exited"] == [0] * len(result["exited"])
     here = _client(fake_index, Cache(tmp_path / "here.db"), child=False)
     assert result["releases"] == {n: here.releases(n) for n in names}
+
+
+@pytest.mark.parametrize(("flag", "children"), [("0", None), ("1", 1), ("3", 3)])
+def test_the_user_chooses_how_many_fetch_processes(
+    fake_index: FakeIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    flag: str,
+    children: int | None,
+) -> None:
+    from auditor.cli import main
+
+    monkeypatch.setattr(fetch_process, "START_AFTER", 1)
+    started: list[int] = []
+    real_start = FetchProcess.start
+
+    def spy(self: FetchProcess) -> bool:
+        started.append(len(self.children))
+        return real_start(self)
+
+    monkeypatch.setattr(FetchProcess, "start", spy)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("requests>=2.30\nllama-cpp-python\n")
+    argv = ["graph", str(reqs), "--index-url", fake_index.simple_url, "--python-version", "3.12"]
+    argv += ["--platform", "linux", "--cache-dir", str(tmp_path / "c"), "--format", "json"]
+    assert main([*argv, "--fetch-processes", flag]) == 0
+    assert started == ([] if children is None else [children])
+
+
+@pytest.mark.parametrize("value", ["-1", "17", "two"])
+def test_a_wrong_number_of_fetch_processes_is_refused(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    assert main(["graph", "requirements.txt", "--fetch-processes", value]) == 2
+    err = capsys.readouterr().err
+    assert "argument --fetch-processes: " in err
+    assert "between 0 and 16" in err or "not a whole number: 'two'" in err
