@@ -1,26 +1,27 @@
-"""Simple-API pages fetched and parsed in a second process, beside the resolver.
+"""Simple-API pages and wheel METADATA read in child processes, beside the resolver.
 
-Why: a cold resolution is CPU-bound in one interpreter. Reading the simple pages of a
-large stack (85 MB of JSON for the AI stack, 190,000 file entries) costs about 1.2 s of
-Python CPU, and every second of it competes for the interpreter lock with the resolver
-and the metadata fetches waiting on it; a cold graph with every page already cached
-took 2.3 s instead of 4.3-4.6 s. A child process has a lock of its own and a core of
-its own, so the pages are read there and only their rows come back (as msgpack, which
-the parent decodes in C).
+Why: a cold resolution was CPU-bound in one interpreter. Reading the simple pages of a
+large stack (85 MB of JSON for the AI stack, 190,000 file entries) and the wheels'
+METADATA costs seconds of Python CPU, and all of it competed for the interpreter lock
+with the resolver waiting on it; a cold graph with every page already cached took
+2.3 s instead of 4.3-4.6 s. A child process has a lock and a core of its own, so the
+reading happens there and only what the parent needs comes back (``PackedPage``, as
+msgpack, which the parent decodes in C). Two children: one was busy all along while
+the parent sat at 20-60 % of a core.
 
-Nothing changes in what a page means: the child runs ``read_page``, the function the
+Nothing changes in what a page means: a child runs ``read_page``, the function the
 client runs in process, and the client handles its answer the same way whichever side
-read it (the cache, the history, the errors, the counts). A child that cannot start or
-dies answers nothing, and the client reads the page itself; a page the child could not
-read for a reason of its own (anything but the network or the page) is read again in
-process. The child makes the session the client would make (``make_session``), so it
-sees the same proxies, certificates and retries; a client given a session of its own
-never uses a child.
+read it (the cache rows, the history, the errors, the counts). A child that cannot
+start, dies, or is stuck (no answer within ``ANSWER_WITHIN``) answers nothing, and the
+client reads the page itself; so does a page a child could not read for a reason of
+its own (anything but the network or the page). A child makes the session the client
+would make (``make_session``), so it sees the same proxies, certificates and retries;
+a client given a session of its own never uses a child.
 
-The child is started only when a run misses enough pages to be worth its start (about
-0.1 s of the other core), and stops when its stdin closes: when the client closes, or
-the parent exits. It prints nothing: its stdout carries answers and its stderr is
-discarded.
+The command line forks the children just before a resolution (ready in ~70 ms, with
+every module loaded); elsewhere they are spawned once a run has missed enough pages to
+be worth their start. They stop when their input closes: when the client closes, or
+the parent exits. They print nothing, and never touch the parent's terminal.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ START_AFTER = 8
 CHILD_THREADS = 6
 #: and fetches someone waits for (the resolver), on threads of their own
 URGENT_THREADS = 2
+
+#: seconds an answer may take before its child is deemed stuck: well above the HTTP
+#: stack's own bounds (a 30 s read timeout, three retries, backoff)
+ANSWER_WITHIN = 300.0
 
 _HEADER = struct.Struct(">I")
 #: the largest frame either side accepts: a page's rows are far below this (the AI
@@ -329,7 +334,19 @@ class _Child:
                 return None
             self._pending[ident] = fut
         self._send([ident, *request])
-        return fut.result()
+        try:
+            return fut.result(timeout=ANSWER_WITHIN)
+        except TimeoutError:
+            # Far beyond the HTTP stack's own bounds: this child is stuck, not waiting on
+            # the network. It is stopped, and its requests are read in the parent.
+            self._stop()
+            return None
+
+    def _stop(self) -> None:
+        proc = self.proc
+        self._gone()
+        if proc is not None:
+            proc.kill()
 
     def _send(self, message: list[Any]) -> bool:
         frame = msgspec.msgpack.encode(message)

@@ -406,3 +406,26 @@ def test_a_wrong_number_of_fetch_processes_is_refused(
     err = capsys.readouterr().err
     assert "argument --fetch-processes: " in err
     assert "between 0 and 16" in err or "not a whole number: 'two'" in err
+
+
+def test_a_stuck_child_is_stopped_and_its_page_read_here(
+    empty_index: FakeIndex, cache: Cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty_index.add_project("slow", ["1.0"])
+    empty_index.add_project("lib", ["1.0"])
+    c = IndexClient(
+        [empty_index.simple_url],
+        session=make_session(),
+        cache=cache,
+        child_pages=True,
+        fetch_processes=1,
+    )
+    child = _with_ready_child(c, monkeypatch)
+    monkeypatch.setattr(fetch_process, "ANSWER_WITHIN", 0.3)
+    empty_index.delay(1.0, "/simple/slow")  # the child answers late: deemed stuck
+    assert {f.version for f in c.files("slow")} == {"1.0"}  # read here instead
+    assert empty_index.count("/simple/slow") == 2  # asked by the child, then here
+    assert not child.ready
+    assert all(p.wait(timeout=5) is not None for p in _processes(child))  # stopped
+    assert c.files("lib")  # and the rest is read here too
+    c.close()
