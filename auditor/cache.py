@@ -139,7 +139,9 @@ def encode_value(value: Any) -> str:
     ``json.dumps(..., sort_keys=True)`` wrote). ``put_encoded`` takes its result."""
     try:
         return _ENCODER.encode(value).decode()
-    except (msgspec.EncodeError, TypeError):
+    except (msgspec.EncodeError, TypeError, UnicodeEncodeError):
+        # UnicodeEncodeError: a lone surrogate (an index's "\ud800"), which only
+        # escaped JSON (the standard library's default) can store.
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 

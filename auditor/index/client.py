@@ -475,9 +475,9 @@ class IndexClient:
                 continue
             found = True
             keep = self.keep_file
-            if isinstance(listing, PackedPage) and keep is self._packed_with:
+            if isinstance(listing, _ChildListing) and keep is listing.kept_by:
                 # Grouped and filtered by the fetch process, in page order.
-                for version, kept in listing.kept.items():
+                for version, kept in listing.packed.kept.items():
                     out.setdefault(version, []).extend(kept)
                 continue
             for row in _rows_of(listing):
@@ -492,10 +492,10 @@ class IndexClient:
             )
         return out
 
-    def _index_files(self, index: str, name: str) -> list[list[Any]] | PackedPage | None:
+    def _index_files(self, index: str, name: str) -> list[list[Any]] | _ChildListing | None:
         """Rows of files on one index, None when the index lacks the project.
 
-        A page the fetch process read comes back packed (``PackedPage``): its rows are
+        A page the fetch process read comes back packed (``_ChildListing``): its rows are
         stored as the child encoded them, and decoded here only if asked (``_rows_of``).
         """
         cache_key = f"{index}|{name}"
@@ -544,7 +544,7 @@ class IndexClient:
                 self.cache.put_encoded(
                     "upload-times", cache_key, packed.history_stored, ttl=self.project_ttl
                 )
-            return packed
+            return _ChildListing(packed, answer.kept_by)
         rows = answer.rows or []
         self.cache.put("simple", cache_key, {"files": rows}, ttl=self.project_ttl)
         if index == self.index_urls[0]:
@@ -819,14 +819,14 @@ class IndexClient:
         file was removed has no project JSON either: its 404 is trusted.)"""
         try:
             listing = self._index_files(self.index_urls[0], name)
-            return bool(listing.count if isinstance(listing, PackedPage) else listing)
+            return bool(listing.packed.count if isinstance(listing, _ChildListing) else listing)
         except AuditorError:
             return True
 
     def start_fetch_process(self) -> None:
         """A resolution is about to run: start the fetch process now if it can be forked
         (it then answers within milliseconds); otherwise it starts after a few misses."""
-        if self._use_child and fetch_process.can_fork():
+        if self._use_child and not self.offline and fetch_process.can_fork():
             with self._lock:
                 self._page_misses = max(self._page_misses, fetch_process.START_AFTER)
             self._page_child()
@@ -866,11 +866,11 @@ class IndexClient:
 
     def _page_child(self) -> FetchProcess | None:
         """The fetch process if it is ready; started once enough pages were missed."""
-        if not self._use_child:
-            return None
         with self._lock:
             child = self._child
             if child is None:
+                if not self._use_child:  # not wanted, or closed: never started again
+                    return None
                 self._page_misses += 1
                 if self._page_misses < fetch_process.START_AFTER:
                     return None
@@ -880,12 +880,6 @@ class IndexClient:
                     self._use_child = False
                     return None
         return child if child.ready else None
-
-    @property
-    def _packed_with(self) -> object:
-        """The wheel filter the fetch process groups pages by (None: none)."""
-        child = self._child
-        return child.keep if child is not None else None
 
     def _child_if_ready(self) -> FetchProcess | None:
         child = self._child
@@ -911,10 +905,19 @@ class IndexClient:
         return resp.text if resp.status_code == 200 else None
 
 
-def _rows_of(listing: list[list[Any]] | PackedPage) -> list[list[Any]]:
+@dataclass(frozen=True)
+class _ChildListing:
+    """A page the fetch process read: its packed rows, and the wheel filter that chose
+    the kept ones (compared with the client's own filter when the rows are used)."""
+
+    packed: PackedPage
+    kept_by: WheelFilter | None
+
+
+def _rows_of(listing: list[list[Any]] | _ChildListing) -> list[list[Any]]:
     """A listing's rows; a packed page's are decoded from the row it stored."""
-    if isinstance(listing, PackedPage):
-        rows: list[list[Any]] = msgspec.json.decode(listing.stored)["files"]
+    if isinstance(listing, _ChildListing):
+        rows: list[list[Any]] = msgspec.json.decode(listing.packed.stored)["files"]
         return rows
     return listing
 

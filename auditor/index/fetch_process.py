@@ -27,10 +27,13 @@ the parent exits. They print nothing, and never touch the parent's terminal.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
@@ -78,8 +81,9 @@ CHILD_THREADS = 6
 #: and fetches someone waits for (the resolver), on threads of their own
 URGENT_THREADS = 2
 
-#: seconds an answer may take before its child is deemed stuck: well above the HTTP
-#: stack's own bounds (a 30 s read timeout, three retries, backoff)
+#: seconds a child may stay silent, with a request of ours unanswered, before it is
+#: deemed stuck: well above the HTTP stack's own bounds for one request (a 30 s read
+#: timeout, four attempts, backoff, a Retry-After of up to 30 s)
 ANSWER_WITHIN = 300.0
 
 _HEADER = struct.Struct(">I")
@@ -100,6 +104,8 @@ class PageAnswer:
     elapsed: float | None = None
     #: a page the child read comes back packed (``pack_page``), its rows not decoded
     packed: PackedPage | None = None
+    #: the wheel filter ``packed.kept`` was made with (None: every row kept)
+    kept_by: WheelFilter | None = None
 
 
 class PackedPage(msgspec.Struct, frozen=True, array_like=True):
@@ -274,7 +280,10 @@ class FetchProcess:
         with self._lock:
             ident = self._next_id
             self._next_id += 1
-        return child.ask(ident, request)
+        answer = child.ask(ident, request)
+        if answer is not None and answer.packed is not None:
+            return dataclasses.replace(answer, kept_by=self.keep)
+        return answer
 
     def close(self) -> None:
         """Stop the children: their stdin closes, they finish and exit; killed if they
@@ -294,6 +303,7 @@ class _Child:
         self._dead = False
         self.proc: subprocess.Popen[bytes] | _Forked | None = None
         self.answered = 0
+        self._last_answer = time.monotonic()  # of any frame from the child
 
     def launch(self, argv: list[str], *, fork: bool) -> bool:
         import subprocess
@@ -334,13 +344,17 @@ class _Child:
                 return None
             self._pending[ident] = fut
         self._send([ident, *request])
-        try:
-            return fut.result(timeout=ANSWER_WITHIN)
-        except TimeoutError:
-            # Far beyond the HTTP stack's own bounds: this child is stuck, not waiting on
-            # the network. It is stopped, and its requests are read in the parent.
-            self._stop()
-            return None
+        while True:
+            try:
+                return fut.result(timeout=ANSWER_WITHIN)
+            except TimeoutError:
+                # Queued behind slow requests is not stuck: a child that answered
+                # anything lately is working. Silent for far beyond the HTTP stack's own
+                # bounds, it is stuck: stopped, and its requests read in the parent.
+                if time.monotonic() - self._last_answer < ANSWER_WITHIN:
+                    continue
+                self._stop()
+                return None
 
     def _stop(self) -> None:
         proc = self.proc
@@ -397,6 +411,7 @@ class _Child:
                 frame = _read_frame(proc.stdout)
                 if frame is None:
                     break
+                self._last_answer = time.monotonic()
                 message = _ANSWER.decode(frame)
                 if message.ident == 0:
                     self._ready.set()
@@ -466,8 +481,18 @@ class _Forked:
     @classmethod
     def start(cls) -> _Forked:
         to_child, from_parent = os.pipe()[::-1]
-        from_child, to_parent = os.pipe()
-        pid = os.fork()
+        try:
+            from_child, to_parent = os.pipe()
+        except OSError:
+            os.close(to_child)
+            os.close(from_parent)
+            raise
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (to_child, from_parent, from_child, to_parent):
+                os.close(fd)
+            raise
         if pid == 0:  # the child: never returns
             try:
                 # Only this child's own pipes stay open: a copy of another child's pipe
@@ -498,7 +523,6 @@ class _Forked:
 
     def wait(self, timeout: float | None = None) -> int:
         import subprocess
-        import time
 
         deadline = None if timeout is None else time.monotonic() + timeout
         while (code := self.poll()) is None:
@@ -516,15 +540,17 @@ class _Forked:
 
 
 def child_command() -> list[str]:
-    """The child's command line: this interpreter, importing auditor from where the
-    parent did, and nothing from the working directory (``-P``: a checkout under audit
-    may hold a module of any name)."""
+    """The child's command line: this interpreter, isolated (``-I``: no working
+    directory, no ``PYTHON*`` variables, no user site), importing from exactly the
+    parent's path, this package's folder first. A checkout under audit, the working
+    directory, may hold a module of any name; and a parent run isolated stays so."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = [root, *(p for p in sys.path if p and p != root)]
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
         "from auditor.index.fetch_process import serve; serve()"
     )
-    return [sys.executable, "-P", "-c", code, root]
+    return [sys.executable, "-I", "-c", code, json.dumps(path)]
 
 
 def _read_frame(stream: IO[bytes]) -> bytes | None:
@@ -598,7 +624,9 @@ def serve(stdin: IO[bytes] | None = None, out: IO[bytes] | None = None) -> None:
     keep: list[WheelFilter | None] = [None]
 
     def send(answer: list[Any]) -> None:
-        frame = encoder.encode(answer)
+        write(encoder.encode(answer))
+
+    def write(frame: bytes) -> None:
         with write_lock:
             out.write(_HEADER.pack(len(frame)) + frame)
             out.flush()
@@ -623,9 +651,18 @@ def serve(stdin: IO[bytes] | None = None, out: IO[bytes] | None = None) -> None:
         except Exception:  # anything unforeseen: the parent reads this itself
             reply = [ident, RETRY]
         try:
-            send(reply)
+            # Encoded here, apart from writing: an answer msgpack cannot carry (a size
+            # beyond 64 bits, a lone surrogate) goes back as RETRY at once. The parent
+            # then reads it itself, rather than waiting for an answer that never comes.
+            frame = encoder.encode(reply)
+            if len(frame) > MAX_FRAME:
+                frame = encoder.encode([ident, RETRY])
+        except Exception:
+            frame = encoder.encode([ident, RETRY])
+        try:
+            write(frame)
         except (OSError, ValueError):
-            os._exit(0)  # the parent is gone
+            os._exit(0)  # the pipe is closed: the parent is gone
 
     # Separate threads for what the resolver waits on: never queued behind fetches ahead.
     urgent_pool = ThreadPoolExecutor(max_workers=URGENT_THREADS, thread_name_prefix="urgent")

@@ -191,13 +191,16 @@ def test_the_child_runs_nothing_from_the_working_directory(
     fake_index: FakeIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A checkout under audit is the working directory: a module in it named like one the
-    child imports must not run (``-P``)."""
+    child imports must not run (``-I``), even named by ``PYTHONPATH``."""
     marker = tmp_path / "ran"
-    for module in ("requests.py", "msgspec.py", "auditor/__init__.py", "struct.py"):
+    hostile = ("requests.py", "msgspec.py", "auditor/__init__.py", "struct.py", "json.py")
+    for module in (*hostile, "sitecustomize.py"):
         path = tmp_path / "checkout" / module
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"open({str(marker)!r}, 'w').write('{module}')\n")
     monkeypatch.chdir(tmp_path / "checkout")
+    # Not from the environment either: the parent did not read PYTHONPATH's folder.
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "checkout"))
     child = FetchProcess()
     assert child.start()
     try:
@@ -429,3 +432,78 @@ def test_a_stuck_child_is_stopped_and_its_page_read_here(
     assert all(p.wait(timeout=5) is not None for p in _processes(child))  # stopped
     assert c.files("lib")  # and the rest is read here too
     c.close()
+
+
+def _page(files: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"meta": {"api-version": "1.1"}, "name": "odd", "files": files}
+
+
+_WHEEL = "odd-1.0-py3-none-any.whl"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"filename": _WHEEL, "url": _WHEEL, "size": 2**70},  # beyond msgpack's integers
+        {"filename": _WHEEL, "url": _WHEEL, "requires-python": ">=3\ud800"},  # lone surrogate
+    ],
+    ids=["huge-size", "lone-surrogate"],
+)
+def test_a_page_the_pipe_cannot_carry_is_read_here_at_once(
+    empty_index: FakeIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    entry: dict[str, Any],
+) -> None:
+    """An odd value msgpack cannot encode must not leave the parent waiting for an answer
+    (it waited for the stuck-child bound, 300 s), nor kill the child."""
+    empty_index.add_project("odd", ["1.0"])
+    empty_index.wrong_shape("/simple/odd", body=_page([entry]))
+    here = _client(empty_index, Cache(tmp_path / "here.db"), child=False)
+    there = _client(empty_index, Cache(tmp_path / "there.db"), child=True)
+    child = _with_ready_child(there, monkeypatch)
+    monkeypatch.setattr(fetch_process, "ANSWER_WITHIN", 30.0)
+    started = time.monotonic()
+    assert there.releases("odd") == here.releases("odd") != {}
+    assert time.monotonic() - started < 10
+    assert child.ready  # still answering
+    there.close()
+
+
+def test_rows_kept_by_another_filter_are_not_taken_for_the_clients(
+    empty_index: FakeIndex, cache: Cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A packed page carries the filter that chose its kept rows: a client whose own
+    filter is not that one reads every row of the page instead."""
+    files = [
+        "odd-1.0.tar.gz",
+        "odd-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+        "odd-1.0-cp312-cp312-win_amd64.whl",
+        "odd-1.0-cp312-cp312-macosx_11_0_arm64.whl",
+    ]
+    empty_index.add_project("odd", ["1.0"])
+    empty_index.wrong_shape("/simple/odd", body=_page([{"filename": f, "url": f} for f in files]))
+    keep = wheel_prefilter(TAGS)
+    there = _client(empty_index, cache, child=True, keep=keep)
+    _with_ready_child(there, monkeypatch)
+    listing = there._index_files(there.index_urls[0], "odd")
+    assert listing is not None and not isinstance(listing, list)  # packed by a child
+    monkeypatch.setattr(there, "_index_files", lambda index, n: listing)
+    here_all = _client(empty_index, Cache(tmp_path / "all.db"), child=False)
+    here_kept = _client(empty_index, Cache(tmp_path / "kept.db"), child=False, keep=keep)
+    assert [r[0] for r in there._releases("odd")["1.0"]] == files[:2]
+    assert there._releases("odd") == here_kept.releases("odd")
+    there.keep_file = None
+    assert [r[0] for r in there._releases("odd")["1.0"]] == files
+    assert there._releases("odd") == here_all.releases("odd")
+    there.close()
+
+
+def test_a_closed_client_starts_no_child_again(
+    fake_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = _client(fake_index, cache, child=True)
+    _with_ready_child(c, monkeypatch)
+    c.close()
+    assert c._page_child() is None and c._child is None
+    assert c.files("requests")  # read here
