@@ -507,3 +507,21 @@ def test_a_closed_client_starts_no_child_again(
     c.close()
     assert c._page_child() is None and c._child is None
     assert c.files("requests")  # read here
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_an_offline_run_starts_no_fetch_process(
+    fake_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch, offline: bool
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(fetch_process, "can_fork", lambda: True)
+    monkeypatch.setattr(FetchProcess, "start", lambda self: started.append(True) or False)
+    c = IndexClient(
+        [fake_index.simple_url],
+        session=make_session(),
+        cache=cache,
+        offline=offline,
+        child_pages=True,
+    )
+    c.start_fetch_process()
+    assert started == ([] if offline else [True])
