@@ -94,7 +94,8 @@ MAX_FRAME = 512 * 1024 * 1024
 
 @dataclass(frozen=True)
 class PageAnswer:
-    """What reading one simple-API page gave, on either side of the pipe."""
+    """What one read gave, on either side of the pipe: a simple-API page (``ROWS`` and
+    the failures), or a wheel's METADATA (``TEXT`` or ``NONE``)."""
 
     kind: str
     rows: list[list[Any]] | None = None
