@@ -14,6 +14,7 @@ prefetch many projects at once over the one pooled session.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import threading
@@ -31,11 +32,12 @@ from packaging.version import InvalidVersion, Version
 from auditor.cache import Cache
 from auditor.errors import AuditorError, DataSourceError, OfflineMissError, ResolutionError
 from auditor.index import fetch_process
-from auditor.index.failures import describe, describe_status, is_timeout
+from auditor.index.failures import describe, describe_status, is_timeout, network_errors
 from auditor.index.fetch_process import (
     FetchProcess,
     PackedPage,
     PageAnswer,
+    pack_page,
     read_page,
     wheel_metadata_text,
 )
@@ -475,8 +477,8 @@ class IndexClient:
                 continue
             found = True
             keep = self.keep_file
-            if isinstance(listing, _ChildListing) and keep is listing.kept_by:
-                # Grouped and filtered by the fetch process, in page order.
+            if isinstance(listing, _PackedListing) and keep is listing.kept_by:
+                # Grouped and filtered when the page was packed, in page order.
                 for version, kept in listing.packed.kept.items():
                     out.setdefault(version, []).extend(kept)
                 continue
@@ -492,11 +494,11 @@ class IndexClient:
             )
         return out
 
-    def _index_files(self, index: str, name: str) -> list[list[Any]] | _ChildListing | None:
+    def _index_files(self, index: str, name: str) -> list[list[Any]] | _PackedListing | None:
         """Rows of files on one index, None when the index lacks the project.
 
-        A page the fetch process read comes back packed (``_ChildListing``): its rows are
-        stored as the child encoded them, and decoded here only if asked (``_rows_of``).
+        A page fetched now comes back packed (``_PackedListing``): its rows are stored as
+        they were encoded, and decoded again only if asked (``_rows_of``).
         """
         cache_key = f"{index}|{name}"
         cached = self.cache.get(
@@ -535,29 +537,17 @@ class IndexClient:
             )
             return None
         packed = answer.packed
-        if packed is not None:
-            self.cache.put_encoded("simple", cache_key, packed.stored, ttl=self.project_ttl)
-            if packed.history_stored is not None:
-                with self._lock:
-                    self._histories[cache_key] = packed.history
-                    self._summaries[cache_key] = packed.summary
-                self.cache.put_encoded(
-                    "upload-times", cache_key, packed.history_stored, ttl=self.project_ttl
-                )
-            return _ChildListing(packed, answer.kept_by)
-        rows = answer.rows or []
-        self.cache.put("simple", cache_key, {"files": rows}, ttl=self.project_ttl)
-        if index == self.index_urls[0]:
-            history = upload_history(rows)
-            summary = summarise_history(history)
+        assert packed is not None  # a page read, here or by a child, comes back packed
+        self.cache.put_encoded("simple", cache_key, packed.stored, ttl=self.project_ttl)
+        if packed.history_stored is not None:  # the primary index's
             with self._lock:
-                self._histories[cache_key] = history
-                self._summaries[cache_key] = summary
+                self._histories[cache_key] = packed.history
+                self._summaries[cache_key] = packed.summary
             # Written after the page and with the same time to live: it never outlives it.
-            self.cache.put(
-                "upload-times", cache_key, history_entry(history, summary), ttl=self.project_ttl
+            self.cache.put_encoded(
+                "upload-times", cache_key, packed.history_stored, ttl=self.project_ttl
             )
-        return rows
+        return _PackedListing(packed, answer.kept_by)
 
     def _unreachable(self, index: str, why: object) -> None:
         if index == self.index_urls[0]:
@@ -819,7 +809,7 @@ class IndexClient:
         file was removed has no project JSON either: its 404 is trusted.)"""
         try:
             listing = self._index_files(self.index_urls[0], name)
-            return bool(listing.packed.count if isinstance(listing, _ChildListing) else listing)
+            return bool(listing.packed.count if isinstance(listing, _PackedListing) else listing)
         except AuditorError:
             return True
 
@@ -842,7 +832,8 @@ class IndexClient:
     # -- HTTP -------------------------------------------------------------------------
 
     def _read_page(self, url: str, *, primary: bool) -> PageAnswer:
-        """One simple-API page, read by the fetch process when it runs, else here."""
+        """One simple-API page, read by the fetch process when it runs, else here; a
+        page comes back packed (``pack_page``) either way, so the two are one path."""
         child = self._page_child()
         if child is not None:
             host = urlsplit(url).hostname or ""
@@ -862,7 +853,12 @@ class IndexClient:
                     # this process little CPU, so more run at once.
                     self.round_trips.add(time.perf_counter() - asked)
                 return answer
-        return read_page(self._get, url, self._parse_lock, read_timeout=DEFAULT_TIMEOUT[1])
+        answer = read_page(self._get, url, self._parse_lock, read_timeout=DEFAULT_TIMEOUT[1])
+        if answer.rows is None:
+            return answer
+        keep = self.keep_file
+        packed = pack_page(answer.rows, keep, with_history=primary)
+        return dataclasses.replace(answer, rows=None, packed=packed, kept_by=keep)
 
     def _page_child(self) -> FetchProcess | None:
         """The fetch process if it is ready; started once enough pages were missed."""
@@ -906,27 +902,20 @@ class IndexClient:
 
 
 @dataclass(frozen=True)
-class _ChildListing:
-    """A page the fetch process read: its packed rows, and the wheel filter that chose
-    the kept ones (compared with the client's own filter when the rows are used)."""
+class _PackedListing:
+    """A page fetched this run: its packed rows, and the filter that chose the kept ones
+    (compared with the client's own filter when the rows are used)."""
 
     packed: PackedPage
-    kept_by: WheelFilter | None
+    kept_by: Callable[[str], bool] | None
 
 
-def _rows_of(listing: list[list[Any]] | _ChildListing) -> list[list[Any]]:
+def _rows_of(listing: list[list[Any]] | _PackedListing) -> list[list[Any]]:
     """A listing's rows; a packed page's are decoded from the row it stored."""
-    if isinstance(listing, _ChildListing):
+    if isinstance(listing, _PackedListing):
         rows: list[list[Any]] = msgspec.json.decode(listing.packed.stored)["files"]
         return rows
     return listing
-
-
-def network_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
-    """The HTTP stack's failures (plus ``also``), imported only when one is being handled."""
-    import requests
-
-    return (requests.RequestException, *also)
 
 
 def _project_doc_problem(doc: Any) -> str | None:

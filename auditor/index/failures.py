@@ -30,6 +30,13 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         todo.extend(n for n in nested if isinstance(n, BaseException))
 
 
+def network_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """The HTTP stack's failures (plus ``also``), imported only when one is being handled."""
+    import requests
+
+    return (requests.RequestException, *also)
+
+
 def is_timeout(exc: BaseException) -> bool:
     """True when the failure was no answer in time (connect or read), however wrapped."""
     import requests

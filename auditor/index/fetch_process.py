@@ -43,7 +43,7 @@ from typing import IO, TYPE_CHECKING, Any
 import msgspec
 
 from auditor.cache import encode_value
-from auditor.index.failures import describe
+from auditor.index.failures import describe, network_errors
 from auditor.index.history import (
     ReleaseSummary,
     history_entry,
@@ -105,8 +105,8 @@ class PageAnswer:
     elapsed: float | None = None
     #: a page the child read comes back packed (``pack_page``), its rows not decoded
     packed: PackedPage | None = None
-    #: the wheel filter ``packed.kept`` was made with (None: every row kept)
-    kept_by: WheelFilter | None = None
+    #: the filter ``packed.kept`` was made with (None: every row kept)
+    kept_by: Callable[[str], bool] | None = None
 
 
 class PackedPage(msgspec.Struct, frozen=True, array_like=True):
@@ -168,11 +168,9 @@ def read_page(
     Parsing holds ``parse_lock``: it holds the interpreter lock anyway, and a big page
     is tens of megabytes of objects while it is being parsed.
     """
-    import requests
-
     try:
         resp = get(url, headers={"Accept": ACCEPT})
-    except requests.RequestException as exc:  # what ``client.network_errors`` names
+    except network_errors() as exc:
         return PageAnswer(kind=ERROR, message=describe(exc, timeout=read_timeout))
     elapsed_td = getattr(resp, "elapsed", None)
     elapsed = elapsed_td.total_seconds() if elapsed_td is not None else None
@@ -195,13 +193,11 @@ def read_page(
 def wheel_metadata_text(session: requests.Session, url: str, *, verify: bool) -> str | None:
     """A remote wheel's METADATA by range requests; None when there is none to read or
     the network failed (the caller then tries the next source)."""
-    import requests
-
     from auditor.index.lazy_wheel import read_wheel_member
 
     try:
         return read_wheel_member(session, url, "METADATA", verify=verify)
-    except requests.RequestException:  # what ``client.network_errors`` names
+    except network_errors():
         return None
 
 

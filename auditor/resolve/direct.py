@@ -17,7 +17,8 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import InputError
-from auditor.index.client import MAX_WHEEL_BYTES, CoreMetadata, metadata_from_wheel, network_errors
+from auditor.index.client import MAX_WHEEL_BYTES, CoreMetadata, metadata_from_wheel
+from auditor.index.failures import network_errors
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
 from auditor.resolve.provider import DirectInfo
 from auditor.sources._files import read_text_file
