@@ -388,20 +388,38 @@ class Cache:
             return None
         return math.inf if row[0] is None else float(row[0]) - time.time()
 
-    def put(self, namespace: str, key: str, value: Any, *, ttl: float | None) -> float | None:
-        """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data.
+    def put(
+        self,
+        namespace: str,
+        key: str,
+        value: Any,
+        *,
+        ttl: float | None,
+        until: float | None = None,
+    ) -> float | None:
+        """Queue ``value`` for storing; ``ttl`` in seconds, None for immutable data;
+        ``until``, a moment, instead of ``ttl``: for a row that must expire exactly with
+        another (a time to live worked out from that row's expiry ends a few
+        microseconds later, when it is added to the moment of this call).
 
         Returns the row's ``stored_at`` (what ``stored_times`` will answer for it), None
         when the cache is off and nothing is stored."""
         if self._disabled:
             return None
-        return self._queue(namespace, key, encode_value(value), ttl)
+        return self._queue(namespace, key, encode_value(value), ttl, until)
 
-    def _queue(self, namespace: str, key: str, payload: str, ttl: float | None) -> float | None:
+    def _queue(
+        self,
+        namespace: str,
+        key: str,
+        payload: str,
+        ttl: float | None,
+        until: float | None = None,
+    ) -> float | None:
         if self._disabled:
             return None
         now = time.time()
-        expires = None if ttl is None else now + ttl
+        expires = until if until is not None else None if ttl is None else now + ttl
         with self._changed:
             if self._disabled:
                 return None

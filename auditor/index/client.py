@@ -320,6 +320,7 @@ class IndexClient:
             key,
             {"context": context, "doc": stored_at, "facts": facts},
             ttl=ttl,
+            until=expires_at,  # exactly the document's: never a moment longer
         )
 
     def project_json_failure(self, name: str) -> str | None:
