@@ -525,3 +525,50 @@ def test_an_offline_run_starts_no_fetch_process(
     )
     c.start_fetch_process()
     assert started == ([] if offline else [True])
+
+
+def test_a_small_resolution_starts_no_fetch_process(fake_index: FakeIndex, cache: Cache) -> None:
+    c = _client(fake_index, cache, child=True)
+    for name in fake_index.projects[: fetch_process.START_AFTER - 1]:
+        assert c.files(name)
+    assert c._child is None  # below the threshold: no process was worth its start
+    c.files(fake_index.projects[fetch_process.START_AFTER - 1])
+    assert c._child is not None
+    c.close()
+
+
+def test_a_child_that_keeps_answering_is_not_taken_for_stuck(
+    empty_index: FakeIndex, cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request waiting long in a child that answers others is queued, not lost."""
+    for name in ["slow", *(f"lib{i}" for i in range(200))]:
+        empty_index.add_project(name, ["1.0"])
+    c = IndexClient(
+        [empty_index.simple_url],
+        session=make_session(),
+        cache=cache,
+        child_pages=True,
+        fetch_processes=1,
+    )
+    child = _with_ready_child(c, monkeypatch)
+    monkeypatch.setattr(fetch_process, "ANSWER_WITHIN", 0.3)
+    empty_index.delay(1.0, "/simple/slow")
+    slow_done = threading.Event()
+    asked: list[int] = []
+
+    def others() -> None:  # a fresh page every 10 ms until the slow one is answered
+        for i in range(200):
+            if slow_done.is_set():
+                break
+            c.files(f"lib{i}")
+            asked.append(i)
+            time.sleep(0.01)
+
+    worker = threading.Thread(target=others)
+    worker.start()
+    assert {f.version for f in c.files("slow")} == {"1.0"}
+    slow_done.set()
+    worker.join(10)
+    assert len(asked) > 10 and child.ready  # answered others meanwhile; never stopped
+    assert empty_index.count("/simple/slow") == 1  # the child's answer, not a second ask
+    c.close()
