@@ -33,9 +33,24 @@ from tests.fakes import FakeIndex
 TAGS = target_tags(make_target("3.12", "linux"))
 
 
-def _client(fake: FakeIndex, cache: Cache, *, child: bool, keep: Any = None) -> IndexClient:
+def _client(
+    fake: FakeIndex,
+    cache: Cache,
+    *,
+    child: bool,
+    keep: Any = None,
+    processes: int | None = None,
+    offline: bool = False,
+) -> IndexClient:
     # The default session (``make_session()``): the one the child makes for itself.
-    c = IndexClient([fake.simple_url], session=make_session(), cache=cache, child_pages=child)
+    c = IndexClient(
+        [fake.simple_url],
+        session=make_session(),
+        cache=cache,
+        child_pages=child,
+        fetch_processes=processes,
+        offline=offline,
+    )
     c.keep_file = keep
     return c
 
@@ -416,13 +431,7 @@ def test_a_stuck_child_is_stopped_and_its_page_read_here(
 ) -> None:
     empty_index.add_project("slow", ["1.0"])
     empty_index.add_project("lib", ["1.0"])
-    c = IndexClient(
-        [empty_index.simple_url],
-        session=make_session(),
-        cache=cache,
-        child_pages=True,
-        fetch_processes=1,
-    )
+    c = _client(empty_index, cache, child=True, processes=1)
     child = _with_ready_child(c, monkeypatch)
     monkeypatch.setattr(fetch_process, "ANSWER_WITHIN", 0.3)
     empty_index.delay(1.0, "/simple/slow")  # the child answers late: deemed stuck
@@ -516,13 +525,7 @@ def test_an_offline_run_starts_no_fetch_process(
     started: list[bool] = []
     monkeypatch.setattr(fetch_process, "can_fork", lambda: True)
     monkeypatch.setattr(FetchProcess, "start", lambda self: started.append(True) or False)
-    c = IndexClient(
-        [fake_index.simple_url],
-        session=make_session(),
-        cache=cache,
-        offline=offline,
-        child_pages=True,
-    )
+    c = _client(fake_index, cache, child=True, offline=offline)
     c.start_fetch_process()
     assert started == ([] if offline else [True])
 
@@ -543,13 +546,7 @@ def test_a_child_that_keeps_answering_is_not_taken_for_stuck(
     """A request waiting long in a child that answers others is queued, not lost."""
     for name in ["slow", *(f"lib{i}" for i in range(200))]:
         empty_index.add_project(name, ["1.0"])
-    c = IndexClient(
-        [empty_index.simple_url],
-        session=make_session(),
-        cache=cache,
-        child_pages=True,
-        fetch_processes=1,
-    )
+    c = _client(empty_index, cache, child=True, processes=1)
     child = _with_ready_child(c, monkeypatch)
     monkeypatch.setattr(fetch_process, "ANSWER_WITHIN", 0.3)
     empty_index.delay(1.0, "/simple/slow")
