@@ -7,12 +7,17 @@ hour; a CI job must not hang, so waits are capped and the caller degrades instea
 
 from __future__ import annotations
 
+import os
+import ssl
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3.util.retry import Retry
+from urllib3.util.ssl_ import create_urllib3_context
 
 from auditor import __version__
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
@@ -37,6 +42,75 @@ class _BoundedRetry(Retry):
         retry: _BoundedRetry = super().new(**kw)
         retry.max_wait = self.max_wait
         return retry
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter, with one TLS context per trust store instead of one per connection.
+
+    Why: told to verify against a CA bundle (the default, or a path from ``verify``,
+    ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``), urllib3 builds a fresh SSLContext for
+    every new connection and loads the whole bundle into it: 26-31 ms of CPU each here.
+    A cold resolution opens a few connections per fetch process at once, each waiting
+    for its context behind the others on the interpreter lock. The context is made once
+    per bundle and shared (an SSLContext is safe to share between threads and
+    connections); verification is the same, since it is the same bundle. A client
+    certificate keeps urllib3's own path: loading one would change a shared context.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._contexts: dict[str, ssl.SSLContext] = {}
+        self._contexts_lock = threading.Lock()
+
+    def _context(self, location: str) -> ssl.SSLContext:
+        with self._contexts_lock:
+            context = self._contexts.get(location)
+            if context is None:
+                context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+                if os.path.isdir(location):
+                    context.load_verify_locations(capath=location)
+                else:
+                    context.load_verify_locations(cafile=location)
+                self._contexts[location] = context
+            return context
+
+    @staticmethod
+    def _store(verify: Any) -> str | None:
+        """The CA bundle or folder a request verifies against, None when it does not."""
+        if verify is True:
+            return str(DEFAULT_CA_BUNDLE_PATH)
+        return verify if isinstance(verify, str) and verify else None
+
+    def build_connection_pool_key_attributes(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str,
+        cert: str | tuple[str, str] | None = None,
+    ) -> tuple[Any, Any]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        location = self._store(verify)
+        if host_params.get("scheme") == "https" and location is not None and cert is None:
+            try:
+                context = self._context(location)
+            except (OSError, ssl.SSLError):
+                return host_params, pool_kwargs  # urllib3 raises it, as it would have
+            pool_kwargs.pop("ca_certs", None)
+            pool_kwargs.pop("ca_cert_dir", None)
+            pool_kwargs["ssl_context"] = context
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
+        # The pool's context already holds the bundle: named again, urllib3 would load
+        # it into that context once more for every new connection.
+        context = getattr(conn, "conn_kw", {}).get("ssl_context")
+        with self._contexts_lock:
+            shared = context is not None and any(c is context for c in self._contexts.values())
+        if shared:
+            conn.ca_certs = None
+            conn.ca_cert_dir = None
 
 
 class _Session(requests.Session):
@@ -79,7 +153,7 @@ def make_session(
         raise_on_status=False,
     )
     retry.max_wait = max_wait
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=retry)
+    adapter = _Adapter(pool_connections=8, pool_maxsize=pool_size, max_retries=retry)
     session = _Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
