@@ -44,8 +44,16 @@ DEFAULT_INPUT = ROOT.parent / "shared" / "bench" / "ai-stack.txt"
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, float]:
+def timed(
+    argv: list[str], env: dict[str, str] | None = None, *, tree: bool = False
+) -> tuple[float, float, int, float]:
     """(wall seconds, peak RSS MB, exit code, CPU seconds) of one child process.
+
+    ``tree``: also sample the whole process tree's memory (``TREE_PEAKS``; nan when not
+    sampled). Only in runs whose time is not the figure: reading a process's
+    ``smaps_rollup`` costs 4-5 ms of kernel CPU on this 2-core machine and takes the
+    process's memory-map lock, so sampling three processes every 20 ms took a fifth of
+    a core from the run it measured (a cold graph: 3.1 s unsampled, 3.7 s sampled).
 
     Peak memory and CPU (user + sys) come from GNU time around the child: a forked
     child's own rusage would also count pages inherited from this (larger) benchmark
@@ -65,12 +73,14 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
             stderr=subprocess.PIPE,
             env=env,
         ) as proc:
-            sampler = _TreeSampler(proc.pid)
-            sampler.start()
+            sampler = _TreeSampler(proc.pid) if tree else None
+            if sampler is not None:
+                sampler.start()
             _, err = proc.communicate()
-            sampler.stop()
+            if sampler is not None:
+                sampler.stop()
         wall = time.perf_counter() - start
-        TREE_PEAKS.append(sampler.peak_mb)
+        TREE_PEAKS.append(sampler.peak_mb if sampler is not None else float("nan"))
         if proc.returncode != 0:
             sys.stderr.write(err.decode(errors="replace")[-2000:])
         text = rss_file.read().strip().splitlines()
@@ -172,12 +182,19 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
             if code != 0:
                 raise SystemExit(f"{label} run failed with exit code {code}")
             runs[label].append((wall, rss))
-            trees[label].append(TREE_PEAKS[-1])
-            print(
-                f"round {i + 1}: {label:5s} {wall:7.2f} s  {rss:6.0f} MB"
-                f"  (all processes: {TREE_PEAKS[-1]:4.0f} MB)",
-                flush=True,
-            )
+            print(f"round {i + 1}: {label:5s} {wall:7.2f} s  {rss:6.0f} MB", flush=True)
+    # The memory of all processes together, in one more (untimed) run of each: sampling
+    # it slows the run it samples (see ``timed``).
+    for label, argv in (("cold", ours), ("uv", uv), ("warm", ours)):
+        if label == "cold":
+            shutil.rmtree(cache, ignore_errors=True)
+        elif label == "uv":
+            shutil.rmtree(work / f"uv-{args.runs - 1}", ignore_errors=True)
+        wall, rss, code, _ = timed(argv, env, tree=True)
+        if code != 0:
+            raise SystemExit(f"{label} memory run failed with exit code {code}")
+        trees[label].append(TREE_PEAKS[-1])
+        print(f"memory: {label:5s} all processes {TREE_PEAKS[-1]:4.0f} MB", flush=True)
     medians = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     peaks = {k: max(r for _, r in v) for k, v in runs.items()}
     comparison = compare(args, index, ours_json, uv_txt)
@@ -297,8 +314,10 @@ def _synthetic_graph(
         cold.append(wall)
         cold_cpu.append(cpu)
         rss.append(peak)
-        tree.append(TREE_PEAKS[-1])
         warm.append(timed(argv, env)[0])
+    shutil.rmtree(work / f"c{runs - 1}", ignore_errors=True)
+    timed(argv, env, tree=True)  # memory, in a run of its own (see ``timed``)
+    tree.append(TREE_PEAKS[-1])
     return {
         "resolved": len(json.loads((work / "out.json").read_text())["packages"]),
         "cold_median_s": statistics.median(cold),
@@ -316,7 +335,7 @@ def _synthetic_audit(index_url: str, reqs: Path, work: Path, env: dict[str, str]
         "--index-url", index_url, "--cache-dir", str(work / "audit-cache"), "-q",
         "-o", str(work / "audit.txt"),
     ]  # fmt: skip
-    wall, peak, code, cpu = timed(argv, env)
+    wall, peak, code, cpu = timed(argv, env, tree=True)
     if code not in (0, 1):  # 1: the gate failed, which a synthetic graph may do
         raise SystemExit(f"synthetic audit of {reqs} failed with exit code {code}")
     return {
