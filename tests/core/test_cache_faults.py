@@ -62,3 +62,30 @@ def test_undecodable_row_is_a_warning(tmp_path: Path) -> None:
     assert cache.get("ns", "k") is None
     assert cache.warnings and "wrong shape" in cache.warnings[0]
     assert json.loads(json.dumps(cache.warnings))  # plain strings
+
+
+def test_no_sqlite_utils_plugin_runs_on_the_cache(tmp_path: Path) -> None:
+    import sqlite_utils
+    from sqlite_utils.plugins import pm
+
+    class Recorder:
+        """A sqlite-utils plugin, as one installed in the user's environment would be."""
+
+        def __init__(self) -> None:
+            self.connections: list[sqlite3.Connection] = []
+
+        @sqlite_utils.hookimpl
+        def prepare_connection(self, conn: sqlite3.Connection) -> None:
+            self.connections.append(conn)
+
+    recorder = plugin = Recorder()
+    pm.register(plugin, name="test-recorder")
+    try:
+        cache = Cache(tmp_path / "fresh" / "cache.sqlite3")  # fresh: the migrations run
+        cache.put("ns", "k", {"v": 1}, ttl=None)
+        cache.flush()
+        assert cache.get("ns", "k") == {"v": 1}
+        sqlite_utils.Database(sqlite3.connect(":memory:"))  # the plugin is live: it runs here
+        assert len(recorder.connections) == 1
+    finally:
+        pm.unregister(plugin)
