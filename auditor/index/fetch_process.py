@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 
     import requests
 
+    from auditor.index.http import Getter
+
 #: the kinds of answer
 ROWS = "rows"  # a page: its file rows
 STATUS = "status"  # an HTTP status other than 200 (a 404 among them)
@@ -190,7 +192,7 @@ def read_page(
     return PageAnswer(kind=ROWS, rows=rows, elapsed=elapsed)
 
 
-def wheel_metadata_text(session: requests.Session, url: str, *, verify: bool) -> str | None:
+def wheel_metadata_text(session: Getter, url: str, *, verify: bool) -> str | None:
     """A remote wheel's METADATA by range requests; None when there is none to read or
     the network failed (the caller then tries the next source)."""
     from auditor.index.lazy_wheel import read_wheel_member
@@ -605,7 +607,7 @@ def serve(stdin: IO[bytes] | None = None, out: IO[bytes] | None = None) -> None:
     import gc
     from concurrent.futures import ThreadPoolExecutor
 
-    from auditor.index.http import make_session
+    from auditor.index.http import QuickGet, make_session
 
     gc.freeze()  # a forked child's inherited objects are the parent's: never scanned
     gc.set_threshold(50_000, 20, 100)  # as the CLI: pages are many small objects
@@ -614,7 +616,7 @@ def serve(stdin: IO[bytes] | None = None, out: IO[bytes] | None = None) -> None:
         os.dup2(2, 1)  # anything printed by accident goes to stderr (discarded), not the pipe
     if stdin is None:
         stdin = sys.stdin.buffer
-    session = make_session()
+    session = QuickGet(make_session())
     parse_lock = _PriorityLock()
     write_lock = threading.Lock()
     encoder = msgspec.msgpack.Encoder()

@@ -7,15 +7,19 @@ hour; a CI job must not hang, so waits are capped and the caller degrades instea
 
 from __future__ import annotations
 
+import datetime
 import os
 import ssl
 import threading
-from typing import Any
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.cookies import extract_cookies_to_jar
+from requests.utils import DEFAULT_CA_BUNDLE_PATH, requote_uri
 from urllib3.util.retry import Retry
 from urllib3.util.ssl_ import create_urllib3_context
 
@@ -24,7 +28,20 @@ from auditor.index.http_defaults import DEFAULT_TIMEOUT
 
 USER_AGENT = f"auditor/{__version__} (dependency risk audit)"
 
-__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "make_session"]
+__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "Getter", "QuickGet", "make_session"]
+
+
+class Getter(Protocol):
+    """What sends a GET: a ``requests.Session``, or a ``QuickGet`` in front of one."""
+
+    def get(
+        self,
+        url: str,
+        *,
+        timeout: Any,
+        verify: bool | str = ...,
+        headers: dict[str, str] | None = ...,
+    ) -> requests.Response: ...
 
 
 class _BoundedRetry(Retry):
@@ -159,3 +176,110 @@ def make_session(
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
     return session
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a quick GET to one (scheme, host, verify) goes: what ``Session.request``
+    would have worked out for it, every time the same."""
+
+    adapter: BaseAdapter
+    template: requests.PreparedRequest
+    verify: Any
+    proxies: dict[str, str]
+
+
+class QuickGet:
+    """``session.get`` for the fetch processes' many small GETs, without the per-request
+    work of ``requests.Session`` when that work would change nothing.
+
+    Why: a cold resolution makes about 1,300 GETs in the fetch processes; through
+    ``Session.get`` each cost 0.95 ms of CPU here, through the session's own adapter
+    0.7 ms (``requests.Session`` prepares and merges every request anew: URL, headers,
+    netrc, environment, hooks, cookies, redirects). The request still goes through the
+    same adapter (same connections, TLS, retries, timeouts, proxies, exceptions), with
+    the same headers; the response is the same ``requests.Response``.
+
+    Only when nothing would differ: no session auth, client certificate, params, hooks
+    or cookies, and a URL that ``requests`` would send as it is. Anything else, and any
+    redirect, goes through ``session.get`` itself. Credentials from the URL or netrc
+    are the host's: they are sent as ``session.get`` sends them.
+    """
+
+    def __init__(self, session: requests.Session) -> None:
+        self.session = session
+        self._plans: dict[tuple[str, str, Any], _Plan | None] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        url: str,
+        *,
+        timeout: Any,
+        verify: bool | str = True,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        plan = self._plan(url, verify)
+        if plan is None or (headers and any(v is None for v in headers.values())):
+            return self.session.get(url, headers=headers, timeout=timeout, verify=verify)
+        request = plan.template.copy()
+        request.url = url
+        if headers:
+            request.headers.update(headers)
+        start = time.perf_counter()
+        response = plan.adapter.send(
+            request, stream=False, timeout=timeout, verify=plan.verify, cert=None,
+            proxies=plan.proxies,
+        )  # fmt: skip
+        response.elapsed = datetime.timedelta(seconds=time.perf_counter() - start)
+        if response.is_redirect:
+            response.close()  # requests' own rules for following it (and for its auth)
+            return self.session.get(url, headers=headers, timeout=timeout, verify=verify)
+        if "set-cookie" in response.headers:
+            extract_cookies_to_jar(self.session.cookies, request, response.raw)  # type: ignore[no-untyped-call]
+        response.content  # noqa: B018 (read now, as a non-streamed session.get does)
+        return response
+
+    def _plan(self, url: str, verify: bool | str) -> _Plan | None:
+        session = self.session
+        if (
+            session.auth is not None
+            or session.cert is not None
+            or session.params
+            or any(session.hooks.values())
+            or len(session.cookies)
+            or not url.isascii()
+            or requote_uri(url) != url
+        ):
+            return None
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, verify)
+        with self._lock:
+            if key in self._plans:
+                return self._plans[key]
+        plan = self._make_plan(url, parts.scheme, parts.netloc, verify)
+        with self._lock:
+            self._plans[key] = plan
+        return plan
+
+    def _make_plan(self, url: str, scheme: str, netloc: str, verify: bool | str) -> _Plan | None:
+        """The plan for this host, None when ``session.get`` must send its GETs (a
+        client certificate; a URL it would not send as it is). A proxy is the adapter's
+        business, as it is for ``session.get``."""
+        session = self.session
+        if scheme not in ("http", "https") or not urlsplit(url).path:
+            return None
+        settings = session.merge_environment_settings(url, {}, False, verify, None)
+        if settings["cert"] is not None:
+            return None
+        # What session.get would send to this host: its headers, and the credentials it
+        # takes from the URL or netrc (the same for every URL of the host).
+        template = session.prepare_request(requests.Request("GET", url))
+        if template.url != url:
+            return None
+        return _Plan(
+            adapter=session.get_adapter(url),
+            template=template,
+            verify=settings["verify"],
+            proxies=dict(settings["proxies"]),
+        )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.index.http_defaults import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    import requests
+    from auditor.index.http import Getter
 
 TAIL = 256 * 1024
 _EOCD = b"PK\x05\x06"
@@ -29,7 +29,7 @@ _CENTRAL = b"PK\x01\x02"
 class _Remote:
     """Bytes of a remote file, fetched by range and remembered by span."""
 
-    def __init__(self, session: requests.Session, url: str, size: int, **kw: Any) -> None:
+    def __init__(self, session: Getter, url: str, size: int, **kw: Any) -> None:
         self.session = session
         self.url = url
         self.size = size
@@ -53,7 +53,7 @@ class _Remote:
         return resp.content
 
 
-def read_wheel_member(session: requests.Session, url: str, suffix: str, **kw: Any) -> str | None:
+def read_wheel_member(session: Getter, url: str, suffix: str, **kw: Any) -> str | None:
     """The text of the top-level ``*.dist-info/<suffix>`` in a remote wheel, or None.
 
     The first request asks for the tail (a suffix range), which also tells the size.
