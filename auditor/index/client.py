@@ -439,7 +439,9 @@ class IndexClient:
         with self._lock:
             if cache_key in self._histories:  # the page was fetched just now
                 return self._histories[cache_key]
-        rows = _rows_of(listing) if listing is not None else None
+        if listing is None or _only_kept(listing):
+            return None  # kept rows cannot tell the history; it was stored beside them
+        rows = _rows_of(listing)
         return upload_history(rows) if rows else None
 
     def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
@@ -483,7 +485,11 @@ class IndexClient:
                 for version, kept in listing.packed.kept.items():
                     out.setdefault(version, []).extend(kept)
                 continue
-            for row in _rows_of(listing):
+            rows = _rows_of(listing)
+            if isinstance(listing, _PackedListing) and listing.packed.stored_kept:
+                # Kept by a filter other than this client's now: only the page has the rest.
+                rows = self._page_rows(f"{index}/{name}/")
+            for row in rows:
                 if keep is None or keep(row[0]):
                     out.setdefault(row[2], []).append(row)
         if not found:
@@ -502,11 +508,20 @@ class IndexClient:
         they were encoded, and decoded again only if asked (``_rows_of``).
         """
         cache_key = f"{index}|{name}"
-        cached = self.cache.get(
-            "simple", cache_key, allow_expired=self.offline, valid=_valid_simple_entry
-        )
-        if cached is not None:
-            return None if cached.get("missing") else list(cached["files"])
+        keep = self.keep_file
+        # A target's rows first (see ``pack_page``), then a page's whole list (written
+        # without a filter, or by an earlier version), which holds them too.
+        keys = [f"{cache_key}|{keep.key()}", cache_key] if isinstance(keep, WheelFilter) else []
+        for key in keys or [cache_key]:
+            cached = self.cache.get(
+                "simple", key, allow_expired=self.offline, valid=_valid_simple_entry
+            )
+            if cached is not None:
+                if cached.get("missing"):
+                    return None
+                if "count" in cached:
+                    return _KeptRows(cached["files"], cached["count"])
+                return list(cached["files"])
         if self.offline:
             raise OfflineMissError(
                 f"--offline: the cache has no file list for {name!r} from {shown(index)}",
@@ -539,7 +554,10 @@ class IndexClient:
             return None
         packed = answer.packed
         assert packed is not None  # a page read, here or by a child, comes back packed
-        self.cache.put_encoded("simple", cache_key, packed.stored, ttl=self.project_ttl)
+        stored_as = cache_key
+        if packed.stored_kept and isinstance(answer.kept_by, WheelFilter):
+            stored_as = f"{cache_key}|{answer.kept_by.key()}"
+        self.cache.put_encoded("simple", stored_as, packed.stored, ttl=self.project_ttl)
         if packed.history_stored is not None:  # the primary index's
             with self._lock:
                 self._histories[cache_key] = packed.history
@@ -810,7 +828,9 @@ class IndexClient:
         file was removed has no project JSON either: its 404 is trusted.)"""
         try:
             listing = self._index_files(self.index_urls[0], name)
-            return bool(listing.packed.count if isinstance(listing, _PackedListing) else listing)
+            if isinstance(listing, _PackedListing):
+                return bool(listing.packed.count)
+            return bool(listing.listed if isinstance(listing, _KeptRows) else listing)
         except AuditorError:
             return True
 
@@ -860,6 +880,12 @@ class IndexClient:
         keep = self.keep_file
         packed = pack_page(answer.rows, keep, with_history=primary)
         return dataclasses.replace(answer, rows=None, packed=packed, kept_by=keep)
+
+    def _page_rows(self, url: str) -> list[list[Any]]:
+        """A page's whole file list, read again here and not cached: for a client whose
+        filter changed after its page was packed for the old one (never in a run)."""
+        answer = read_page(self._get, url, self._parse_lock, read_timeout=DEFAULT_TIMEOUT[1])
+        return answer.rows or []
 
     def _page_child(self) -> FetchProcess | None:
         """The fetch process if it is ready; started once enough pages were missed."""
@@ -911,6 +937,22 @@ class _PackedListing:
     kept_by: Callable[[str], bool] | None
 
 
+class _KeptRows(list[list[Any]]):
+    """A cached page's rows that a target's filter kept (``pack_page``), and how many
+    files the page listed in all."""
+
+    def __init__(self, rows: list[list[Any]], listed: int) -> None:
+        super().__init__(rows)
+        self.listed = listed
+
+
+def _only_kept(listing: list[list[Any]] | _PackedListing) -> bool:
+    """Does this listing hold only the rows a filter kept (not the page's whole list)?"""
+    if isinstance(listing, _PackedListing):
+        return listing.packed.stored_kept
+    return isinstance(listing, _KeptRows)
+
+
 def _rows_of(listing: list[list[Any]] | _PackedListing) -> list[list[Any]]:
     """A listing's rows; a packed page's are decoded from the row it stored."""
     if isinstance(listing, _PackedListing):
@@ -960,6 +1002,9 @@ def _valid_simple_entry(value: Any) -> bool:
     if value.get("missing") is True:
         return True
     files = value.get("files")
+    count = value.get("count", len(files) if isinstance(files, list) else 0)
+    if not isinstance(count, int) or (isinstance(files, list) and count < len(files)):
+        return False
     return isinstance(files, list) and all(
         isinstance(row, list) and len(row) in (8, 9) and all(isinstance(x, str) for x in row[:3])
         for row in files

@@ -119,7 +119,8 @@ class PackedPage(msgspec.Struct, frozen=True, array_like=True):
     stack), nor filters it, nor encodes it again for the cache.
     """
 
-    #: the ``simple`` cache row's JSON (``encode_value({"files": rows})``)
+    #: the ``simple`` cache row's JSON (``encode_value({"files": rows})``): of the rows
+    #: ``kept`` when the filter is a ``WheelFilter`` (``stored_kept``), else of all rows
     stored: str
     #: version -> rows the wheel filter keeps (all rows without a filter), in page order
     kept: dict[str, list[list[Any]]]
@@ -130,20 +131,33 @@ class PackedPage(msgspec.Struct, frozen=True, array_like=True):
     history: dict[str, tuple[str, bool]] | None = None
     summary: ReleaseSummary | None = None
     history_stored: str | None = None
+    #: ``stored`` holds only the rows the filter keeps (cached under the filter's key)
+    stored_kept: bool = False
 
 
 def pack_page(
     rows: list[list[Any]], keep: Callable[[str], bool] | None, *, with_history: bool
 ) -> PackedPage:
     """What the parent needs of a page's rows (see ``PackedPage``): the same values the
-    client derives from them in process, so either side gives the same cache rows."""
+    client derives from them in process, so either side gives the same cache rows.
+
+    With a target's ``WheelFilter``, the cache row holds only the rows it keeps: the
+    client never reads the others (every reader goes through its filter), and the
+    release history, which needs them all, is made here and stored beside the row. For
+    the AI stack that is 11 MB of rows instead of 56 MB, encoded, piped, stored and (on
+    a warm run) decoded again: a cold graph took 0.4 s less CPU."""
     kept: dict[str, list[list[Any]]] = {}
+    kept_rows: list[list[Any]] = []
     for row in rows:
         if keep is None or keep(row[0]):
             kept.setdefault(row[2], []).append(row)
-    stored = encode_value({"files": rows})
+            kept_rows.append(row)
+    only_kept = isinstance(keep, WheelFilter)
+    stored = encode_value(
+        {"files": kept_rows, "count": len(rows)} if only_kept else {"files": rows}
+    )
     if not with_history:
-        return PackedPage(stored=stored, kept=kept, count=len(rows))
+        return PackedPage(stored=stored, kept=kept, count=len(rows), stored_kept=only_kept)
     history = upload_history(rows)
     summary = summarise_history(history)
     return PackedPage(
@@ -153,6 +167,7 @@ def pack_page(
         history=history,
         summary=summary,
         history_stored=encode_value(history_entry(history, summary)),
+        stored_kept=only_kept,
     )
 
 

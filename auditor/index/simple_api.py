@@ -292,6 +292,14 @@ class WheelFilter:
         """(interpreters, ABIs, platforms), sorted: ``WheelFilter(*parts)`` is the same test."""
         return sorted(self.interpreters), sorted(self.abis), sorted(self.platforms)
 
+    def key(self) -> str:
+        """A short name for this test, the same in every process and run: rows kept by
+        it are cached under it (see ``IndexClient``), apart from other targets' rows."""
+        import hashlib
+
+        text = json.dumps(self.parts(), separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def __call__(self, filename: str) -> bool:
         if not filename.endswith(".whl"):
             return True

@@ -12,7 +12,7 @@ from auditor.config import make_target, target_tags
 from auditor.errors import DataSourceError, OfflineMissError
 from auditor.index.client import IndexClient, PackageNotFoundError
 from auditor.index.http import make_session
-from auditor.index.simple_api import DistFile, parse_html_page, parse_json_page
+from auditor.index.simple_api import DistFile, parse_html_page, parse_json_page, wheel_prefilter
 from tests.core.conftest import client
 from tests.fakes import FakeIndex, Release
 
@@ -230,3 +230,99 @@ def test_wheels_for_other_targets_are_dropped_after_the_cache(
         keep_file=wheel_prefilter(win_tags),
     ).files("gpu")
     assert "gpu-1.0-cp312-cp312-win_amd64.whl" in {f.filename for f in other}
+
+
+def _gpu_project(index: FakeIndex) -> list[str]:
+    """A project whose older release has only a Windows wheel: nothing a Linux target
+    keeps, yet part of its history."""
+    files = [
+        "gpu-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "gpu-1.0-cp312-cp312-win_amd64.whl",
+        "gpu-1.0.tar.gz",
+    ]
+    index.add_project(
+        "gpu",
+        [
+            Release(
+                "0.9",
+                files=["gpu-0.9-cp312-cp312-win_amd64.whl"],
+                upload_time="2024-01-02T00:00:00Z",
+            ),
+            Release("1.0", files=files, upload_time="2025-01-02T00:00:00Z"),
+        ],
+    )
+    index.add_project("winonly", [Release("1.0", files=["winonly-1.0-cp312-cp312-win_amd64.whl"])])
+    return files
+
+
+def _simple_rows(path: Path) -> dict[str, dict[str, object]]:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("select key, value from entries where namespace = 'simple'")
+        return {key: json.loads(value) for key, value in rows}
+
+
+def test_a_target_s_cache_row_holds_only_the_files_it_can_install(
+    empty_index: FakeIndex, tmp_path: Path
+) -> None:
+    files = _gpu_project(empty_index)
+    path = tmp_path / "c.sqlite3"
+    keep = wheel_prefilter(TAGS)
+    cache = Cache(path)
+    assert len(client(empty_index, cache, keep_file=keep).files("gpu")) == 2
+    cache.close()
+    stored = _simple_rows(path)
+    assert list(stored) == [f"{empty_index.simple_url}|gpu|{keep.key()}"]
+    row = stored[f"{empty_index.simple_url}|gpu|{keep.key()}"]
+    assert [r[0] for r in row["files"]] == [files[0], files[2]]  # type: ignore[index, union-attr]
+    assert row["count"] == 4  # the page listed four files
+
+
+def test_a_warm_target_reads_its_rows_and_the_whole_history(
+    empty_index: FakeIndex, tmp_path: Path
+) -> None:
+    _gpu_project(empty_index)
+    path = tmp_path / "c.sqlite3"
+    cold_cache = Cache(path)
+    cold = client(empty_index, cold_cache, keep_file=wheel_prefilter(TAGS))
+    cold_files = cold.files("gpu")
+    cold_history = cold.upload_times("gpu")
+    cold.files("winonly")
+    cold_cache.close()
+    before = empty_index.count()
+    warm = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS))
+    assert warm.files("gpu") == cold_files
+    history = warm.upload_times("gpu")
+    assert history == cold_history and history is not None
+    assert set(history) == {"0.9", "1.0"}  # 0.9 has nothing this target keeps
+    assert warm.files("winonly") == ()
+    assert warm._listed("winonly")  # listed files, though none for this target
+    assert empty_index.count() == before  # all from the cache
+
+
+def test_a_whole_page_row_serves_every_target(empty_index: FakeIndex, tmp_path: Path) -> None:
+    files = _gpu_project(empty_index)
+    path = tmp_path / "c.sqlite3"
+    unfiltered = Cache(path)
+    client(empty_index, unfiltered).files("gpu")  # no filter: the page's whole list
+    unfiltered.close()
+    assert list(_simple_rows(path)) == [f"{empty_index.simple_url}|gpu"]
+    before = empty_index.count()
+    kept = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS)).files("gpu")
+    assert sorted(f.filename for f in kept) == sorted([files[0], files[2]])
+    assert empty_index.count() == before
+
+
+def test_no_history_is_made_up_from_kept_rows(empty_index: FakeIndex, tmp_path: Path) -> None:
+    import sqlite3
+
+    _gpu_project(empty_index)
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+    client(empty_index, cache, keep_file=wheel_prefilter(TAGS)).files("gpu")
+    cache.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("delete from entries where namespace = 'upload-times'")
+    warm = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS), offline=True)
+    assert warm.upload_times("gpu") is None  # unknown, not a history without 0.9
