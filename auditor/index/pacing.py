@@ -25,7 +25,7 @@ import statistics
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -80,46 +80,85 @@ def fetching_ahead() -> bool:
     return bool(getattr(_THREAD, "ahead", False))
 
 
+#: a submitted task: its future, the function and its arguments
+_Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
 class PacedExecutor(Executor):
     """A pool of ``ceiling`` threads whose tasks run at most ``limit()`` at a time.
 
-    A task waiting for its turn holds a thread that sleeps, which costs the interpreter
-    lock nothing; the limit is asked again whenever a task ends, so it follows the
-    round trips as they are measured.
+    Tasks beyond the limit wait in a queue of this executor's, not in threads of their
+    own: a cold resolution submits its first twenty fetches at once, and starting a
+    thread for each (to sleep until its turn) cost the resolver 60 ms before its first
+    step, each start waiting for the interpreter lock to hand over. The limit is asked
+    again whenever a task ends, so it follows the round trips as they are measured.
     """
 
     def __init__(self, ceiling: int, limit: Callable[[], int], *, name: str = "fetch") -> None:
         self._pool = ThreadPoolExecutor(max_workers=ceiling, thread_name_prefix=name)
         self._limit = limit
         self._turns = threading.Condition()
+        self._waiting: deque[_Task] = deque()
         self._running = 0
-        self._cancelled = False
+        self._closed = False
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        return self._pool.submit(self._run, fn, args, kwargs)
-
-    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
-        _THREAD.ahead = True
+        future: Future[T] = Future()
         with self._turns:
-            while self._running >= max(1, self._limit()) and not self._cancelled:
-                self._turns.wait()
-            if self._cancelled:
-                # Waited for a turn in a thread of its own, so the pool could not cancel
-                # it: a resolution that ended must not wait for its fetches ahead.
-                raise CancelledError
-            self._running += 1
-        try:
-            return fn(*args, **kwargs)
-        finally:
+            if self._closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self._waiting.append((future, fn, args, kwargs))
+        self._give_turns()
+        return future
+
+    def _give_turns(self) -> None:
+        """Start waiting tasks while the limit allows."""
+        while True:
             with self._turns:
-                self._running -= 1
-                # Wake only as many as may run now: waking every waiter on each end
-                # made them all contend for the interpreter lock to go back to sleep.
-                self._turns.notify(max(1, self._limit() - self._running))
+                if not self._waiting or self._running >= max(1, self._limit()):
+                    return
+                task = self._waiting.popleft()
+                self._running += 1
+            try:
+                self._pool.submit(self._run, task)
+            except RuntimeError:  # the pool was shut down meanwhile: the task never runs
+                task[0].cancel()
+                self._ended()
+
+    def _run(self, task: _Task) -> None:
+        future, fn, args, kwargs = task
+        _THREAD.ahead = True
+        try:
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as exc:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+        finally:
+            self._ended()
+            self._give_turns()
+
+    def _ended(self) -> None:
+        with self._turns:
+            self._running -= 1
+            self._turns.notify_all()
+            drained = self._closed and not self._waiting and not self._running
+        if drained:
+            self._pool.shutdown(wait=False)  # shut down without waiting, once drained
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if cancel_futures:
-            with self._turns:
-                self._cancelled = True
-                self._turns.notify_all()
-        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        with self._turns:
+            self._closed = True
+            dropped = list(self._waiting) if cancel_futures else []
+            if cancel_futures:
+                # A resolution that ended must not wait for its fetches ahead.
+                self._waiting.clear()
+            while wait and (self._waiting or self._running):
+                self._turns.wait()  # queued tasks still get their turns first
+            drained = not self._waiting and not self._running
+        for future, *_ in dropped:
+            future.cancel()
+        if wait or drained:
+            self._pool.shutdown(wait=wait)

@@ -82,7 +82,7 @@ def test_no_more_tasks_run_at_once_than_the_limit_and_a_raised_limit_lets_more()
     futures = [pool.submit(task, i) for i in range(8)]
     time.sleep(0.2)
     with lock:
-        assert running == 2  # eight threads, two at work
+        assert running == 2  # eight submitted, two at work
     limit[0] = 6
     release.set()
     assert [f.result(timeout=10) for f in futures] == [i * i for i in range(8)]
@@ -107,8 +107,37 @@ def test_cancelling_the_queue_leaves_no_thread_waiting_for_a_turn() -> None:
     done.join(10)
     assert not done.is_alive()
     assert busy.result() is True
-    # Waiting in threads of their own, the five never run once cancelled.
+    # Waiting for a turn when cancelled, the five never run.
     assert ran == [] and all(f.done() for f in queued)
+
+
+def test_a_task_waiting_for_its_turn_holds_no_thread() -> None:
+    """The first fetches of a resolution are submitted at once: a thread started for
+    each, only to sleep, cost the resolver 60 ms of thread starts before its first step."""
+    release = threading.Event()
+    pool = PacedExecutor(8, lambda: 1, name="held")
+    futures = [pool.submit(release.wait, 5) for _ in range(8)]
+    time.sleep(0.1)
+    assert sum(t.name.startswith("held") for t in threading.enumerate()) == 1
+    release.set()
+    assert all(f.result(timeout=10) for f in futures)
+    pool.shutdown()
+
+
+def test_shutting_down_without_waiting_still_runs_what_is_queued() -> None:
+    release = threading.Event()
+    ran: list[int] = []
+    pool = PacedExecutor(4, lambda: 1, name="test")
+    first = pool.submit(release.wait, 5)
+    queued = [pool.submit(ran.append, i) for i in range(3)]
+    pool.shutdown(wait=False)
+    with pytest.raises(RuntimeError):
+        pool.submit(ran.append, 99)
+    release.set()
+    assert first.result(timeout=10) is True
+    for f in queued:
+        f.result(timeout=10)
+    assert ran == [0, 1, 2]
 
 
 def test_a_failing_task_gives_its_turn_back() -> None:
