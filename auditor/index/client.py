@@ -838,6 +838,12 @@ class IndexClient:
         """A resolution is about to run: start the fetch process now if it can be forked
         (it then answers within milliseconds); otherwise it starts after a few misses."""
         if self._use_child and not self.offline and fetch_process.can_fork():
+            from auditor.index.http import warm_tls
+
+            # The TLS context of the index, made once here, is the forked children's too.
+            for index in self.index_urls:
+                host = urlsplit(index).hostname or ""
+                warm_tls(self.session, index, verify=host not in self.trusted_hosts)
             with self._lock:
                 self._page_misses = max(self._page_misses, fetch_process.START_AFTER)
             self._page_child()

@@ -7,6 +7,7 @@ hour; a CI job must not hang, so waits are capped and the caller degrades instea
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import ssl
@@ -28,7 +29,7 @@ from auditor.index.http_defaults import DEFAULT_TIMEOUT
 
 USER_AGENT = f"auditor/{__version__} (dependency risk audit)"
 
-__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "Getter", "QuickGet", "make_session"]
+__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "Getter", "QuickGet", "make_session", "warm_tls"]
 
 
 class Getter(Protocol):
@@ -61,6 +62,47 @@ class _BoundedRetry(Retry):
         return retry
 
 
+#: CA bundle or folder -> the TLS context that holds it, for every session of the process
+#: (a fetch process forked after ``warm_tls`` finds it made)
+_CONTEXTS: dict[str, ssl.SSLContext] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def _context(location: str) -> ssl.SSLContext:
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(location)
+        if context is None:
+            context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+            if os.path.isdir(location):
+                context.load_verify_locations(capath=location)
+            else:
+                context.load_verify_locations(cafile=location)
+            _CONTEXTS[location] = context
+        return context
+
+
+def _trust_store(verify: Any) -> str | None:
+    """The CA bundle or folder a request verifies against, None when it does not."""
+    if verify is True:
+        return str(DEFAULT_CA_BUNDLE_PATH)
+    return verify if isinstance(verify, str) and verify else None
+
+
+def warm_tls(session: requests.Session, url: str, *, verify: bool = True) -> None:
+    """Make the TLS context ``session.get(url, verify=verify)`` will use, now.
+
+    Loading a CA bundle costs 20-30 ms of CPU. Made before the fetch processes are
+    forked, the context is theirs too, and their first requests do not each load it
+    again. Quietly nothing when the bundle cannot be read (the request will say so)."""
+    if not url.startswith("https://"):
+        return
+    settings = session.merge_environment_settings(url, {}, False, verify, None)
+    location = _trust_store(settings["verify"])
+    if location is not None:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            _context(location)
+
+
 class _Adapter(HTTPAdapter):
     """requests' adapter, with one TLS context per trust store instead of one per connection.
 
@@ -69,34 +111,11 @@ class _Adapter(HTTPAdapter):
     every new connection and loads the whole bundle into it: 26-31 ms of CPU each here.
     A cold resolution opens a few connections per fetch process at once, each waiting
     for its context behind the others on the interpreter lock. The context is made once
-    per bundle and shared (an SSLContext is safe to share between threads and
-    connections); verification is the same, since it is the same bundle. A client
-    certificate keeps urllib3's own path: loading one would change a shared context.
+    per bundle and shared by every session of the process (an SSLContext is safe to
+    share between threads and connections); verification is the same, since it is the
+    same bundle. A client certificate keeps urllib3's own path: loading one would
+    change a shared context.
     """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._contexts: dict[str, ssl.SSLContext] = {}
-        self._contexts_lock = threading.Lock()
-
-    def _context(self, location: str) -> ssl.SSLContext:
-        with self._contexts_lock:
-            context = self._contexts.get(location)
-            if context is None:
-                context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
-                if os.path.isdir(location):
-                    context.load_verify_locations(capath=location)
-                else:
-                    context.load_verify_locations(cafile=location)
-                self._contexts[location] = context
-            return context
-
-    @staticmethod
-    def _store(verify: Any) -> str | None:
-        """The CA bundle or folder a request verifies against, None when it does not."""
-        if verify is True:
-            return str(DEFAULT_CA_BUNDLE_PATH)
-        return verify if isinstance(verify, str) and verify else None
 
     def build_connection_pool_key_attributes(
         self,
@@ -107,10 +126,10 @@ class _Adapter(HTTPAdapter):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
             request, verify, cert
         )
-        location = self._store(verify)
+        location = _trust_store(verify)
         if host_params.get("scheme") == "https" and location is not None and cert is None:
             try:
-                context = self._context(location)
+                context = _context(location)
             except (OSError, ssl.SSLError):
                 return host_params, pool_kwargs  # urllib3 raises it, as it would have
             pool_kwargs.pop("ca_certs", None)
@@ -123,8 +142,8 @@ class _Adapter(HTTPAdapter):
         # The pool's context already holds the bundle: named again, urllib3 would load
         # it into that context once more for every new connection.
         context = getattr(conn, "conn_kw", {}).get("ssl_context")
-        with self._contexts_lock:
-            shared = context is not None and any(c is context for c in self._contexts.values())
+        with _CONTEXTS_LOCK:
+            shared = context is not None and any(c is context for c in _CONTEXTS.values())
         if shared:
             conn.ca_certs = None
             conn.ca_cert_dir = None

@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from auditor.index.http import make_session
+from auditor.index import http
+from auditor.index.http import make_session, warm_tls
 
 
 def _certificate(
@@ -131,7 +132,8 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, P
 
 @pytest.fixture
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every CA bundle loaded into a TLS context, by anyone."""
+    """Every CA bundle loaded into a TLS context, by anyone (none made yet)."""
+    monkeypatch.setattr(http, "_CONTEXTS", {})
     seen: list[Any] = []
     original = ssl.SSLContext.load_verify_locations
 
@@ -151,6 +153,27 @@ def test_a_bundle_is_loaded_once_for_many_connections(
     for _ in range(5):
         assert session.get(url, timeout=10, verify=str(bundle)).text == "ok"
     assert [str(x) for x in loads] == [str(bundle)]
+
+
+def test_sessions_share_a_bundle_s_context(tls: tuple[str, Path, Path], loads: list[Any]) -> None:
+    url, bundle, _ = tls
+    for _ in range(3):
+        assert make_session().get(url, timeout=10, verify=str(bundle)).status_code == 200
+    assert [str(x) for x in loads] == [str(bundle)]
+
+
+def test_a_warmed_context_serves_the_first_request(
+    tls: tuple[str, Path, Path], loads: list[Any]
+) -> None:
+    url, bundle, _ = tls
+    session = make_session()
+    warm_tls(session, url, verify=str(bundle))
+    assert [str(x) for x in loads] == [str(bundle)]  # made before any request
+    assert session.get(url, timeout=10, verify=str(bundle)).status_code == 200
+    assert len(loads) == 1
+    warm_tls(session, url.replace("https:", "http:"), verify=str(bundle))  # plain HTTP:
+    warm_tls(session, url, verify=False)  # and no verification: nothing to load
+    assert len(loads) == 1
 
 
 def test_the_bundle_from_the_environment_is_loaded_once(
@@ -221,3 +244,21 @@ def _subject_hash(cert: x509.Certificate) -> str:
     except (OSError, subprocess.SubprocessError):
         pytest.skip("no openssl command to name a certificate folder's entries")
     return out.stdout.decode().strip()
+
+
+def test_the_client_makes_the_index_s_context_before_forking(
+    tls: tuple[str, Path, Path], loads: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from auditor.cache import Cache
+    from auditor.index import fetch_process
+    from auditor.index.client import IndexClient
+
+    url, bundle, _ = tls
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.setattr(fetch_process, "can_fork", lambda: True)
+    client = IndexClient(
+        [f"{url}simple"], session=make_session(), cache=Cache(tmp_path / "c"), child_pages=True
+    )
+    monkeypatch.setattr(client, "_page_child", lambda: None)  # no process started here
+    client.start_fetch_process()
+    assert [str(x) for x in loads] == [str(bundle)]
