@@ -81,6 +81,14 @@ def _store_before_exit() -> None:
         cache.close()
 
 
+# Databases this process created, and the keys any of its caches put into each since.
+# Every other key of such a database is a miss without asking SQLite: a cold run asks
+# for hundreds of rows that cannot be there, each a query the resolver waited for
+# (0.6 ms apiece on its thread, the interpreter lock included). Another process writing
+# into the same new database meanwhile is only missed: a refetch, never a wrong value.
+_FRESH: dict[Path, set[tuple[str, str]]] = {}
+_FRESH_LOCK = threading.Lock()
+
 _DECODER = msgspec.json.Decoder()
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
@@ -172,6 +180,9 @@ class Cache:
         self._writer: threading.Thread | None = None
         self._writing = False
         self._stopping = False
+        #: the keys put since this process created the database (see ``_FRESH``), or
+        #: None: the database was there before, and any key may be in it
+        self._fresh: set[tuple[str, str]] | None = None
         if path is not None:
             # Rows another cache of this process has queued for the same database are
             # stored first: a cache opened after a put reads what was put, as it did
@@ -227,6 +238,8 @@ class Cache:
         row = (
             queued
             if queued is not None
+            else None
+            if not self._may_hold(namespace, [key])
             else self._guard(
                 lambda conn: conn.execute(
                     "select value, stored_at, expires_at from entries"
@@ -319,6 +332,7 @@ class Cache:
         """``(key, *columns, expires_at)`` of the stored rows among ``keys``, one query per
         500 keys (SQLite's variable limit is 999 on older builds)."""
         out: list[Any] = []
+        keys = self._may_hold(namespace, keys)
         picked = "".join(f"{c}, " for c in columns)
         for at in range(0, len(keys), 500):
             chunk = keys[at : at + 500]
@@ -350,8 +364,9 @@ class Cache:
         for k, (_, stored_at, expires) in queued.items():
             if _live(expires, now, allow_expired):
                 found[k] = stored_at
-        for at in range(0, len(wanted), 500):
-            chunk = [k for k in wanted[at : at + 500] if k not in queued]
+        asked = self._may_hold(namespace, [k for k in wanted if k not in queued])
+        for at in range(0, len(asked), 500):
+            chunk = asked[at : at + 500]
             if not chunk:
                 continue
             query = (
@@ -377,6 +392,8 @@ class Cache:
         row = (
             (queued[2],)
             if queued is not None
+            else None
+            if not self._may_hold(namespace, [key])
             else self._guard(
                 lambda conn: conn.execute(
                     "select expires_at from entries where namespace = ? and key = ?",
@@ -420,6 +437,9 @@ class Cache:
             return None
         now = time.time()
         expires = until if until is not None else None if ttl is None else now + ttl
+        if self._fresh is not None:
+            with _FRESH_LOCK:
+                self._fresh.add((namespace, key))
         with self._changed:
             if self._disabled:
                 return None
@@ -489,6 +509,14 @@ class Cache:
                 [(ns, key, *row) for (ns, key), row in batch.items()],
             )
 
+    def _may_hold(self, namespace: str, keys: list[str]) -> list[str]:
+        """The keys the database may hold: all of them, but in a database this process
+        created, only those put since (see ``_FRESH``)."""
+        if self._fresh is None:
+            return keys
+        with _FRESH_LOCK:
+            return [k for k in keys if (namespace, k) in self._fresh]
+
     def _damaged(self, namespace: str, key: str) -> None:
         with self._lock:
             if namespace in self._damaged_seen:
@@ -519,9 +547,15 @@ class Cache:
         assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _FRESH_LOCK:
+                created = _FRESH.get(self.path)
+                if created is None and not self.path.exists():
+                    created = _FRESH[self.path] = set()
             self._open_shared()
         except (OSError, sqlite3.Error) as exc:
             self._disable(f"cannot use the cache at {self.path} ({exc}); continuing without it")
+            return
+        self._fresh = created
 
     def _open_shared(self) -> None:
         """Switch to WAL and migrate, waiting out another process doing the same.

@@ -18,6 +18,14 @@ from auditor.cache import Cache
 from tests.core.test_cache_writer import _hold_the_writer
 
 
+def _there_before(path: Path, **kw: Any) -> Cache:
+    """A cache whose database was there before this process (rows written straight into
+    it, as another process or version would, are then read: see ``cache._FRESH``)."""
+    if not path.exists():
+        sqlite3.connect(path).close()
+    return Cache(path, **kw)
+
+
 class Pair(msgspec.Struct):
     a: int
     b: str
@@ -45,7 +53,7 @@ def _singles(cache: Cache, keys: list[str], **kw: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cache]:
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     _raw(cache, "fresh", '{"a": 1, "b": "x"}', None)
     _raw(cache, "later", '{"a": 2, "b": "y"}', time.time() + 3600)
     _raw(cache, "expired", '{"a": 3, "b": "z"}', time.time() - 10)
@@ -88,7 +96,7 @@ def test_get_many_answers_what_single_gets_answer(filled: Cache, kw: dict[str, A
 
 
 def test_get_many_after_the_queue_is_written(tmp_path: Path) -> None:
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     _raw(cache, "old", '{"a": 1, "b": "x"}', None)
     cache.put("ns", "new", {"a": 2, "b": "y"}, ttl=60)
     cache.flush()
@@ -102,7 +110,7 @@ def test_get_many_after_the_queue_is_written(tmp_path: Path) -> None:
 
 
 def test_get_many_reads_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     for i in range(1203):
         cache.put("ns", f"k{i}", i, ttl=None)
     cache.put("other", "k1", "not mine", ttl=None)
@@ -123,12 +131,12 @@ def test_get_many_reads_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_get_many_of_nothing_a_refresh_or_no_cache(tmp_path: Path) -> None:
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     cache.put("ns", "k", 1, ttl=None)
     assert cache.get_many("ns", []) == {}
     assert cache.get_many("ns", ["k"]) == {"k": 1}
     cache.close()
-    refreshing = Cache(tmp_path / "c.sqlite3", refresh=True)
+    refreshing = _there_before(tmp_path / "c.sqlite3", refresh=True)
     assert refreshing.get_many("ns", ["k"]) == {}
     assert refreshing.get_many("ns", ["k"], allow_expired=True) == {"k": 1}
     refreshing.close()
@@ -136,7 +144,7 @@ def test_get_many_of_nothing_a_refresh_or_no_cache(tmp_path: Path) -> None:
 
 
 def test_life_left(tmp_path: Path) -> None:
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     cache.put("ns", "kept", 1, ttl=None)
     cache.put("ns", "hour", 1, ttl=3600)
     assert cache.life_left("ns", "kept") == math.inf
@@ -151,3 +159,53 @@ def test_life_left(tmp_path: Path) -> None:
     assert cache.life_left("ns", "absent") is None
     cache.close()
     assert Cache(None).life_left("ns", "kept") is None
+
+
+def _selects(cache: Cache) -> list[str]:
+    """The SELECTs this thread's connection to the cache runs from now on."""
+    seen: list[str] = []
+    cache._connection().set_trace_callback(
+        lambda sql: seen.append(sql) if sql.lstrip().lower().startswith("select") else None
+    )
+    return seen
+
+
+def test_a_database_this_process_made_is_asked_only_for_what_was_put(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "c.sqlite3"
+    cache = Cache(path)
+    cache.put("ns", "here", {"a": 1}, ttl=None)
+    cache.flush()  # on disk, not in the queue
+    selects = _selects(cache)
+    assert cache.get("ns", "never") is None
+    assert cache.get_many("ns", ["never", "nor"]) == {}
+    assert cache.holding("ns", ["never"]) == set()
+    assert cache.stored_times("ns", ["never"]) == {}
+    assert cache.life_left("ns", "never") is None
+    assert selects == []  # a cold run's misses cost no query
+    assert cache.get("ns", "here") == {"a": 1}
+    assert cache.get_many("ns", ["here", "never"]) == {"here": {"a": 1}}
+    assert len(selects) == 2
+    # Another cache of this process on the same database sees what the first put.
+    other = Cache(path)
+    other.put("ns", "second", 2, ttl=None)
+    other.flush()
+    assert Cache(path).get("ns", "here") == {"a": 1}
+    assert cache.get("ns", "second") == 2
+    cache.close()
+    other.close()
+
+
+def test_a_database_that_was_there_before_is_asked_for_any_key(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    _there_before(path).close()
+    with sqlite3.connect(path) as conn:  # written by another process
+        conn.execute(
+            "insert into entries(namespace, key, value, stored_at, expires_at)"
+            " values ('ns', 'theirs', '5', 0, null)"
+        )
+    cache = Cache(path)
+    selects = _selects(cache)
+    assert cache.get("ns", "theirs") == 5
+    assert cache.get("ns", "never") is None
+    assert len(selects) == 2
+    cache.close()

@@ -3,13 +3,23 @@ a warning and a miss (the caller refetches), exactly as the ``valid`` check was.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 
 from auditor.cache import Cache
 from auditor.index.client import _history_from_entry, _HistoryEntry
+
+
+def _there_before(path: Path, **kw: Any) -> Cache:
+    """A cache whose database was there before this process (rows written straight into
+    it, as another process or version would, are then read: see ``cache._FRESH``)."""
+    if not path.exists():
+        sqlite3.connect(path).close()
+    return Cache(path, **kw)
 
 
 def _raw(cache: Cache, value: str) -> None:
@@ -24,7 +34,7 @@ def _raw(cache: Cache, value: str) -> None:
 
 
 def test_a_history_row_decodes_into_its_versions(tmp_path: Path) -> None:
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     history = {"1.0": ("2024-01-01T00:00:00Z", False), "2.0": ("2025-01-01T00:00:00Z", True)}
     cache.put("upload-times", "k", {"versions": history}, ttl=None)
     got = cache.get("upload-times", "k", schema=_HistoryEntry)
@@ -48,7 +58,7 @@ def test_a_history_row_decodes_into_its_versions(tmp_path: Path) -> None:
     ],
 )
 def test_a_row_of_another_shape_is_a_miss_and_a_warning(tmp_path: Path, stored: str) -> None:
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     _raw(cache, stored)
     assert cache.get("upload-times", "k", schema=_HistoryEntry) is None
     assert len(cache.warnings) == 1 and "wrong shape" in cache.warnings[0]
@@ -58,7 +68,7 @@ def test_a_row_the_standard_library_wrote_with_nan_still_decodes(tmp_path: Path)
     class Numbers(msgspec.Struct):
         values: list[float]
 
-    cache = Cache(tmp_path / "c.sqlite3")
+    cache = _there_before(tmp_path / "c.sqlite3")
     _raw(cache, '{"values": [1.5, NaN]}')
     got = cache.get("upload-times", "k", schema=Numbers)
     assert isinstance(got, Numbers) and got.values[0] == 1.5 and got.values[1] != got.values[1]
