@@ -183,6 +183,7 @@ class Cache:
         #: the keys put since this process created the database (see ``_FRESH``), or
         #: None: the database was there before, and any key may be in it
         self._fresh: set[tuple[str, str]] | None = None
+        self._migrated = True  # the writer migrates a database this process created
         if path is not None:
             # Rows another cache of this process has queued for the same database are
             # stored first: a cache opened after a put reads what was put, as it did
@@ -483,6 +484,8 @@ class Cache:
                 batch = dict(self._pending)
                 self._writing = True
             try:
+                if not self._migrated:
+                    self._migrate_late()
                 self._guard(functools.partial(self._store, batch=batch))
             except Exception as exc:  # a writer that died would leave flush waiting for good
                 self._disable(f"the cache at {self.path} failed ({exc}); continuing without it")
@@ -551,13 +554,17 @@ class Cache:
                 created = _FRESH.get(self.path)
                 if created is None and not self.path.exists():
                     created = _FRESH[self.path] = set()
-            self._open_shared()
+            # A database this process created is asked nothing before its first rows are
+            # stored (see ``_FRESH``): the writer migrates it then, off the path of a cold
+            # run's first steps (loading sqlite-utils and creating the tables: 50 ms).
+            self._open_shared(migrate=created is None)
         except (OSError, sqlite3.Error) as exc:
             self._disable(f"cannot use the cache at {self.path} ({exc}); continuing without it")
             return
         self._fresh = created
+        self._migrated = created is None
 
-    def _open_shared(self) -> None:
+    def _open_shared(self, *, migrate: bool = True) -> None:
         """Switch to WAL and migrate, waiting out another process doing the same.
 
         Turning a fresh database to WAL takes a lock that SQLite's busy timeout does not
@@ -569,8 +576,9 @@ class Cache:
         while True:
             try:
                 conn = self._connection()
-                with self._lock:
-                    self._migrate(conn)
+                if migrate:
+                    with self._lock:
+                        self._migrate(conn)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
@@ -578,6 +586,23 @@ class Cache:
                 if time.monotonic() + pause > deadline:
                     raise
                 self.close()
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+
+    def _migrate_late(self) -> None:
+        """The writer's first store into a database this process created: migrate it
+        first (see ``_open``), waiting out another process doing the same, as there."""
+        deadline = time.monotonic() + OPEN_WAIT
+        pause = 0.02
+        while True:
+            try:
+                self._migrate(self._connection())
+                self._migrated = True
+                return
+            except sqlite3.OperationalError as exc:
+                waiting = "locked" in str(exc) or "busy" in str(exc)
+                if not waiting or time.monotonic() + pause > deadline:
+                    raise
                 time.sleep(pause)
                 pause = min(pause * 2, 0.5)
 

@@ -15,7 +15,10 @@ from auditor.cache import Cache
 
 def _on_disk(path: Path, key: str) -> str | None:
     with sqlite3.connect(path) as conn:
-        row = conn.execute("select value from entries where key = ?", (key,)).fetchone()
+        try:
+            row = conn.execute("select value from entries where key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:  # no table yet: a new database's writer makes it
+            return None
     return None if row is None else str(row[0])
 
 
@@ -182,3 +185,41 @@ def test_an_idle_writer_leaves_and_the_next_put_starts_another(
     cache.put("ns", "b", 2, ttl=None)  # a new writer
     cache.close()
     assert _on_disk(path, "a") == "1" and _on_disk(path, "b") == "2"
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("select name from sqlite_master")}
+
+
+def test_a_new_database_gets_its_tables_from_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Creating the tables (sqlite-utils loaded, 50 ms) is off a cold run's first steps."""
+    path = tmp_path / "new" / "c.sqlite3"
+    go = _hold_the_writer(monkeypatch)
+    cache = Cache(path)
+    assert "entries" not in _tables(path)  # opened, not migrated
+    assert cache.get("ns", "never") is None and cache.enabled
+    cache.put("ns", "k", {"v": 1}, ttl=None)
+    assert cache.get("ns", "k") == {"v": 1}
+    go.set()
+    cache.close()
+    assert {"entries", "_migrations"} <= _tables(path)
+    assert _on_disk(path, "k") == '{"v":1}'
+    assert not cache.warnings
+
+
+def test_a_new_database_never_written_is_migrated_by_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditor.cache as cache_module
+
+    path = tmp_path / "c.sqlite3"
+    Cache(path).close()  # made, nothing put: no tables
+    monkeypatch.setattr(cache_module, "_FRESH", {})  # as another process finds it
+    later = Cache(path)
+    assert {"entries", "_migrations"} <= _tables(path)
+    later.put("ns", "k", 2, ttl=None)
+    later.close()
+    assert Cache(path).get("ns", "k") == 2 and not later.warnings
