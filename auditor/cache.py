@@ -86,7 +86,19 @@ def _store_before_exit() -> None:
 # for hundreds of rows that cannot be there, each a query the resolver waited for
 # (0.6 ms apiece on its thread, the interpreter lock included). Another process writing
 # into the same new database meanwhile is only missed: a refetch, never a wrong value.
-_FRESH: dict[Path, set[tuple[str, str]]] = {}
+class _New:
+    """A database this process created: the keys its caches put since, and whether its
+    tables exist yet (a writer makes them before it stores the first rows; until then
+    nothing can be in it, and asking would fail on the missing table)."""
+
+    __slots__ = ("keys", "tables")
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[str, str]] = set()
+        self.tables = False
+
+
+_FRESH: dict[Path, _New] = {}
 _FRESH_LOCK = threading.Lock()
 
 _DECODER = msgspec.json.Decoder()
@@ -182,7 +194,7 @@ class Cache:
         self._stopping = False
         #: the keys put since this process created the database (see ``_FRESH``), or
         #: None: the database was there before, and any key may be in it
-        self._fresh: set[tuple[str, str]] | None = None
+        self._fresh: _New | None = None
         self._migrated = True  # the writer migrates a database this process created
         if path is not None:
             # Rows another cache of this process has queued for the same database are
@@ -440,7 +452,7 @@ class Cache:
         expires = until if until is not None else None if ttl is None else now + ttl
         if self._fresh is not None:
             with _FRESH_LOCK:
-                self._fresh.add((namespace, key))
+                self._fresh.keys.add((namespace, key))
         with self._changed:
             if self._disabled:
                 return None
@@ -518,7 +530,9 @@ class Cache:
         if self._fresh is None:
             return keys
         with _FRESH_LOCK:
-            return [k for k in keys if (namespace, k) in self._fresh]
+            if not self._fresh.tables:
+                return []
+            return [k for k in keys if (namespace, k) in self._fresh.keys]
 
     def _damaged(self, namespace: str, key: str) -> None:
         with self._lock:
@@ -553,7 +567,7 @@ class Cache:
             with _FRESH_LOCK:
                 created = _FRESH.get(self.path)
                 if created is None and not self.path.exists():
-                    created = _FRESH[self.path] = set()
+                    created = _FRESH[self.path] = _New()
             # A database this process created is asked nothing before its first rows are
             # stored (see ``_FRESH``): the writer migrates it then, off the path of a cold
             # run's first steps (loading sqlite-utils and creating the tables: 50 ms).
@@ -598,6 +612,9 @@ class Cache:
             try:
                 self._migrate(self._connection())
                 self._migrated = True
+                if self._fresh is not None:
+                    with _FRESH_LOCK:
+                        self._fresh.tables = True
                 return
             except sqlite3.OperationalError as exc:
                 waiting = "locked" in str(exc) or "busy" in str(exc)

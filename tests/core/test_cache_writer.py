@@ -223,3 +223,30 @@ def test_a_new_database_never_written_is_migrated_by_the_next_process(
     later.put("ns", "k", 2, ttl=None)
     later.close()
     assert Cache(path).get("ns", "k") == 2 and not later.warnings
+
+
+def test_a_key_put_before_the_tables_exist_is_a_miss_for_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another cache of the process (or another thread) asking for a key just put, while
+    the writer has not made the tables yet, gets a miss: never a query on a missing
+    table, which would turn its cache off."""
+    go = threading.Event()
+    late = Cache._migrate_late
+
+    def held(self: Cache) -> None:
+        go.wait(30)
+        late(self)
+
+    monkeypatch.setattr(Cache, "_migrate_late", held)
+    path = tmp_path / "new" / "c.sqlite3"
+    first, second = Cache(path), Cache(path)
+    first.put("ns", "k", {"v": 1}, ttl=None)
+    assert second.get("ns", "k") is None
+    assert second.get_many("ns", ["k"]) == {} and second.life_left("ns", "k") is None
+    assert second.enabled and not second.warnings
+    go.set()
+    first.flush()
+    assert second.get("ns", "k") == {"v": 1}  # stored now: found
+    first.close()
+    second.close()
