@@ -439,9 +439,16 @@ class IndexClient:
         with self._lock:
             if cache_key in self._histories:  # the page was fetched just now
                 return self._histories[cache_key]
-        if listing is None or _only_kept(listing):
-            return None  # kept rows cannot tell the history; it was stored beside them
-        rows = _rows_of(listing)
+        if listing is None:
+            return None
+        if _only_kept(listing):
+            # Kept rows cannot tell the history (it was stored beside them, and that row
+            # is gone): the page itself can, unless the run is offline.
+            if self.offline:
+                return None
+            rows = self._page_rows(f"{index}/{name}/")
+        else:
+            rows = _rows_of(listing)
         return upload_history(rows) if rows else None
 
     def _tag_order(self, tags: Sequence[Tag]) -> Mapping[Tag, int]:
@@ -537,7 +544,7 @@ class IndexClient:
             self._mark_dead(index, "only http(s) indexes are read")
             return None
         url = f"{index}/{name}/"
-        answer = self._read_page(url, primary=index == self.index_urls[0])
+        answer = self._read_page(url)
         if answer.kind == fetch_process.ERROR:
             self._unreachable(index, answer.message)
             return None
@@ -558,7 +565,7 @@ class IndexClient:
         if packed.stored_kept and isinstance(answer.kept_by, WheelFilter):
             stored_as = f"{cache_key}|{answer.kept_by.key()}"
         self.cache.put_encoded("simple", stored_as, packed.stored, ttl=self.project_ttl)
-        if packed.history_stored is not None:  # the primary index's
+        if packed.history_stored is not None:
             with self._lock:
                 self._histories[cache_key] = packed.history
                 self._summaries[cache_key] = packed.summary
@@ -858,9 +865,12 @@ class IndexClient:
 
     # -- HTTP -------------------------------------------------------------------------
 
-    def _read_page(self, url: str, *, primary: bool) -> PageAnswer:
+    def _read_page(self, url: str) -> PageAnswer:
         """One simple-API page, read by the fetch process when it runs, else here; a
-        page comes back packed (``pack_page``) either way, so the two are one path."""
+        page comes back packed (``pack_page``) either way, so the two are one path.
+
+        With its release history, whichever index it is from: a page's cached rows may
+        be only those a target keeps, and that index may be the primary one next run."""
         child = self._page_child()
         if child is not None:
             host = urlsplit(url).hostname or ""
@@ -868,7 +878,7 @@ class IndexClient:
             answer = child.page(
                 url,
                 verify=host not in self.trusted_hosts,
-                history=primary,
+                history=True,
                 urgent=not fetching_ahead(),
             )
             if answer is not None:
@@ -884,7 +894,7 @@ class IndexClient:
         if answer.rows is None:
             return answer
         keep = self.keep_file
-        packed = pack_page(answer.rows, keep, with_history=primary)
+        packed = pack_page(answer.rows, keep, with_history=True)
         return dataclasses.replace(answer, rows=None, packed=packed, kept_by=keep)
 
     def _page_rows(self, url: str) -> list[list[Any]]:

@@ -326,3 +326,39 @@ def test_no_history_is_made_up_from_kept_rows(empty_index: FakeIndex, tmp_path: 
         conn.execute("delete from entries where namespace = 'upload-times'")
     warm = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS), offline=True)
     assert warm.upload_times("gpu") is None  # unknown, not a history without 0.9
+
+
+def test_online_a_lost_history_row_is_read_from_the_page_again(
+    empty_index: FakeIndex, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    _gpu_project(empty_index)
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+    client(empty_index, cache, keep_file=wheel_prefilter(TAGS)).files("gpu")
+    cache.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("delete from entries where namespace = 'upload-times'")
+    history = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS)).upload_times("gpu")
+    assert history is not None and set(history) == {"0.9", "1.0"}
+
+
+def test_a_page_read_from_an_extra_index_keeps_its_history(
+    empty_index: FakeIndex, tmp_path: Path
+) -> None:
+    """The same index, extra in one run and primary in the next, has its history."""
+    _gpu_project(empty_index)
+    path = tmp_path / "c.sqlite3"
+    first = Cache(path)
+    other = empty_index.simple_url.replace("/simple", "/other-simple")  # knows no projects
+    IndexClient(
+        [other, empty_index.simple_url],
+        session=make_session(retries=0),
+        cache=first,
+        keep_file=wheel_prefilter(TAGS),
+    ).files("gpu")
+    first.close()
+    later = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS), offline=True)
+    history = later.upload_times("gpu")
+    assert history is not None and set(history) == {"0.9", "1.0"}
