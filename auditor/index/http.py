@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.cookies import extract_cookies_to_jar
-from requests.utils import DEFAULT_CA_BUNDLE_PATH, requote_uri
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3.util.retry import Retry
 from urllib3.util.ssl_ import create_urllib3_context
 
@@ -220,9 +220,10 @@ class QuickGet:
     the same headers; the response is the same ``requests.Response``.
 
     Only when nothing would differ: no session auth, client certificate, params, hooks
-    or cookies, and a URL that ``requests`` would send as it is. Anything else, and any
-    redirect, goes through ``session.get`` itself. Credentials from the URL or netrc
-    are the host's: they are sent as ``session.get`` sends them.
+    or cookies, and no ``Authorization`` header of the caller's. Anything else, and any
+    redirect, goes through ``session.get`` itself. Each URL is prepared as requests
+    prepares it; credentials from the URL or netrc are the host's, sent as
+    ``session.get`` sends them.
     """
 
     def __init__(self, session: requests.Session) -> None:
@@ -239,10 +240,16 @@ class QuickGet:
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
         plan = self._plan(url, verify)
-        if plan is None or (headers and any(v is None for v in headers.values())):
+        if plan is None or (
+            headers
+            and (
+                any(v is None for v in headers.values())
+                or any(k.lower() == "authorization" for k in headers)  # requests overrides it
+            )
+        ):
             return self.session.get(url, headers=headers, timeout=timeout, verify=verify)
         request = plan.template.copy()
-        request.url = url
+        request.prepare_url(url, None)  # as requests sends it: IDNA, quoting, dot segments
         if headers:
             request.headers.update(headers)
         start = time.perf_counter()
@@ -267,8 +274,6 @@ class QuickGet:
             or session.params
             or any(session.hooks.values())
             or len(session.cookies)
-            or not url.isascii()
-            or requote_uri(url) != url
         ):
             return None
         parts = urlsplit(url)
@@ -283,10 +288,10 @@ class QuickGet:
 
     def _make_plan(self, url: str, scheme: str, netloc: str, verify: bool | str) -> _Plan | None:
         """The plan for this host, None when ``session.get`` must send its GETs (a
-        client certificate; a URL it would not send as it is). A proxy is the adapter's
-        business, as it is for ``session.get``."""
+        client certificate). A proxy is the adapter's business, as it is for
+        ``session.get``."""
         session = self.session
-        if scheme not in ("http", "https") or not urlsplit(url).path:
+        if scheme not in ("http", "https"):
             return None
         settings = session.merge_environment_settings(url, {}, False, verify, None)
         if settings["cert"] is not None:
@@ -294,8 +299,6 @@ class QuickGet:
         # What session.get would send to this host: its headers, and the credentials it
         # takes from the URL or netrc (the same for every URL of the host).
         template = session.prepare_request(requests.Request("GET", url))
-        if template.url != url:
-            return None
         return _Plan(
             adapter=session.get_adapter(url),
             template=template,

@@ -193,3 +193,30 @@ def test_a_read_timeout_fails_as_session_get_fails(server: tuple[str, _Seen]) ->
     assert type(quick.value) is type(slow.value)
     assert str(quick.value) == str(slow.value)
     assert "Read timed out" in str(quick.value)
+
+
+@pytest.mark.parametrize("path", ["/simple/x/../six/", "/simple/./six/", "", "/simple/%7esix/"])
+def test_each_url_is_sent_as_requests_prepares_it(server: tuple[str, _Seen], path: str) -> None:
+    base, seen = server
+    quick = QuickGet(make_session())
+    quick.get(f"{base}/simple/first/", timeout=(5, 5))  # the host's plan is made
+    slow = make_session().get(base + path, timeout=(5, 5))
+    sent_slow = seen.requests[-1][0]
+    got = quick.get(base + path, timeout=(5, 5))
+    assert seen.requests[-1][0] == sent_slow
+    assert got.url == slow.url
+
+
+def test_a_caller_s_authorization_header_is_treated_as_requests_treats_it(
+    server: tuple[str, _Seen], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    base, seen = server
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login user password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    mine = {"Authorization": "Bearer mine"}
+    make_session().get(f"{base}/simple/", headers=mine, timeout=(5, 5))
+    sent_slow = seen.requests[-1][1]["authorization"]
+    QuickGet(make_session()).get(f"{base}/simple/", headers=mine, timeout=(5, 5))
+    assert seen.requests[-1][1]["authorization"] == sent_slow
