@@ -13,6 +13,7 @@ import os
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.cookies import extract_cookies_to_jar
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from requests.utils import DEFAULT_CA_BUNDLE_PATH, select_proxy
 from urllib3.util.retry import Retry
 from urllib3.util.ssl_ import create_urllib3_context
 
@@ -113,9 +114,29 @@ class _Adapter(HTTPAdapter):
     for its context behind the others on the interpreter lock. The context is made once
     per bundle and shared by every session of the process (an SSLContext is safe to
     share between threads and connections); verification is the same, since it is the
-    same bundle. A client certificate keeps urllib3's own path: loading one would
-    change a shared context.
+    same bundle. A client certificate keeps urllib3's own path (loading one would
+    change a shared context), and so does a request through a proxy.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._proxied = threading.local()
+
+    def get_connection_with_tls_context(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str | None,
+        proxies: Mapping[str, str] | None = None,
+        cert: str | tuple[str, str] | None = None,
+    ) -> Any:
+        # Through a proxy, requests' own way: urllib3 checks an HTTPS proxy's
+        # certificate against the pool's bundle, which a shared context leaves unset.
+        chosen = select_proxy(str(request.url), dict(proxies)) if proxies else None
+        self._proxied.now = chosen is not None
+        try:
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        finally:
+            self._proxied.now = False
 
     def build_connection_pool_key_attributes(
         self,
@@ -127,7 +148,13 @@ class _Adapter(HTTPAdapter):
             request, verify, cert
         )
         location = _trust_store(verify)
-        if host_params.get("scheme") == "https" and location is not None and cert is None:
+        proxied = getattr(self._proxied, "now", False)
+        if (
+            host_params.get("scheme") == "https"
+            and location is not None
+            and cert is None
+            and not proxied
+        ):
             try:
                 context = _context(location)
             except (OSError, ssl.SSLError):

@@ -262,3 +262,25 @@ def test_the_client_makes_the_index_s_context_before_forking(
     monkeypatch.setattr(client, "_page_child", lambda: None)  # no process started here
     client.start_fetch_process()
     assert [str(x) for x in loads] == [str(bundle)]
+
+
+def test_a_request_through_a_proxy_keeps_requests_own_trust_settings(
+    tls: tuple[str, Path, Path], loads: list[Any]
+) -> None:
+    """urllib3 checks an HTTPS proxy's certificate against the pool's bundle: a pool
+    through a proxy keeps it, rather than a shared context that would leave it unset."""
+    _, bundle, _ = tls
+    session = make_session()
+    adapter = session.get_adapter("https://index.invalid/")
+    request = requests.Request("GET", "https://index.invalid/simple/").prepare()
+    proxied = adapter.get_connection_with_tls_context(  # type: ignore[attr-defined]
+        request, str(bundle), proxies={"https": "https://proxy.invalid:3128"}
+    )
+    adapter.cert_verify(proxied, str(request.url), str(bundle), None)  # type: ignore[attr-defined]
+    assert proxied.conn_kw.get("ssl_context") is None
+    assert proxied.ca_certs == str(bundle)
+    direct = adapter.get_connection_with_tls_context(  # type: ignore[attr-defined]
+        request, str(bundle), proxies={}
+    )
+    adapter.cert_verify(direct, str(request.url), str(bundle), None)  # type: ignore[attr-defined]
+    assert direct.conn_kw.get("ssl_context") is not None and direct.ca_certs is None
