@@ -115,7 +115,7 @@ class PacedExecutor(Executor):
         """Start waiting tasks while the limit allows."""
         while True:
             with self._turns:
-                if not self._waiting or self._running >= max(1, self._limit()):
+                if not self._waiting or self._running >= self._allowed():
                     return
                 task = self._waiting.popleft()
                 self._running += 1
@@ -124,6 +124,13 @@ class PacedExecutor(Executor):
             except RuntimeError:  # the pool was shut down meanwhile: the task never runs
                 task[0].cancel()
                 self._ended()
+
+    def _allowed(self) -> int:
+        """The limit now; 1 when asking for it fails (a task must never be stranded)."""
+        try:
+            return max(1, int(self._limit()))
+        except Exception:
+            return 1
 
     def _run(self, task: _Task) -> None:
         future, fn, args, kwargs = task

@@ -140,6 +140,16 @@ def test_shutting_down_without_waiting_still_runs_what_is_queued() -> None:
     assert ran == [0, 1, 2]
 
 
+def test_a_limit_that_fails_runs_one_at_a_time() -> None:
+    def broken() -> int:
+        raise ZeroDivisionError
+
+    pool = PacedExecutor(4, broken, name="test")
+    futures = [pool.submit(lambda i=i: i) for i in range(5)]
+    assert [f.result(timeout=5) for f in futures] == list(range(5))
+    pool.shutdown()
+
+
 def test_a_failing_task_gives_its_turn_back() -> None:
     pool = PacedExecutor(4, lambda: 1, name="test")
 
