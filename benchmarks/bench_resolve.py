@@ -198,6 +198,9 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
     medians = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     peaks = {k: max(r for _, r in v) for k, v in runs.items()}
     comparison = compare(args, index, ours_json, uv_txt)
+    # Each round leaves two caches (uv's is 270 MB for this stack): a series of eight
+    # rounds is 2 GB, and a session of series once filled this machine's disk.
+    shutil.rmtree(work, ignore_errors=True)
     return {
         "input": str(args.input),
         "python_version": args.python_version,
@@ -288,6 +291,7 @@ def synthetic(sizes: list[int], runs: int, audit_sizes: list[int]) -> list[dict[
                 row.update(_synthetic_graph(fake.simple_url, reqs, work, runs, env))
             if n in audit_sizes:
                 row.update(_synthetic_audit(fake.simple_url, reqs, work, env))
+            shutil.rmtree(work, ignore_errors=True)
         shown = (f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
         print(f"synthetic: {'  '.join(shown)}", flush=True)
         out.append(row)
