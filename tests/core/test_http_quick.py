@@ -140,14 +140,18 @@ def test_credentials_in_the_url_are_sent(server: tuple[str, _Seen]) -> None:
     assert seen.requests[-1][1]["authorization"].startswith("Basic ")
 
 
-def test_a_netrc_entry_is_sent(
-    server: tuple[str, _Seen], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    base, seen = server
+@pytest.fixture
+def loopback_netrc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A netrc file with credentials for the loopback server."""
     netrc = tmp_path / "netrc"
     netrc.write_text("machine 127.0.0.1 login user password secret\n")
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
+
+
+@pytest.mark.usefixtures("loopback_netrc")
+def test_a_netrc_entry_is_sent(server: tuple[str, _Seen]) -> None:
+    base, seen = server
     QuickGet(make_session()).get(f"{base}/simple/", timeout=(5, 5))
     assert seen.requests[-1][1]["authorization"].startswith("Basic ")
 
@@ -207,14 +211,11 @@ def test_each_url_is_sent_as_requests_prepares_it(server: tuple[str, _Seen], pat
     assert got.url == slow.url
 
 
+@pytest.mark.usefixtures("loopback_netrc")
 def test_a_caller_s_authorization_header_is_treated_as_requests_treats_it(
-    server: tuple[str, _Seen], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    server: tuple[str, _Seen],
 ) -> None:
     base, seen = server
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine 127.0.0.1 login user password secret\n")
-    netrc.chmod(0o600)
-    monkeypatch.setenv("NETRC", str(netrc))
     mine = {"Authorization": "Bearer mine"}
     make_session().get(f"{base}/simple/", headers=mine, timeout=(5, 5))
     sent_slow = seen.requests[-1][1]["authorization"]

@@ -314,16 +314,22 @@ def test_a_whole_page_row_serves_every_target(empty_index: FakeIndex, tmp_path: 
     assert empty_index.count() == before
 
 
-def test_no_history_is_made_up_from_kept_rows(empty_index: FakeIndex, tmp_path: Path) -> None:
+def _kept_rows_without_history(index: FakeIndex, tmp_path: Path) -> Path:
+    """A cache holding the target's rows of ``gpu`` and no history row beside them."""
     import sqlite3
 
-    _gpu_project(empty_index)
+    _gpu_project(index)
     path = tmp_path / "c.sqlite3"
     cache = Cache(path)
-    client(empty_index, cache, keep_file=wheel_prefilter(TAGS)).files("gpu")
+    client(index, cache, keep_file=wheel_prefilter(TAGS)).files("gpu")
     cache.close()
     with sqlite3.connect(path) as conn:
         conn.execute("delete from entries where namespace = 'upload-times'")
+    return path
+
+
+def test_no_history_is_made_up_from_kept_rows(empty_index: FakeIndex, tmp_path: Path) -> None:
+    path = _kept_rows_without_history(empty_index, tmp_path)
     warm = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS), offline=True)
     assert warm.upload_times("gpu") is None  # unknown, not a history without 0.9
 
@@ -331,15 +337,7 @@ def test_no_history_is_made_up_from_kept_rows(empty_index: FakeIndex, tmp_path: 
 def test_online_a_lost_history_row_is_read_from_the_page_again(
     empty_index: FakeIndex, tmp_path: Path
 ) -> None:
-    import sqlite3
-
-    _gpu_project(empty_index)
-    path = tmp_path / "c.sqlite3"
-    cache = Cache(path)
-    client(empty_index, cache, keep_file=wheel_prefilter(TAGS)).files("gpu")
-    cache.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("delete from entries where namespace = 'upload-times'")
+    path = _kept_rows_without_history(empty_index, tmp_path)
     history = client(empty_index, Cache(path), keep_file=wheel_prefilter(TAGS)).upload_times("gpu")
     assert history is not None and set(history) == {"0.9", "1.0"}
 
