@@ -101,6 +101,31 @@ class _New:
 _FRESH: dict[Path, _New] = {}
 _FRESH_LOCK = threading.Lock()
 
+
+def _waiting_out(step: Callable[[], None], *, between: Callable[[], None] | None = None) -> None:
+    """Run ``step``, retrying for a bounded time while another process holds the
+    database locked (``between`` runs before each retry).
+
+    Turning a fresh database to WAL, or migrating it, takes a lock that SQLite's busy
+    timeout does not wait for: a second audit starting at the same moment gets
+    "database is locked" at once. That is a wait, not a failure.
+    """
+    deadline = time.monotonic() + OPEN_WAIT
+    pause = 0.02
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            waiting = "locked" in str(exc) or "busy" in str(exc)
+            if not waiting or time.monotonic() + pause > deadline:
+                raise
+            if between is not None:
+                between()
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
 _DECODER = msgspec.json.Decoder()
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
@@ -195,7 +220,6 @@ class Cache:
         #: the keys put since this process created the database (see ``_FRESH``), or
         #: None: the database was there before, and any key may be in it
         self._fresh: _New | None = None
-        self._migrated = True  # the writer migrates a database this process created
         if path is not None:
             # Rows another cache of this process has queued for the same database are
             # stored first: a cache opened after a put reads what was put, as it did
@@ -496,7 +520,7 @@ class Cache:
                 batch = dict(self._pending)
                 self._writing = True
             try:
-                if not self._migrated:
+                if self._tables_missing():
                     self._migrate_late()
                 self._guard(functools.partial(self._store, batch=batch))
             except Exception as exc:  # a writer that died would leave flush waiting for good
@@ -576,52 +600,33 @@ class Cache:
             self._disable(f"cannot use the cache at {self.path} ({exc}); continuing without it")
             return
         self._fresh = created
-        self._migrated = created is None
 
     def _open_shared(self, *, migrate: bool = True) -> None:
-        """Switch to WAL and migrate, waiting out another process doing the same.
+        """Switch to WAL and migrate, waiting out another process doing the same
+        (``_waiting_out``); a connection that met the lock is closed before the next try."""
 
-        Turning a fresh database to WAL takes a lock that SQLite's busy timeout does not
-        wait for: a second audit starting at the same moment gets "database is locked" at
-        once. That is a wait, not a failure, so it is retried for a bounded time.
-        """
-        deadline = time.monotonic() + OPEN_WAIT
-        pause = 0.02
-        while True:
-            try:
-                conn = self._connection()
-                if migrate:
-                    with self._lock:
-                        self._migrate(conn)
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if time.monotonic() + pause > deadline:
-                    raise
-                self.close()
-                time.sleep(pause)
-                pause = min(pause * 2, 0.5)
+        def open_and_migrate() -> None:
+            conn = self._connection()
+            if migrate:
+                with self._lock:
+                    self._migrate(conn)
+
+        _waiting_out(open_and_migrate, between=self.close)
 
     def _migrate_late(self) -> None:
         """The writer's first store into a database this process created: migrate it
         first (see ``_open``), waiting out another process doing the same, as there."""
-        deadline = time.monotonic() + OPEN_WAIT
-        pause = 0.02
-        while True:
-            try:
-                self._migrate(self._connection())
-                self._migrated = True
-                if self._fresh is not None:
-                    with _FRESH_LOCK:
-                        self._fresh.tables = True
-                return
-            except sqlite3.OperationalError as exc:
-                waiting = "locked" in str(exc) or "busy" in str(exc)
-                if not waiting or time.monotonic() + pause > deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(pause * 2, 0.5)
+        _waiting_out(lambda: self._migrate(self._connection()))
+        assert self._fresh is not None
+        with _FRESH_LOCK:
+            self._fresh.tables = True
+
+    def _tables_missing(self) -> bool:
+        """A database this process created whose tables no writer has made yet."""
+        if self._fresh is None:
+            return False
+        with _FRESH_LOCK:
+            return not self._fresh.tables
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -308,12 +308,12 @@ class QuickGet:
         with self._lock:
             if key in self._plans:
                 return self._plans[key]
-        plan = self._make_plan(url, parts.scheme, parts.netloc, verify)
+        plan = self._make_plan(url, parts.scheme, verify)
         with self._lock:
             self._plans[key] = plan
         return plan
 
-    def _make_plan(self, url: str, scheme: str, netloc: str, verify: bool | str) -> _Plan | None:
+    def _make_plan(self, url: str, scheme: str, verify: bool | str) -> _Plan | None:
         """The plan for this host, None when ``session.get`` must send its GETs (a
         client certificate). A proxy is the adapter's business, as it is for
         ``session.get``."""
